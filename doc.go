@@ -1,0 +1,35 @@
+// Package blurline is the domain vocabulary of Blurline, a knowledge-graph
+// query server about the blurred line between state and criminal cyber
+// actors.
+//
+// It names the entity classes, relationship predicates and provenance
+// properties once (see vocabulary.go and docs/vocabulary.md), defines the
+// domain types every layer shares ([Node], [Fact]) and the error kinds
+// ([ErrNotFound], [ErrInvalid], [ErrForbidden], [ErrInternal]). It imports
+// only the standard library.
+//
+// # A tour, from the bottom up
+//
+//   - seed: the embedded N-Quads that a new store starts with.
+//   - graph: the only package that touches cayley. It opens a store from an
+//     address (memory:, bbolt:PATH), parses and validates N-Quads strictly
+//     and loads them all-or-nothing, and answers queries from an in-memory
+//     read model kept in step with the durable cayley store.
+//   - blur: the State-Criminal Blurring Index, a pure computation over facts.
+//   - schema: the GraphQL schema (graphql-go) over a small Graph interface.
+//   - server: GraphQL over HTTP, the offline GraphiQL playground, operations.
+//   - cmd/blurline: flags, logging and wiring.
+//
+// # How a fact is stored
+//
+// Every relationship is a fact: one quad whose label (named graph) is the
+// fact's IRI, plus provenance quads about that IRI in the same named graph:
+//
+//	<id/apt40> <ns#sponsoredBy> <id/hssd> <fact/uk-ncsc-apt40-hssd> .
+//	<fact/uk-ncsc-apt40-hssd> <ns#source> <https://www.gov.uk/...> <fact/uk-ncsc-apt40-hssd> .
+//	<fact/uk-ncsc-apt40-hssd> <ns#confidence> "0.85"^^<xsd:decimal> <fact/uk-ncsc-apt40-hssd> .
+//
+// Retracting a fact removes its named graph. Entity descriptions (type,
+// name, aliases, sources) are plain quads in the default graph or in an
+// import's graph.
+package blurline

@@ -1,0 +1,628 @@
+package graph
+
+import (
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blurline/blurline"
+	"github.com/cayleygraph/quad"
+)
+
+// maxReportedErrors bounds how many problems one rejected input reports.
+const maxReportedErrors = 20
+
+// A batch is a set of quads on their way into the store: parsed, checked
+// quad by quad as they arrive, then checked as a whole against the store
+// before one atomic write. Every problem names its file and line.
+type batch struct {
+	adds []quad.Quad
+	dels []quad.Quad
+	seen map[[16]byte]struct{}
+
+	file string
+	errs []*LineError
+	more int // problems beyond maxReportedErrors
+
+	entities map[string]*entityDecl
+	facts    map[string]*factDecl
+	refs     []entityRef
+}
+
+type entityDecl struct {
+	classes  []blurline.Class
+	names    []string
+	line     int // first line that mentions it
+	propLine int // first line with an entity property (0 if none)
+	file     string
+}
+
+type factDecl struct {
+	rel      *quad.Quad
+	relLine  int
+	relFile  string
+	line     int // first line of the fact
+	file     string
+	props    map[string][]quad.Value
+	graphUse int // line of an entity description put in this graph (error)
+}
+
+type entityRef struct {
+	iri  string
+	line int
+	file string
+	what string
+}
+
+func newBatch() *batch {
+	return &batch{
+		seen:     make(map[[16]byte]struct{}),
+		entities: make(map[string]*entityDecl),
+		facts:    make(map[string]*factDecl),
+	}
+}
+
+// Err returns the batch's problems as one error, or nil.
+func (b *batch) Err() error {
+	if len(b.errs) == 0 {
+		return nil
+	}
+	return &InputError{Problems: b.errs, More: b.more}
+}
+
+// InputError lists what is wrong with an input; it is an invalid-input error.
+type InputError struct {
+	Problems []*LineError
+	More     int
+}
+
+func (e *InputError) Error() string {
+	var sb strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			sb.WriteByte('\n')
+		}
+		sb.WriteString(p.Error())
+	}
+	if e.More > 0 {
+		fmt.Fprintf(&sb, "\n... and %d more problems", e.More)
+	}
+	return sb.String()
+}
+
+// Unwrap marks an InputError as blurline.ErrInvalid.
+func (e *InputError) Unwrap() error { return blurline.ErrInvalid }
+
+func (b *batch) errorf(file string, line int, format string, args ...any) {
+	if len(b.errs) >= maxReportedErrors {
+		b.more++
+		return
+	}
+	b.errs = append(b.errs, &LineError{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// readNQuads parses r into the batch, checking each quad as it comes.
+func (b *batch) readNQuads(name string, r io.Reader) error {
+	b.file = name
+	nr := newNQuadsReader(r)
+	for {
+		lq, err := nr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if le, ok := err.(*LineError); ok {
+			le.File = name
+			b.errs = append(b.errs, le)
+			if len(b.errs) >= maxReportedErrors {
+				return nil
+			}
+			continue
+		}
+		if err != nil {
+			b.errorf(name, 0, "%v", err)
+			return nil
+		}
+		b.add(lq.Quad, lq.Line)
+	}
+}
+
+func quadKey(q quad.Quad) [16]byte {
+	h := fnv.New128a()
+	for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+		if v == nil {
+			h.Write([]byte{0})
+			continue
+		}
+		h.Write([]byte(v.String()))
+		h.Write([]byte{0})
+	}
+	var k [16]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func iriOf(v quad.Value) (string, bool) {
+	i, ok := v.(quad.IRI)
+	return string(i), ok
+}
+
+// add checks one quad on its own and records what the whole-batch check needs.
+func (b *batch) add(q quad.Quad, line int) {
+	file := b.file
+	k := quadKey(q)
+	if _, dup := b.seen[k]; dup {
+		return
+	}
+	b.seen[k] = struct{}{}
+	errsBefore := len(b.errs) + b.more
+	defer func() {
+		if len(b.errs)+b.more == errsBefore {
+			b.adds = append(b.adds, q)
+		}
+	}()
+
+	if q.Object == nil || q.Subject == nil || q.Predicate == nil {
+		b.errorf(file, line, "incomplete quad")
+		return
+	}
+	if _, ok := q.Subject.(quad.BNode); ok {
+		b.errorf(file, line, "blank node subject %s: Blurline names every entity and fact with an IRI", q.Subject)
+		return
+	}
+	if _, ok := q.Object.(quad.BNode); ok {
+		b.errorf(file, line, "blank node object %s: Blurline names every entity and fact with an IRI", q.Object)
+		return
+	}
+	if _, ok := q.Label.(quad.BNode); ok {
+		b.errorf(file, line, "blank node graph label %s: a fact's graph must be an IRI", q.Label)
+		return
+	}
+	subj, _ := iriOf(q.Subject)
+	label, hasLabel := iriOf(q.Label)
+	if subj == blurline.MetaGraph || label == blurline.MetaGraph {
+		b.errorf(file, line, "<%s> is reserved for the store's own bookkeeping", blurline.MetaGraph)
+		return
+	}
+	pred, _ := iriOf(q.Predicate)
+
+	if pred == blurline.RDFType {
+		obj, ok := iriOf(q.Object)
+		cls, inNS := blurline.LocalName(obj)
+		if !ok || !inNS {
+			b.errorf(file, line, "unknown class %s: rdf:type must name a class in %s", q.Object, blurline.NS)
+			return
+		}
+		if _, known := blurline.LookupClass(blurline.Class(cls)); !known {
+			b.errorf(file, line, "unknown class <%s>", obj)
+			return
+		}
+		if strings.HasPrefix(subj, blurline.FactBase) {
+			b.errorf(file, line, "<%s> is a fact IRI and cannot be an entity", subj)
+			return
+		}
+		e := b.entity(subj, file, line)
+		if !slices.Contains(e.classes, blurline.Class(cls)) {
+			e.classes = append(e.classes, blurline.Class(cls))
+		}
+		b.noteGraphUse(label, hasLabel, line)
+		return
+	}
+
+	local, inNS := blurline.LocalName(pred)
+	if !inNS {
+		b.errorf(file, line, "unknown predicate <%s>: not in the Blurline vocabulary (%s)", pred, blurline.NS)
+		return
+	}
+	if pi, ok := blurline.LookupPredicate(blurline.Predicate(local)); ok {
+		b.addRelationship(q, pi, subj, label, hasLabel, file, line)
+		return
+	}
+	pi, ok := blurline.LookupProperty(local)
+	if !ok {
+		b.errorf(file, line, "unknown predicate <%s>: not in the Blurline vocabulary", pred)
+		return
+	}
+	if hasLabel && subj == label {
+		if !pi.OfFact {
+			b.errorf(file, line, "%s is an entity property, but <%s> is a fact (the subject is the graph label)", local, subj)
+			return
+		}
+		b.addProvenance(q, local, label, file, line)
+		return
+	}
+	if !pi.OfEntity {
+		if strings.HasPrefix(subj, blurline.FactBase) || hasLabel {
+			b.errorf(file, line, "provenance (%s) of <%s> must be in the fact's own graph: use <%s> as the graph label", local, subj, subj)
+		} else {
+			b.errorf(file, line, "%s is a fact property: the subject must be a fact and the graph label that same fact", local)
+		}
+		return
+	}
+	if strings.HasPrefix(subj, blurline.FactBase) {
+		b.errorf(file, line, "provenance (%s) of <%s> must be in the fact's own graph: use <%s> as the graph label", local, subj, subj)
+		return
+	}
+	b.addEntityProperty(q, local, subj, file, line)
+	b.noteGraphUse(label, hasLabel, line)
+}
+
+func (b *batch) entity(iri, file string, line int) *entityDecl {
+	e := b.entities[iri]
+	if e == nil {
+		e = &entityDecl{line: line, file: file}
+		b.entities[iri] = e
+	}
+	return e
+}
+
+func (b *batch) fact(label, file string, line int) *factDecl {
+	f := b.facts[label]
+	if f == nil {
+		f = &factDecl{line: line, file: file, props: map[string][]quad.Value{}}
+		b.facts[label] = f
+	}
+	return f
+}
+
+// noteGraphUse records an entity description in a named graph: allowed in an
+// import's graph, not in a fact's graph (checked once the whole batch is read).
+func (b *batch) noteGraphUse(label string, hasLabel bool, line int) {
+	if !hasLabel {
+		return
+	}
+	if f, ok := b.facts[label]; ok && f.graphUse == 0 {
+		f.graphUse = line
+		return
+	}
+	if strings.HasPrefix(label, blurline.FactBase) {
+		f := b.fact(label, b.file, line)
+		if f.graphUse == 0 {
+			f.graphUse = line
+		}
+	}
+}
+
+func (b *batch) addRelationship(q quad.Quad, pi *blurline.PredicateInfo, subj, label string, hasLabel bool, file string, line int) {
+	if !hasLabel {
+		b.errorf(file, line, "relationship %s has no provenance: put it in a fact's named graph (a 4th term) with source and confidence", pi.Predicate)
+		return
+	}
+	if subj == label {
+		b.errorf(file, line, "a fact cannot be the subject of its own relationship")
+		return
+	}
+	if pi.Kind == blurline.Claim {
+		ts, ok := q.Object.(quad.TypedString)
+		if !ok || (string(ts.Type) != blurline.XSDInteger && string(ts.Type) != blurline.XSDDecimal) {
+			b.errorf(file, line, "%s needs a number (xsd:integer) as its object, got %s", pi.Predicate, q.Object)
+			return
+		}
+		if _, err := strconv.ParseFloat(string(ts.Value), 64); err != nil {
+			b.errorf(file, line, "%s: %q is not a number", pi.Predicate, ts.Value)
+			return
+		}
+	} else {
+		obj, ok := iriOf(q.Object)
+		if !ok {
+			b.errorf(file, line, "%s needs an entity IRI as its object, got the literal %s", pi.Predicate, q.Object)
+			return
+		}
+		b.refs = append(b.refs, entityRef{iri: obj, line: line, file: file, what: "object of " + string(pi.Predicate)})
+	}
+	b.refs = append(b.refs, entityRef{iri: subj, line: line, file: file, what: "subject of " + string(pi.Predicate)})
+	f := b.fact(label, file, line)
+	if f.rel != nil {
+		b.errorf(file, line, "fact <%s> already has a relationship (line %d): one relationship per fact", label, f.relLine)
+		return
+	}
+	qq := q
+	f.rel, f.relLine, f.relFile = &qq, line, file
+}
+
+func (b *batch) addProvenance(q quad.Quad, prop, label, file string, line int) {
+	if err := checkPropertyValue(prop, q.Object, true); err != nil {
+		b.errorf(file, line, "%s: %v", prop, err)
+		return
+	}
+	if prop == blurline.PropAssertedBy {
+		iri, _ := iriOf(q.Object)
+		b.refs = append(b.refs, entityRef{iri: iri, line: line, file: file, what: "assertedBy"})
+	}
+	f := b.fact(label, file, line)
+	if !slices.Contains(f.props[prop], q.Object) {
+		f.props[prop] = append(f.props[prop], q.Object)
+	}
+}
+
+func (b *batch) addEntityProperty(q quad.Quad, prop, subj, file string, line int) {
+	if err := checkPropertyValue(prop, q.Object, false); err != nil {
+		b.errorf(file, line, "%s: %v", prop, err)
+		return
+	}
+	e := b.entity(subj, file, line)
+	if e.propLine == 0 {
+		e.propLine = line
+	}
+	if prop == blurline.PropName {
+		name := literalText(q.Object)
+		if !slices.Contains(e.names, name) {
+			e.names = append(e.names, name)
+		}
+	}
+}
+
+// singleValued lists the properties that take at most one value.
+var singleValued = map[string]bool{
+	blurline.PropConfidence: true, blurline.PropValidFrom: true, blurline.PropValidUntil: true,
+	blurline.PropPublishedOn: true, blurline.PropAssertedBy: true, blurline.PropHealeyLevel: true,
+	blurline.PropAttributionKind: true, blurline.PropQuote: true, blurline.PropNote: true, blurline.PropAlleged: true,
+}
+
+// checkPropertyValue checks a property's value on its own.
+func checkPropertyValue(prop string, v quad.Value, ofFact bool) error {
+	switch prop {
+	case blurline.PropSource:
+		if _, ok := v.(quad.IRI); !ok {
+			return fmt.Errorf("a source must be an IRI (<https://...>), got %s", v)
+		}
+	case blurline.PropAssertedBy:
+		if _, ok := v.(quad.IRI); !ok {
+			return fmt.Errorf("must be an entity IRI, got %s", v)
+		}
+	case blurline.PropConfidence, blurline.PropNonStateCharacter, blurline.PropMotiveWeight:
+		f, err := numberValue(v)
+		if err != nil {
+			return err
+		}
+		if f < 0 || f > 1 || math.IsNaN(f) {
+			return fmt.Errorf("%v is outside 0..1", f)
+		}
+	case blurline.PropValidFrom, blurline.PropValidUntil, blurline.PropPublishedOn:
+		if _, err := timeValue(v); err != nil {
+			return err
+		}
+	case blurline.PropHealeyLevel:
+		iri, ok := v.(quad.IRI)
+		if !ok {
+			return fmt.Errorf("must be a Healey level IRI such as <%s>, got %s", blurline.StateOrdered.IRI(), v)
+		}
+		if !strings.HasPrefix(string(iri), blurline.HealeyBase) {
+			return fmt.Errorf("unknown Healey level %s", v)
+		}
+		if _, ok := blurline.ParseHealey(string(iri)); !ok {
+			return fmt.Errorf("unknown Healey level %s", v)
+		}
+	case blurline.PropAttributionKind:
+		s, ok := stringValue(v)
+		if !ok || !slices.Contains(blurline.AttributionKinds, s) {
+			return fmt.Errorf("must be one of %s, got %s", strings.Join(blurline.AttributionKinds, ", "), v)
+		}
+	case blurline.PropAlleged:
+		ts, ok := v.(quad.TypedString)
+		if !ok || string(ts.Type) != blurline.XSDBoolean || (ts.Value != "true" && ts.Value != "false") {
+			return fmt.Errorf(`must be "true" or "false" typed xsd:boolean, got %s`, v)
+		}
+	case blurline.PropExternalID:
+		s, ok := stringValue(v)
+		if !ok || !strings.Contains(s, ":") {
+			return fmt.Errorf(`must be a string "scheme:value" such as "mitre-attack:G0125", got %s`, v)
+		}
+	default: // name, alias, description, quote, note
+		s, ok := stringValue(v)
+		if !ok {
+			return fmt.Errorf("must be a string literal, got %s", v)
+		}
+		if prop == blurline.PropName && strings.TrimSpace(s) == "" {
+			return fmt.Errorf("must not be empty")
+		}
+	}
+	return nil
+}
+
+// stringValue returns the text of a string literal (plain, xsd:string or language-tagged).
+func stringValue(v quad.Value) (string, bool) {
+	switch v := v.(type) {
+	case quad.String:
+		return string(v), true
+	case quad.LangString:
+		return string(v.Value), true
+	case quad.TypedString:
+		if string(v.Type) == blurline.XSDString {
+			return string(v.Value), true
+		}
+	}
+	return "", false
+}
+
+func literalText(v quad.Value) string {
+	if s, ok := stringValue(v); ok {
+		return s
+	}
+	if ts, ok := v.(quad.TypedString); ok {
+		return string(ts.Value)
+	}
+	return fmt.Sprint(v)
+}
+
+func numberValue(v quad.Value) (float64, error) {
+	ts, ok := v.(quad.TypedString)
+	if !ok {
+		return 0, fmt.Errorf("must be a number typed xsd:decimal, got %s", v)
+	}
+	switch string(ts.Type) {
+	case blurline.XSDDecimal, blurline.XSDDouble, XSDFloat, blurline.XSDInteger:
+	default:
+		return 0, fmt.Errorf("must be a number typed xsd:decimal, got %s", v)
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(string(ts.Value)), 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number", ts.Value)
+	}
+	return f, nil
+}
+
+// XSDFloat is accepted for numbers on input.
+const XSDFloat = blurline.XSD + "float"
+
+// timeValue reads xsd:date, xsd:dateTime, xsd:gYearMonth and xsd:gYear
+// (the start of the period) as a UTC instant.
+func timeValue(v quad.Value) (time.Time, error) {
+	ts, ok := v.(quad.TypedString)
+	if !ok {
+		return time.Time{}, fmt.Errorf("must be typed xsd:date or xsd:dateTime, got %s", v)
+	}
+	s := string(ts.Value)
+	var layouts []string
+	switch string(ts.Type) {
+	case blurline.XSDDate:
+		layouts = []string{"2006-01-02", "2006-01-02Z07:00"}
+	case blurline.XSDDateTime:
+		layouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"}
+	case blurline.XSD + "gYearMonth":
+		layouts = []string{"2006-01"}
+	case blurline.XSD + "gYear":
+		layouts = []string{"2006"}
+	default:
+		return time.Time{}, fmt.Errorf("must be typed xsd:date or xsd:dateTime, got %s", v)
+	}
+	for _, l := range layouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a valid %s", s, strings.TrimPrefix(string(ts.Type), blurline.XSD))
+}
+
+// lookup is what the whole-batch check needs to know of the store.
+type lookup interface {
+	classOf(iri string) (blurline.Class, bool)
+	namesOf(iri string) []string
+	factProps(label string) (rel *quad.Quad, props map[string][]quad.Value, ok bool)
+}
+
+// finish checks the batch as a whole against the store (st may be empty).
+func (b *batch) finish(st lookup) {
+	classOf := func(iri string) (blurline.Class, bool) {
+		if e, ok := b.entities[iri]; ok && len(e.classes) > 0 {
+			return e.classes[0], true
+		}
+		return st.classOf(iri)
+	}
+	// Entities: one class, one name.
+	for _, iri := range sortedKeys(b.entities) {
+		e := b.entities[iri]
+		if len(e.classes) > 1 {
+			b.errorf(e.file, e.line, "entity <%s> has more than one class (%s, %s)", iri, e.classes[0], e.classes[1])
+			continue
+		}
+		old, had := st.classOf(iri)
+		if len(e.classes) == 1 && had && old != e.classes[0] {
+			b.errorf(e.file, e.line, "entity <%s> is already a %s, not a %s", iri, old, e.classes[0])
+			continue
+		}
+		if len(e.classes) == 0 && !had {
+			b.errorf(e.file, e.propLine, "entity <%s> has no rdf:type: give it a class", iri)
+			continue
+		}
+		names := e.names
+		for _, n := range st.namesOf(iri) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		if len(names) > 1 {
+			b.errorf(e.file, e.line, "entity <%s> has more than one name (%q, %q): use alias for the others", iri, names[0], names[1])
+		}
+		if len(names) == 0 {
+			b.errorf(e.file, e.line, "entity <%s> has no name", iri)
+		}
+	}
+	for _, r := range b.refs {
+		if _, ok := classOf(r.iri); !ok {
+			b.errorf(r.file, r.line, "unknown entity <%s> (%s): it has no rdf:type here or in the store", r.iri, r.what)
+		}
+	}
+	// Facts: a relationship, sources, one confidence, single values.
+	for _, label := range sortedKeys(b.facts) {
+		f := b.facts[label]
+		oldRel, oldProps, had := st.factProps(label)
+		if f.graphUse > 0 && (f.rel != nil || had) {
+			b.errorf(f.file, f.graphUse, "entity descriptions cannot go in fact <%s>'s graph", label)
+			continue
+		}
+		if f.rel == nil && !had {
+			if len(f.props) > 0 {
+				b.errorf(f.file, f.line, "provenance for <%s>, but no relationship in that graph: a fact needs one relationship quad", label)
+			}
+			continue
+		}
+		rel := f.rel
+		line, file := f.relLine, f.relFile
+		if rel == nil {
+			rel, line, file = oldRel, f.line, f.file
+		} else if had && oldRel != nil && !sameQuad(*oldRel, *rel) {
+			b.errorf(file, line, "fact <%s> already exists with another relationship (%s %s %s)", label, oldRel.Subject, oldRel.Predicate, oldRel.Object)
+			continue
+		}
+		props := mergeProps(f.props, oldProps)
+		if len(props[blurline.PropSource]) == 0 {
+			b.errorf(file, line, "fact <%s> has no source: add <%s> <%s> <https://...> <%s> .", label, label, blurline.PropIRI(blurline.PropSource), label)
+		}
+		if len(props[blurline.PropConfidence]) == 0 {
+			b.errorf(file, line, "fact <%s> has no confidence: add a %s between 0 and 1", label, blurline.PropConfidence)
+		}
+		for _, p := range sortedKeys(props) {
+			if singleValued[p] && len(props[p]) > 1 {
+				b.errorf(file, line, "fact <%s> has %d values of %s (%s, %s): it takes one", label, len(props[p]), p, props[p][0], props[p][1])
+			}
+		}
+		pred, _ := iriOf(rel.Predicate)
+		local, _ := blurline.LocalName(pred)
+		kind := blurline.Predicate(local).Kind()
+		if len(props[blurline.PropHealeyLevel]) > 0 && kind != blurline.Control {
+			b.errorf(file, line, "fact <%s>: a Healey level belongs on a control relationship (taskedBy, sponsoredBy), not on %s", label, local)
+		}
+		if len(props[blurline.PropAttributionKind]) > 0 && kind != blurline.Attribution {
+			b.errorf(file, line, "fact <%s>: attributionKind belongs on attributedTo, not on %s", label, local)
+		}
+		if from, until := props[blurline.PropValidFrom], props[blurline.PropValidUntil]; len(from) == 1 && len(until) == 1 {
+			tf, _ := timeValue(from[0])
+			tu, _ := timeValue(until[0])
+			if !tu.After(tf) {
+				b.errorf(file, line, "fact <%s>: validUntil %s is not after validFrom %s", label, literalText(until[0]), literalText(from[0]))
+			}
+		}
+	}
+}
+
+func sameQuad(a, b quad.Quad) bool {
+	return a.Subject == b.Subject && a.Predicate == b.Predicate && a.Object == b.Object
+}
+
+func mergeProps(a, b map[string][]quad.Value) map[string][]quad.Value {
+	out := make(map[string][]quad.Value, len(a)+len(b))
+	for _, m := range []map[string][]quad.Value{a, b} {
+		for k, vs := range m {
+			for _, v := range vs {
+				if !slices.Contains(out[k], v) {
+					out[k] = append(out[k], v)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

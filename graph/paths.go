@@ -1,0 +1,174 @@
+package graph
+
+import (
+	"context"
+	"slices"
+
+	"github.com/blurline/blurline"
+)
+
+// MaxPathHops bounds a shortest-path search.
+const MaxPathHops = 8
+
+// ShortestPaths returns the shortest paths from one entity to another,
+// walking facts in either direction (cayley has no shortest-path helper).
+// All paths of the shortest length are returned, up to Limit, in a stable
+// order. It stops when ctx is cancelled and returns ctx's error.
+func (s *Store) ShortestPaths(ctx context.Context, from, to string, o blurline.PathOptions) (paths []blurline.Path, err error) {
+	defer wrap(&err, "graph.ShortestPaths(%q, %q)", from, to)
+	if o.MaxHops == 0 {
+		o.MaxHops = 4
+	}
+	if o.MaxHops < 1 || o.MaxHops > MaxPathHops {
+		return nil, blurline.Errorf(blurline.ErrLimit, "maxHops must be between 1 and %d", MaxPathHops)
+	}
+	if o.Limit <= 0 {
+		o.Limit = 10
+	}
+	src, dst := blurline.EntityIRI(from), blurline.EntityIRI(to)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, iri := range []string{src, dst} {
+		if n, ok := s.idx.nodes[iri]; !ok || n.node == nil {
+			return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", blurline.EntityID(iri))
+		}
+	}
+	if src == dst {
+		return []blurline.Path{{}}, nil
+	}
+	// Breadth-first search from src, keeping every parent at the previous
+	// depth, so that all shortest paths can be enumerated afterwards.
+	type parent struct {
+		prev string
+		fact *factRec
+	}
+	dist := map[string]int{src: 0}
+	parents := map[string][]parent{}
+	frontier := []string{src}
+	steps := 0
+	for depth := 1; depth <= o.MaxHops && len(frontier) > 0; depth++ {
+		var next []string
+		for _, u := range frontier {
+			for _, list := range [][]*factRec{s.idx.out[u], s.idx.in[u]} {
+				for _, r := range list {
+					steps++
+					if steps&1023 == 0 {
+						if err := ctx.Err(); err != nil {
+							return nil, err
+						}
+					}
+					if r.fact == nil || !o.Match(r.fact) || r.fact.Object == "" {
+						continue
+					}
+					v := blurline.EntityIRI(r.fact.Other(blurline.EntityID(u)))
+					if d, seen := dist[v]; seen {
+						if d == depth {
+							parents[v] = append(parents[v], parent{u, r})
+						}
+						continue
+					}
+					dist[v] = depth
+					parents[v] = []parent{{u, r}}
+					next = append(next, v)
+				}
+			}
+		}
+		if _, found := dist[dst]; found {
+			break
+		}
+		slices.Sort(next)
+		frontier = next
+	}
+	if _, found := dist[dst]; !found {
+		return nil, ctx.Err()
+	}
+	// Enumerate paths backwards from dst, in a stable order.
+	for v := range parents {
+		slices.SortFunc(parents[v], func(a, b parent) int {
+			if a.prev != b.prev {
+				if a.prev < b.prev {
+					return -1
+				}
+				return 1
+			}
+			if a.fact.label < b.fact.label {
+				return -1
+			}
+			if a.fact.label > b.fact.label {
+				return 1
+			}
+			return 0
+		})
+	}
+	var walk func(v string, suffix []blurline.Hop) bool
+	walk = func(v string, suffix []blurline.Hop) bool {
+		if v == src {
+			hops := slices.Clone(suffix)
+			slices.Reverse(hops)
+			paths = append(paths, blurline.Path{Hops: hops})
+			return len(paths) < o.Limit
+		}
+		for _, p := range parents[v] {
+			f := p.fact.fact
+			hop := blurline.Hop{From: blurline.EntityID(p.prev), To: blurline.EntityID(v), Fact: f}
+			hop.Forward = f.Subject == hop.From
+			if !walk(p.prev, append(suffix, hop)) {
+				return false
+			}
+		}
+		return true
+	}
+	walk(dst, nil)
+	return paths, ctx.Err()
+}
+
+// Neighbourhood returns the entities within hops of id and the facts that
+// join them, breadth first, up to limit facts.
+func (s *Store) Neighbourhood(ctx context.Context, id string, hops, limit int, f blurline.FactFilter) (g blurline.Subgraph, err error) {
+	if hops < 0 || hops > MaxPathHops {
+		return g, blurline.Errorf(blurline.ErrLimit, "hops must be between 0 and %d", MaxPathHops)
+	}
+	if limit <= 0 {
+		limit = 200
+	}
+	start := blurline.EntityIRI(id)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n, ok := s.idx.nodes[start]
+	if !ok || n.node == nil {
+		return g, blurline.Errorf(blurline.ErrNotFound, "no entity %q", id)
+	}
+	seenNode := map[string]bool{start: true}
+	seenFact := map[*blurline.Fact]bool{}
+	g.Nodes = append(g.Nodes, n.node)
+	frontier := []string{start}
+	for depth := 0; depth < hops && len(frontier) > 0 && !g.Truncated; depth++ {
+		var next []string
+		for _, u := range frontier {
+			if err := ctx.Err(); err != nil {
+				return g, err
+			}
+			for _, x := range s.idx.factsOf(u, blurline.Both, &f) {
+				if seenFact[x] || x.Object == "" {
+					continue
+				}
+				if len(g.Facts) >= limit {
+					g.Truncated = true
+					break
+				}
+				seenFact[x] = true
+				g.Facts = append(g.Facts, x)
+				v := blurline.EntityIRI(x.Other(blurline.EntityID(u)))
+				if !seenNode[v] {
+					seenNode[v] = true
+					if m, ok := s.idx.nodes[v]; ok && m.node != nil {
+						g.Nodes = append(g.Nodes, m.node)
+					}
+					next = append(next, v)
+				}
+			}
+		}
+		frontier = next
+	}
+	return g, nil
+}

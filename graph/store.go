@@ -1,0 +1,332 @@
+// Package graph is Blurline's knowledge store and the only package that
+// imports cayley.
+//
+// A [Store] is opened from an address: "memory:" for cayley's in-memory
+// store, "bbolt:PATH" (or a bare PATH) for cayley's bbolt key-value backend
+// in a data directory. Writes are validated strictly and applied in one
+// cayley transaction (all or nothing); reads are answered from an in-memory
+// read model that mirrors the durable store and is updated after each
+// committed write. One RWMutex orders every read and write, since cayley's
+// stores do not survive a concurrent writer (memstore: fatal map race;
+// bbolt: deadlock, cayley issue #712).
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/blurline/blurline"
+	cgraph "github.com/cayleygraph/cayley/graph"
+	_ "github.com/cayleygraph/cayley/graph/kv/bbolt" // the on-disk backend
+	"github.com/cayleygraph/cayley/graph/memstore"
+	"github.com/cayleygraph/quad"
+)
+
+// Store is a Blurline knowledge store.
+type Store struct {
+	lg      *slog.Logger
+	addr    string
+	backend string
+
+	mu      sync.RWMutex
+	qs      cgraph.QuadStore
+	idx     *index
+	closed  bool
+	version atomic.Uint64
+}
+
+// Open opens (creating if needed) the store at addr: "memory:", "bbolt:PATH" or PATH.
+func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err error) {
+	defer wrap(&err, "graph.Open(%q)", addr)
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	backend, p, err := parseAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	var qs cgraph.QuadStore
+	switch backend {
+	case "memory":
+		qs = memstore.New()
+	case "bbolt":
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			return nil, blurline.Errorf(blurline.ErrUnavailable, "create data directory: %v", err)
+		}
+		if err := cgraph.InitQuadStore("bbolt", p, nil); err != nil && !errors.Is(err, cgraph.ErrDatabaseExists) {
+			return nil, blurline.Errorf(blurline.ErrUnavailable, "init bbolt store in %s: %v", p, err)
+		}
+		qs, err = cgraph.NewQuadStore("bbolt", p, nil)
+		if err != nil {
+			return nil, blurline.Errorf(blurline.ErrUnavailable, "open bbolt store in %s: %v", p, err)
+		}
+	}
+	s := &Store{lg: lg, addr: addr, backend: backend, qs: qs, idx: newIndex()}
+	if err := s.rebuild(ctx); err != nil {
+		qs.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// parseAddr splits a store address into backend and path.
+func parseAddr(addr string) (backend, p string, err error) {
+	switch {
+	case addr == "memory:" || addr == "memory" || addr == "mem:":
+		return "memory", "", nil
+	case strings.HasPrefix(addr, "bbolt:"):
+		p = strings.TrimPrefix(addr, "bbolt:")
+		p = strings.TrimPrefix(p, "//")
+	case strings.Contains(addr, "://"):
+		return "", "", blurline.Errorf(blurline.ErrInvalid, "unsupported store address %q (use memory: or bbolt:PATH)", addr)
+	default:
+		p = addr
+	}
+	if p == "" {
+		return "", "", blurline.Errorf(blurline.ErrInvalid, "store address %q has no path", addr)
+	}
+	return "bbolt", p, nil
+}
+
+// rebuild reads every quad of the cayley store into a fresh read model.
+func (s *Store) rebuild(ctx context.Context) error {
+	ix := newIndex()
+	ch := ix.begin()
+	it := s.qs.QuadsAllIterator().Iterate()
+	defer it.Close()
+	for it.Next(ctx) {
+		q, err := s.qs.Quad(it.Result())
+		if err != nil {
+			return blurline.Errorf(blurline.ErrInternal, "read quad: %v", err)
+		}
+		ix.add(q, ch)
+	}
+	if err := it.Err(); err != nil {
+		return blurline.Errorf(blurline.ErrInternal, "read store: %v", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ix.commit(ch)
+	s.idx = ix
+	return nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.qs.Close()
+}
+
+// Addr returns the address the store was opened from.
+func (s *Store) Addr() string { return s.addr }
+
+// Backend names the cayley backend: "memory" or "bbolt".
+func (s *Store) Backend() string { return s.backend }
+
+// Version increases with every committed write: a cache key for derived results.
+func (s *Store) Version() uint64 { return s.version.Load() }
+
+// Source is one named input, such as a file.
+type Source struct {
+	Name string
+	R    io.Reader
+}
+
+// LoadResult says what a load changed.
+type LoadResult struct {
+	Read  int // quads read (without duplicates within the input)
+	Added int // quads new to the store
+}
+
+// Load validates the sources strictly and, if all of them are valid, writes
+// them in one transaction. On any problem nothing is written and the error
+// (an *InputError, blurline.ErrInvalid) lists each problem as file:line.
+func (s *Store) Load(ctx context.Context, srcs ...Source) (res LoadResult, err error) {
+	defer wrap(&err, "graph.Load")
+	b, err := parseSources(ctx, srcs)
+	if err != nil {
+		return res, err
+	}
+	return s.commitBatch(ctx, b)
+}
+
+// Check validates the sources against the store's current content, as Load
+// would, without writing anything.
+func (s *Store) Check(ctx context.Context, srcs ...Source) (n int, err error) {
+	b, err := parseSources(ctx, srcs)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b.finish(s.idx)
+	return len(b.adds), b.Err()
+}
+
+func parseSources(ctx context.Context, srcs []Source) (*batch, error) {
+	b := newBatch()
+	for _, src := range srcs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := b.readNQuads(src.Name, src.R); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.Err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// commitBatch checks a parsed batch against the store and writes it atomically.
+func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return LoadResult{}, blurline.Errorf(blurline.ErrUnavailable, "store is closed")
+	}
+	b.finish(s.idx)
+	if err := b.Err(); err != nil {
+		return LoadResult{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return LoadResult{}, err
+	}
+	added, err := s.apply(b.adds, b.dels)
+	if err != nil {
+		return LoadResult{}, err
+	}
+	return LoadResult{Read: len(b.adds), Added: added}, nil
+}
+
+// apply writes adds and deletes in one cayley transaction, then updates the
+// read model. The caller holds s.mu for writing.
+func (s *Store) apply(adds, dels []quad.Quad) (int, error) {
+	deltas := make([]cgraph.Delta, 0, len(adds)+len(dels))
+	for _, q := range dels {
+		deltas = append(deltas, cgraph.Delta{Quad: q, Action: cgraph.Delete})
+	}
+	for _, q := range adds {
+		deltas = append(deltas, cgraph.Delta{Quad: q, Action: cgraph.Add})
+	}
+	if len(deltas) == 0 {
+		return 0, nil
+	}
+	if err := s.qs.ApplyDeltas(deltas, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}); err != nil {
+		s.lg.Error("write failed", "err", err)
+		return 0, blurline.Errorf(blurline.ErrInternal, "write to %s store: %v", s.backend, err)
+	}
+	ch := s.idx.begin()
+	for _, q := range dels {
+		s.idx.remove(q, ch)
+	}
+	added := 0
+	for _, q := range adds {
+		if s.idx.add(q, ch) {
+			added++
+		}
+	}
+	s.idx.commit(ch)
+	s.version.Add(1)
+	return added, nil
+}
+
+// seededQuad marks a store that has received the seed.
+var seededQuad = quad.Quad{
+	Subject:   quad.IRI(blurline.MetaGraph),
+	Predicate: quad.IRI(blurline.NS + "seeded"),
+	Object:    quad.String("true"),
+	Label:     quad.IRI(blurline.MetaGraph),
+}
+
+// Seeded reports whether the store has received the seed.
+func (s *Store) Seeded() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.idx.other[seededQuad]
+	return ok
+}
+
+// EnsureSeed loads every *.nq file of fsys (in name order, in one
+// transaction) into a store that has never been seeded, and marks it
+// seeded. A store seeded before is left as it is, so a restart keeps what
+// was added and what was retracted.
+func (s *Store) EnsureSeed(ctx context.Context, fsys fs.FS) (loaded bool, res LoadResult, err error) {
+	defer wrap(&err, "graph.EnsureSeed")
+	if s.Seeded() {
+		return false, res, nil
+	}
+	srcs, closeAll, err := sourcesFromFS(fsys)
+	if err != nil {
+		return false, res, err
+	}
+	defer closeAll()
+	b, err := parseSources(ctx, srcs)
+	if err != nil {
+		return false, res, err
+	}
+	b.adds = append(b.adds, seededQuad)
+	res, err = s.commitBatch(ctx, b)
+	if err != nil {
+		return false, res, err
+	}
+	res.Read--
+	res.Added--
+	s.lg.Info("loaded seed", "quads", res.Added)
+	return true, res, nil
+}
+
+// sourcesFromFS opens the *.nq files of fsys in name order.
+func sourcesFromFS(fsys fs.FS) ([]Source, func(), error) {
+	names, err := fs.Glob(fsys, "*.nq")
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.Sort(names)
+	var srcs []Source
+	var files []fs.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	for _, n := range names {
+		f, err := fsys.Open(n)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		files = append(files, f)
+		srcs = append(srcs, Source{Name: path.Join("seed", n), R: f})
+	}
+	return srcs, closeAll, nil
+}
+
+// wrap prefixes an error with its call site, keeping its kind.
+func wrap(errp *error, format string, args ...any) {
+	if *errp == nil {
+		return
+	}
+	var ie *InputError
+	if errors.As(*errp, &ie) {
+		return // its lines already say where
+	}
+	*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
+}

@@ -1,0 +1,226 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blurline/blurline"
+	"github.com/cayleygraph/quad"
+)
+
+// Write adds entities and facts in one transaction, validated exactly as
+// a loaded file is (each item is reported as "nodes[i]" or "facts[i]").
+// A fact without an id gets one derived from its content, so writing the
+// same fact twice changes nothing. It returns the facts as stored.
+func (s *Store) Write(ctx context.Context, nodes []blurline.Node, facts []blurline.Fact) (_ []*blurline.Fact, err error) {
+	defer wrap(&err, "graph.Write")
+	b := newBatch()
+	for i, n := range nodes {
+		b.file = fmt.Sprintf("nodes[%d]", i)
+		qs, err := NodeQuads(n)
+		if err != nil {
+			b.errorf(b.file, 0, "%v", err)
+			continue
+		}
+		for _, q := range qs {
+			b.add(q, 0)
+		}
+	}
+	labels := make([]string, len(facts))
+	for i, f := range facts {
+		b.file = fmt.Sprintf("facts[%d]", i)
+		qs, label, err := FactQuads(f)
+		if err != nil {
+			b.errorf(b.file, 0, "%v", err)
+			continue
+		}
+		labels[i] = label
+		for _, q := range qs {
+			b.add(q, 0)
+		}
+	}
+	if err := b.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := s.commitBatch(ctx, b); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*blurline.Fact, len(labels))
+	for i, l := range labels {
+		if r, ok := s.idx.facts[l]; ok {
+			out[i] = r.fact
+		}
+	}
+	return out, nil
+}
+
+// Retract removes a fact (its relationship and provenance) and returns it.
+func (s *Store) Retract(ctx context.Context, id string) (_ *blurline.Fact, err error) {
+	defer wrap(&err, "graph.Retract(%q)", id)
+	label := blurline.FactIRI(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, blurline.Errorf(blurline.ErrUnavailable, "store is closed")
+	}
+	r, ok := s.idx.facts[label]
+	if !ok || r.fact == nil {
+		return nil, blurline.Errorf(blurline.ErrNotFound, "no fact %q", id)
+	}
+	f := r.fact
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := s.apply(nil, r.quads()); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// NodeQuads turns an entity into its quads (default graph).
+func NodeQuads(n blurline.Node) ([]quad.Quad, error) {
+	if err := checkID(n.ID); err != nil {
+		return nil, err
+	}
+	s := quad.IRI(blurline.EntityIRI(n.ID))
+	var out []quad.Quad
+	add := func(p string, o quad.Value) {
+		out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o})
+	}
+	if n.Class == "" {
+		return nil, blurline.Errorf(blurline.ErrInvalid, "entity %q has no class", n.ID)
+	}
+	add(blurline.RDFType, quad.IRI(n.Class.IRI()))
+	add(blurline.PropIRI(blurline.PropName), quad.String(n.Name))
+	for _, a := range n.Aliases {
+		add(blurline.PropIRI(blurline.PropAlias), quad.String(a))
+	}
+	if n.Description != "" {
+		add(blurline.PropIRI(blurline.PropDescription), quad.String(n.Description))
+	}
+	for _, src := range n.Sources {
+		add(blurline.PropIRI(blurline.PropSource), quad.IRI(src))
+	}
+	for _, x := range n.ExternalIDs {
+		add(blurline.PropIRI(blurline.PropExternalID), quad.String(x))
+	}
+	if n.NonState != nil {
+		add(blurline.PropIRI(blurline.PropNonStateCharacter), decimal(*n.NonState))
+	}
+	if n.MotiveWeight != nil {
+		add(blurline.PropIRI(blurline.PropMotiveWeight), decimal(*n.MotiveWeight))
+	}
+	return out, nil
+}
+
+// FactQuads turns a fact into its quads: the relationship in the fact's
+// graph and the provenance about it. A fact without an id gets one derived
+// from its content. It returns the fact's IRI.
+func FactQuads(f blurline.Fact) ([]quad.Quad, string, error) {
+	if f.Subject == "" || (f.Object == "" && f.Value == nil) {
+		return nil, "", blurline.Errorf(blurline.ErrInvalid, "a fact needs a subject and an object")
+	}
+	if f.ID == "" {
+		f.ID = contentID(f)
+	} else if err := checkID(f.ID); err != nil {
+		return nil, "", err
+	}
+	label := quad.IRI(blurline.FactIRI(f.ID))
+	var obj quad.Value
+	if f.Value != nil {
+		obj = quadLiteral(f.Value)
+	} else {
+		obj = quad.IRI(blurline.EntityIRI(f.Object))
+	}
+	out := []quad.Quad{{Subject: quad.IRI(blurline.EntityIRI(f.Subject)), Predicate: quad.IRI(f.Predicate.IRI()), Object: obj, Label: label}}
+	add := func(p string, o quad.Value) {
+		out = append(out, quad.Quad{Subject: label, Predicate: quad.IRI(blurline.PropIRI(p)), Object: o, Label: label})
+	}
+	for _, src := range f.Sources {
+		add(blurline.PropSource, quad.IRI(src))
+	}
+	add(blurline.PropConfidence, decimal(f.Confidence))
+	for p, t := range map[string]time.Time{blurline.PropValidFrom: f.ValidFrom, blurline.PropValidUntil: f.ValidUntil, blurline.PropPublishedOn: f.PublishedOn} {
+		if !t.IsZero() {
+			add(p, timeLiteral(t))
+		}
+	}
+	if f.AssertedBy != "" {
+		add(blurline.PropAssertedBy, quad.IRI(blurline.EntityIRI(f.AssertedBy)))
+	}
+	if f.HasHealey {
+		add(blurline.PropHealeyLevel, quad.IRI(f.Healey.IRI()))
+	}
+	if f.AttributionKind != "" {
+		add(blurline.PropAttributionKind, quad.String(f.AttributionKind))
+	}
+	if f.Quote != "" {
+		add(blurline.PropQuote, quad.String(f.Quote))
+	}
+	if f.Note != "" {
+		add(blurline.PropNote, quad.String(f.Note))
+	}
+	if f.Alleged {
+		add(blurline.PropAlleged, quad.TypedString{Value: "true", Type: blurline.XSDBoolean})
+	}
+	return out, string(label), nil
+}
+
+// contentID derives a fact id from what the fact says and who says it.
+func contentID(f blurline.Fact) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s\x00%s", f.Subject, f.Predicate, f.Object, f.Value,
+		strings.Join(f.Sources, " "), f.AssertedBy, f.ValidFrom.Format(time.RFC3339), f.ValidUntil.Format(time.RFC3339))
+	return "f-" + hex.EncodeToString(h.Sum(nil))[:20]
+}
+
+func checkID(id string) error {
+	if id == "" {
+		return blurline.Errorf(blurline.ErrInvalid, "empty id")
+	}
+	for _, r := range id {
+		if r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r) {
+			return blurline.Errorf(blurline.ErrInvalid, "id %q: character %q is not allowed", id, r)
+		}
+	}
+	return nil
+}
+
+func decimal(f float64) quad.Value {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return quad.TypedString{Value: quad.String(s), Type: blurline.XSDDecimal}
+}
+
+func timeLiteral(t time.Time) quad.Value {
+	t = t.UTC()
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return quad.TypedString{Value: quad.String(t.Format("2006-01-02")), Type: blurline.XSDDate}
+	}
+	return quad.TypedString{Value: quad.String(t.Format(time.RFC3339Nano)), Type: blurline.XSDDateTime}
+}
+
+func quadLiteral(l *blurline.Literal) quad.Value {
+	switch {
+	case l.Lang != "":
+		return quad.LangString{Value: quad.String(l.Lexical), Lang: l.Lang}
+	case l.Datatype != "":
+		return quad.TypedString{Value: quad.String(l.Lexical), Type: quad.IRI(l.Datatype)}
+	}
+	return quad.String(l.Lexical)
+}
+
+// LoadNQuads loads N-Quads text as one input named name (see Load).
+func (s *Store) LoadNQuads(ctx context.Context, name, text string) (int, error) {
+	res, err := s.Load(ctx, Source{Name: name, R: strings.NewReader(text)})
+	return res.Added, err
+}

@@ -1,0 +1,179 @@
+package blurline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Node is an entity: a state, agency, group, person, incident...
+type Node struct {
+	ID          string // short id (the IRI without EntityBase)
+	Class       Class
+	Name        string
+	Aliases     []string
+	Description string
+	Sources     []string
+	ExternalIDs []string
+	// NonState overrides the class's default non-state character when set.
+	NonState *float64
+	// MotiveWeight is the criminal-motive weight of an activity, when set.
+	MotiveWeight *float64
+}
+
+// NonStateCharacter returns nu: the entity's own value or its class default.
+func (n *Node) NonStateCharacter() float64 {
+	if n.NonState != nil {
+		return *n.NonState
+	}
+	if ci, ok := LookupClass(n.Class); ok {
+		return ci.NonState
+	}
+	return 0
+}
+
+// Literal is an RDF literal kept exactly: lexical form, datatype IRI and language.
+type Literal struct {
+	Lexical  string
+	Datatype string // "" for a plain string (xsd:string) or a language-tagged string
+	Lang     string
+}
+
+// Fact is one relationship with its provenance: a statement.
+type Fact struct {
+	ID        string // short id (the IRI without FactBase)
+	Subject   string // entity id
+	Predicate Predicate
+	Object    string   // entity id; "" when Value is set
+	Value     *Literal // literal object, for Claim predicates
+
+	Confidence      float64
+	Sources         []string
+	ValidFrom       time.Time // zero when unknown
+	ValidUntil      time.Time // zero when open; exclusive
+	PublishedOn     time.Time // zero when unknown
+	AssertedBy      string    // entity id, "" when unknown
+	Healey          Healey    // meaningful when HasHealey
+	HasHealey       bool
+	AttributionKind string
+	Quote           string
+	Note            string
+	Alleged         bool
+}
+
+// Other returns the entity at the other end of f from id ("" for a literal).
+func (f *Fact) Other(id string) string {
+	if f.Subject == id {
+		return f.Object
+	}
+	return f.Subject
+}
+
+// HoldsAt reports whether f counts at instant t: it was public (publishedOn),
+// had started (validFrom) and had not ended (validUntil, exclusive). A zero
+// t means "now, with everything known": every fact counts.
+func (f *Fact) HoldsAt(t time.Time) bool {
+	if t.IsZero() {
+		return true
+	}
+	if !f.ValidFrom.IsZero() && t.Before(f.ValidFrom) {
+		return false
+	}
+	if !f.PublishedOn.IsZero() && t.Before(f.PublishedOn) {
+		return false
+	}
+	if !f.ValidUntil.IsZero() && !t.Before(f.ValidUntil) {
+		return false
+	}
+	return true
+}
+
+// AsOf turns a calendar date into the instant the as-of filter uses: the
+// last nanosecond of that day in UTC, so a statement made on the day counts.
+func AsOf(date time.Time) time.Time {
+	y, m, d := date.Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond)
+}
+
+// Equal reports whether two facts say the same thing with the same provenance.
+func (f *Fact) Equal(g *Fact) bool {
+	if (f.Value == nil) != (g.Value == nil) || f.Value != nil && *f.Value != *g.Value {
+		return false
+	}
+	return f.ID == g.ID && f.Subject == g.Subject && f.Predicate == g.Predicate && f.Object == g.Object &&
+		f.Confidence == g.Confidence && slices.Equal(f.Sources, g.Sources) &&
+		f.ValidFrom.Equal(g.ValidFrom) && f.ValidUntil.Equal(g.ValidUntil) && f.PublishedOn.Equal(g.PublishedOn) &&
+		f.AssertedBy == g.AssertedBy && f.HasHealey == g.HasHealey && (!f.HasHealey || f.Healey == g.Healey) &&
+		f.AttributionKind == g.AttributionKind && f.Quote == g.Quote && f.Note == g.Note && f.Alleged == g.Alleged
+}
+
+// Error kinds. Wrap them with fmt.Errorf("...: %w", ErrX) or use Errorf;
+// the one place that maps errors to the wire looks for them with errors.Is.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrInvalid     = errors.New("invalid input")
+	ErrForbidden   = errors.New("forbidden")
+	ErrLimit       = errors.New("limit exceeded")
+	ErrUnavailable = errors.New("unavailable")
+	ErrInternal    = errors.New("internal error")
+)
+
+// Errorf formats a message and marks it with kind, so that errors.Is(err, kind)
+// holds while the message stays the formatted text alone.
+func Errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// Code returns the GraphQL extensions.code for an error's kind.
+func Code(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrNotFound):
+		return "NOT_FOUND"
+	case errors.Is(err, ErrInvalid):
+		return "BAD_USER_INPUT"
+	case errors.Is(err, ErrForbidden):
+		return "FORBIDDEN"
+	case errors.Is(err, ErrLimit):
+		return "LIMIT_EXCEEDED"
+	case errors.Is(err, ErrUnavailable):
+		return "UNAVAILABLE"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "TIMEOUT"
+	case errors.Is(err, context.Canceled):
+		return "CANCELLED"
+	}
+	return "INTERNAL"
+}
+
+// Hop is one step of a path: a fact walked from one entity to the other.
+type Hop struct {
+	From, To string // entity ids
+	Fact     *Fact
+	Forward  bool // true when From is the fact's subject
+}
+
+// Path is a walk between two entities, one fact per hop.
+type Path struct {
+	Hops []Hop
+}
+
+// Confidence returns the product of the hops' confidences.
+func (p Path) Confidence() float64 {
+	c := 1.0
+	for _, h := range p.Hops {
+		c *= h.Fact.Confidence
+	}
+	return c
+}

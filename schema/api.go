@@ -1,0 +1,323 @@
+// Package schema is Blurline's GraphQL API, built with graphql-go.
+//
+// [API] prepares (parses, guards, validates, caches by query text) and
+// executes requests against the knowledge graph, which it reaches through
+// the small [Graph] interface that *graph.Store satisfies. Every error
+// leaves through [FormatErrors], the one place that maps error kinds to
+// extensions.code and hides internal messages.
+package schema
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/blurline/blurline"
+	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/gqlerrors"
+	"github.com/graphql-go/graphql/language/ast"
+	"github.com/graphql-go/graphql/language/location"
+	"github.com/graphql-go/graphql/language/parser"
+	"github.com/graphql-go/graphql/language/source"
+)
+
+// Limits bound what one request may ask for. Zero fields take the defaults.
+type Limits struct {
+	MaxQueryBytes int // size of the query text
+	MaxDepth      int // nesting of selection sets, fragments expanded
+	MaxAliases    int // aliased fields in the document
+	MaxCost       int // estimated items a query may touch (see guard.go)
+	MaxPageSize   int // largest first
+	MaxPathHops   int // largest maxHops/hops
+	CacheSize     int // prepared documents kept
+}
+
+// DefaultLimits are the limits used where none are set (docs/operations.md).
+var DefaultLimits = Limits{
+	MaxQueryBytes: 64 << 10,
+	MaxDepth:      15, // GraphiQL's introspection query is 13 deep
+	MaxAliases:    50,
+	MaxCost:       50000,
+	MaxPageSize:   1000,
+	MaxPathHops:   8,
+	CacheSize:     512,
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	set := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	set(&l.MaxQueryBytes, d.MaxQueryBytes)
+	set(&l.MaxDepth, d.MaxDepth)
+	set(&l.MaxAliases, d.MaxAliases)
+	set(&l.MaxCost, d.MaxCost)
+	set(&l.MaxPageSize, d.MaxPageSize)
+	set(&l.MaxPathHops, d.MaxPathHops)
+	set(&l.CacheSize, d.CacheSize)
+	return l
+}
+
+// API is the executable GraphQL API.
+type API struct {
+	lg     *slog.Logger
+	g      Graph
+	limits Limits
+	schema graphql.Schema
+	guards []graphql.ValidationRuleFn
+	rules  []graphql.ValidationRuleFn
+
+	mu    sync.Mutex
+	cache map[string]*list.Element
+	lru   *list.List
+}
+
+// New builds the API over g.
+func New(lg *slog.Logger, g Graph, limits Limits) (*API, error) {
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	a := &API{lg: lg, g: g, limits: limits.withDefaults(), cache: map[string]*list.Element{}, lru: list.New()}
+	s, err := a.buildSchema()
+	if err != nil {
+		return nil, err
+	}
+	a.schema = s
+	a.guards = guardRules(a.limits)
+	a.rules = graphql.SpecifiedRules
+	return a, nil
+}
+
+// Schema returns the graphql-go schema (for introspection and tests).
+func (a *API) Schema() graphql.Schema { return a.schema }
+
+// Limits returns the limits in force.
+func (a *API) Limits() Limits { return a.limits }
+
+// Request is one GraphQL request.
+type Request struct {
+	Query         string
+	OperationName string
+	Variables     map[string]any
+}
+
+// Operation is a prepared request: a parsed, guarded and validated document
+// and the operation selected from it.
+type Operation struct {
+	Type string // "query", "mutation" or "subscription"
+	Name string
+	doc  *ast.Document
+	def  *ast.OperationDefinition
+}
+
+type prepared struct {
+	query string
+	doc   *ast.Document
+	errs  []gqlerrors.FormattedError
+}
+
+// Prepare parses, guards and validates a query (cached by query text) and
+// selects the operation. Errors here are request errors: nothing ran.
+func (a *API) Prepare(query, operationName string) (*Operation, []gqlerrors.FormattedError) {
+	if query == "" {
+		return nil, []gqlerrors.FormattedError{codedError("BAD_REQUEST", "no query: send the GraphQL document in \"query\"")}
+	}
+	if len(query) > a.limits.MaxQueryBytes {
+		return nil, []gqlerrors.FormattedError{codedError("LIMIT_EXCEEDED", "query is longer than %d bytes", a.limits.MaxQueryBytes)}
+	}
+	p := a.cached(query)
+	if p == nil {
+		p = a.prepare(query)
+		a.store(p)
+	}
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	var op *ast.OperationDefinition
+	n := 0
+	for _, d := range p.doc.Definitions {
+		od, ok := d.(*ast.OperationDefinition)
+		if !ok {
+			continue
+		}
+		n++
+		name := ""
+		if od.Name != nil {
+			name = od.Name.Value
+		}
+		if operationName == "" || name == operationName {
+			if op == nil {
+				op = od
+			}
+		}
+	}
+	switch {
+	case n == 0:
+		return nil, []gqlerrors.FormattedError{codedError("BAD_REQUEST", "the document has no operation")}
+	case operationName == "" && n > 1:
+		return nil, []gqlerrors.FormattedError{codedError("BAD_REQUEST", "the document has %d operations: say which one in operationName", n)}
+	case op == nil:
+		return nil, []gqlerrors.FormattedError{codedError("BAD_REQUEST", "no operation named %q in the document", operationName)}
+	}
+	return &Operation{Type: op.Operation, Name: operationName, doc: p.doc, def: op}, nil
+}
+
+func (a *API) prepare(query string) *prepared {
+	p := &prepared{query: query}
+	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(query), Name: "GraphQL request"})})
+	if err != nil {
+		fe := gqlerrors.FormatError(err)
+		fe.Extensions = map[string]any{"code": "GRAPHQL_PARSE_FAILED"}
+		p.errs = []gqlerrors.FormattedError{fe}
+		return p
+	}
+	// Guards first and alone: graphql-go's own rules recurse without bound on
+	// fragment cycles (graphql-go issue #742) and are quadratic in aliases.
+	if vr := graphql.ValidateDocument(&a.schema, doc, a.guards); !vr.IsValid {
+		p.errs = vr.Errors
+		return p
+	}
+	if vr := graphql.ValidateDocument(&a.schema, doc, a.rules); !vr.IsValid {
+		for i := range vr.Errors {
+			if vr.Errors[i].Extensions == nil {
+				vr.Errors[i].Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
+			}
+		}
+		p.errs = vr.Errors
+		return p
+	}
+	p.doc = doc
+	return p
+}
+
+func (a *API) cached(query string) *prepared {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e, ok := a.cache[query]; ok {
+		a.lru.MoveToFront(e)
+		return e.Value.(*prepared)
+	}
+	return nil
+}
+
+func (a *API) store(p *prepared) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.cache[p.query]; ok {
+		return
+	}
+	a.cache[p.query] = a.lru.PushFront(p)
+	for a.lru.Len() > a.limits.CacheSize {
+		old := a.lru.Back()
+		a.lru.Remove(old)
+		delete(a.cache, old.Value.(*prepared).query)
+	}
+}
+
+// Execute runs a prepared operation. Mutations run only when ctx carries
+// write access (WithWriteAccess).
+func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]any) *graphql.Result {
+	if len(op.def.VariableDefinitions) > 0 {
+		if c := queryCost(&a.schema, op.doc, op.def, variables, a.limits); c > a.limits.MaxCost {
+			return &graphql.Result{Errors: []gqlerrors.FormattedError{codedError("COST_LIMIT_EXCEEDED",
+				"query cost %d is over the limit of %d: ask for smaller pages (first) or fewer hops", c, a.limits.MaxCost)}}
+		}
+	}
+	ctx = withLoaders(ctx, a.g)
+	res := graphql.Execute(graphql.ExecuteParams{
+		Schema:        a.schema,
+		AST:           op.doc,
+		OperationName: op.Name,
+		Args:          variables,
+		Context:       ctx,
+	})
+	if err := ctx.Err(); err != nil && res.Data == nil && len(res.Errors) == 0 {
+		res.Errors = []gqlerrors.FormattedError{gqlerrors.FormatError(err)}
+	}
+	res.Errors = a.FormatErrors(res.Errors)
+	return res
+}
+
+// Do prepares and executes a request in-process.
+func (a *API) Do(ctx context.Context, r Request) *graphql.Result {
+	op, errs := a.Prepare(r.Query, r.OperationName)
+	if errs != nil {
+		return &graphql.Result{Errors: errs}
+	}
+	return a.Execute(ctx, op, r.Variables)
+}
+
+type writeKey struct{}
+
+// WithWriteAccess marks ctx as allowed to run mutations.
+func WithWriteAccess(ctx context.Context) context.Context {
+	return context.WithValue(ctx, writeKey{}, true)
+}
+
+// canWrite reports whether ctx may run mutations.
+func canWrite(ctx context.Context) bool {
+	ok, _ := ctx.Value(writeKey{}).(bool)
+	return ok
+}
+
+// requireWrite returns a FORBIDDEN error unless ctx may write.
+func requireWrite(ctx context.Context) error {
+	if !canWrite(ctx) {
+		return blurline.Errorf(blurline.ErrForbidden, "mutations need write access: send the server's token as Authorization: Bearer <token>")
+	}
+	return nil
+}
+
+// FormatErrors is the one place that maps errors to the wire: it sets
+// extensions.code from the error's kind (blurline.Code) and replaces the
+// message of an internal error with "internal error" after logging it.
+func (a *API) FormatErrors(errs []gqlerrors.FormattedError) []gqlerrors.FormattedError {
+	for i, fe := range errs {
+		if fe.Extensions != nil && fe.Extensions["code"] != nil {
+			continue
+		}
+		cause := fe.OriginalError()
+		var ge *gqlerrors.Error
+		if errors.As(cause, &ge) && ge.OriginalError != nil {
+			cause = ge.OriginalError
+		}
+		if cause == nil || ge != nil && ge.OriginalError == nil && !isKinded(cause) {
+			// An error graphql-go raised itself (bad argument value, unknown field...).
+			fe.Extensions = map[string]any{"code": "BAD_USER_INPUT"}
+			errs[i] = fe
+			continue
+		}
+		code := blurline.Code(cause)
+		if code == "INTERNAL" {
+			a.lg.Error("internal error", "err", cause, "path", fe.Path)
+			fe.Message = "internal error"
+		} else {
+			fe.Message = cause.Error()
+		}
+		fe.Extensions = map[string]any{"code": code}
+		errs[i] = fe
+	}
+	return errs
+}
+
+func isKinded(err error) bool {
+	for _, k := range []error{blurline.ErrNotFound, blurline.ErrInvalid, blurline.ErrForbidden, blurline.ErrLimit,
+		blurline.ErrUnavailable, blurline.ErrInternal, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// codedError makes a request error with a code.
+func codedError(code, format string, args ...any) gqlerrors.FormattedError {
+	fe := gqlerrors.FormatError(blurline.Errorf(blurline.ErrInvalid, format, args...))
+	fe.Locations = []location.SourceLocation{}
+	fe.Extensions = map[string]any{"code": code}
+	return fe
+}

@@ -1,0 +1,27 @@
+package schema
+
+import (
+	"context"
+
+	"github.com/blurline/blurline"
+)
+
+// Graph is what the API needs of the knowledge store; *graph.Store
+// satisfies it. Methods that take a list of ids answer for all of them in
+// one call, so a resolver level makes one store call, not one per item.
+type Graph interface {
+	Node(ctx context.Context, id string) (*blurline.Node, error)
+	Nodes(ctx context.Context, ids []string) ([]*blurline.Node, error)
+	FindNodes(ctx context.Context, q blurline.NodeQuery) ([]*blurline.Node, error)
+	Fact(ctx context.Context, id string) (*blurline.Fact, error)
+	Facts(ctx context.Context, q blurline.FactQuery) ([]*blurline.Fact, error)
+	FactsOf(ctx context.Context, ids []string, dir blurline.Direction, f blurline.FactFilter) ([][]*blurline.Fact, error)
+	ShortestPaths(ctx context.Context, from, to string, o blurline.PathOptions) ([]blurline.Path, error)
+	Neighbourhood(ctx context.Context, id string, hops, limit int, f blurline.FactFilter) (blurline.Subgraph, error)
+	Stats(ctx context.Context) (blurline.Stats, error)
+	Version() uint64
+
+	Write(ctx context.Context, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error)
+	Retract(ctx context.Context, id string) (*blurline.Fact, error)
+	LoadNQuads(ctx context.Context, name, text string) (added int, err error)
+}

@@ -1,0 +1,369 @@
+package schema
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/gqlerrors"
+	"github.com/graphql-go/graphql/language/ast"
+	"github.com/graphql-go/graphql/language/kinds"
+	"github.com/graphql-go/graphql/language/visitor"
+)
+
+// Guard rules. They run as graphql.ValidationRuleFns in a first validation
+// pass of their own, before graphql-go's specified rules, so that a hostile
+// document never reaches those (a fragment cycle sends v0.8.1's
+// OverlappingFieldsCanBeMerged into endless recursion: a fatal stack
+// overflow that recover cannot catch).
+//
+//   - fragment cycles: rejected (GRAPHQL_VALIDATION_FAILED);
+//   - depth: nesting of selection sets with fragments expanded (DEPTH_LIMIT_EXCEEDED);
+//   - aliases: aliased fields in the document (ALIAS_LIMIT_EXCEEDED);
+//   - cost: each field costs the number of times it may be resolved, the
+//     product of the page sizes above it: `first` (or `limit`) where given,
+//     the default page size for a list field without one, times `hops` or
+//     `maxHops` where given (COST_LIMIT_EXCEEDED).
+
+// DefaultPageSize is the page size of a list field whose first is not given.
+const DefaultPageSize = 20
+
+// guardError is a validation error with a code.
+type guardError struct {
+	code, msg string
+}
+
+func (e *guardError) Error() string              { return e.msg }
+func (e *guardError) Extensions() map[string]any { return map[string]any{"code": e.code} }
+func report(ctx *graphql.ValidationContext, code string, nodes []ast.Node, format string, args ...any) {
+	ctx.ReportError(gqlerrors.NewError(fmt.Sprintf(format, args...), nodes, "", nil, nil, &guardError{code, fmt.Sprintf(format, args...)}))
+}
+
+// onDocument makes a rule that looks at the whole document once.
+func onDocument(check func(ctx *graphql.ValidationContext, doc *ast.Document)) graphql.ValidationRuleFn {
+	return func(ctx *graphql.ValidationContext) *graphql.ValidationRuleInstance {
+		return &graphql.ValidationRuleInstance{VisitorOpts: &visitor.VisitorOptions{
+			KindFuncMap: map[string]visitor.NamedVisitFuncs{
+				kinds.Document: {Kind: func(p visitor.VisitFuncParams) (string, interface{}) {
+					if doc, ok := p.Node.(*ast.Document); ok {
+						check(ctx, doc)
+					}
+					return visitor.ActionSkip, nil
+				}},
+			},
+		}}
+	}
+}
+
+func guardRules(l Limits) []graphql.ValidationRuleFn {
+	return []graphql.ValidationRuleFn{
+		onDocument(noFragmentCycles),
+		onDocument(func(ctx *graphql.ValidationContext, doc *ast.Document) { maxAliases(ctx, doc, l.MaxAliases) }),
+		onDocument(func(ctx *graphql.ValidationContext, doc *ast.Document) { maxDepth(ctx, doc, l.MaxDepth) }),
+		onDocument(func(ctx *graphql.ValidationContext, doc *ast.Document) {
+			for _, op := range operations(doc) {
+				if c := queryCost(ctx.Schema(), doc, op, nil, l); c > l.MaxCost {
+					report(ctx, "COST_LIMIT_EXCEEDED", []ast.Node{op},
+						"query cost %d is over the limit of %d: ask for smaller pages (first) or fewer hops", c, l.MaxCost)
+				}
+			}
+		}),
+	}
+}
+
+func operations(doc *ast.Document) []*ast.OperationDefinition {
+	var ops []*ast.OperationDefinition
+	for _, d := range doc.Definitions {
+		if op, ok := d.(*ast.OperationDefinition); ok {
+			ops = append(ops, op)
+		}
+	}
+	return ops
+}
+
+func fragments(doc *ast.Document) map[string]*ast.FragmentDefinition {
+	m := map[string]*ast.FragmentDefinition{}
+	for _, d := range doc.Definitions {
+		if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
+			m[f.Name.Value] = f
+		}
+	}
+	return m
+}
+
+// spreads lists the fragment names a selection set spreads, at any depth.
+func spreads(ss *ast.SelectionSet, out *[]string) {
+	if ss == nil {
+		return
+	}
+	for _, s := range ss.Selections {
+		switch s := s.(type) {
+		case *ast.Field:
+			spreads(s.SelectionSet, out)
+		case *ast.InlineFragment:
+			spreads(s.SelectionSet, out)
+		case *ast.FragmentSpread:
+			if s.Name != nil {
+				*out = append(*out, s.Name.Value)
+			}
+		}
+	}
+}
+
+func noFragmentCycles(ctx *graphql.ValidationContext, doc *ast.Document) {
+	frags := fragments(doc)
+	const (
+		unseen = iota
+		active
+		done
+	)
+	state := map[string]int{}
+	var visit func(name string) bool
+	visit = func(name string) bool {
+		switch state[name] {
+		case active:
+			return true
+		case done:
+			return false
+		}
+		state[name] = active
+		if f, ok := frags[name]; ok {
+			var next []string
+			spreads(f.SelectionSet, &next)
+			for _, n := range next {
+				if visit(n) {
+					return true
+				}
+			}
+		}
+		state[name] = done
+		return false
+	}
+	for name, f := range frags {
+		if state[name] == unseen && visit(name) {
+			report(ctx, "GRAPHQL_VALIDATION_FAILED", []ast.Node{f}, "fragment %q spreads itself (a fragment cycle)", name)
+			return
+		}
+	}
+}
+
+func maxAliases(ctx *graphql.ValidationContext, doc *ast.Document, limit int) {
+	n := 0
+	var walk func(ss *ast.SelectionSet)
+	walk = func(ss *ast.SelectionSet) {
+		if ss == nil {
+			return
+		}
+		for _, s := range ss.Selections {
+			switch s := s.(type) {
+			case *ast.Field:
+				if s.Alias != nil {
+					n++
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			}
+		}
+	}
+	for _, d := range doc.Definitions {
+		switch d := d.(type) {
+		case *ast.OperationDefinition:
+			walk(d.SelectionSet)
+		case *ast.FragmentDefinition:
+			walk(d.SelectionSet)
+		}
+	}
+	if n > limit {
+		report(ctx, "ALIAS_LIMIT_EXCEEDED", nil, "the document has %d aliases, over the limit of %d", n, limit)
+	}
+}
+
+func maxDepth(ctx *graphql.ValidationContext, doc *ast.Document, limit int) {
+	frags := fragments(doc)
+	var depth func(ss *ast.SelectionSet, seen map[string]bool) int
+	depth = func(ss *ast.SelectionSet, seen map[string]bool) int {
+		if ss == nil {
+			return 0
+		}
+		most := 0
+		for _, s := range ss.Selections {
+			d := 0
+			switch s := s.(type) {
+			case *ast.Field:
+				if s.SelectionSet != nil {
+					d = 1 + depth(s.SelectionSet, seen)
+				}
+			case *ast.InlineFragment:
+				d = depth(s.SelectionSet, seen)
+			case *ast.FragmentSpread:
+				if f, ok := frags[s.Name.Value]; ok && !seen[s.Name.Value] {
+					seen[s.Name.Value] = true
+					d = depth(f.SelectionSet, seen)
+					delete(seen, s.Name.Value)
+				}
+			}
+			most = max(most, d)
+			if most > limit {
+				return most
+			}
+		}
+		return most
+	}
+	for _, op := range operations(doc) {
+		if d := 1 + depth(op.SelectionSet, map[string]bool{}); d > limit {
+			report(ctx, "DEPTH_LIMIT_EXCEEDED", []ast.Node{op}, "query depth %d is over the limit of %d", d, limit)
+		}
+	}
+}
+
+// queryCost estimates how many field resolutions an operation may cause.
+// vars, when given, supply the values of variables; otherwise a variable
+// page size counts as DefaultPageSize (Execute checks again with values).
+func queryCost(s *graphql.Schema, doc *ast.Document, op *ast.OperationDefinition, vars map[string]any, l Limits) int {
+	frags := fragments(doc)
+	var root *graphql.Object
+	switch op.Operation {
+	case ast.OperationTypeMutation:
+		root = s.MutationType()
+	case ast.OperationTypeSubscription:
+		root = s.SubscriptionType()
+	default:
+		root = s.QueryType()
+	}
+	const ceiling = 1 << 40
+	var walk func(t graphql.Type, ss *ast.SelectionSet, mult int, seen map[string]bool) int
+	walk = func(t graphql.Type, ss *ast.SelectionSet, mult int, seen map[string]bool) int {
+		if ss == nil || mult > ceiling {
+			return 0
+		}
+		total := 0
+		fieldsOf := func(t graphql.Type) graphql.FieldDefinitionMap {
+			switch t := t.(type) {
+			case *graphql.Object:
+				return t.Fields()
+			case *graphql.Interface:
+				return t.Fields()
+			}
+			return nil
+		}
+		for _, sel := range ss.Selections {
+			switch sel := sel.(type) {
+			case *ast.Field:
+				total += mult
+				var ft graphql.Type
+				if fd := fieldsOf(t)[sel.Name.Value]; fd != nil {
+					ft = fd.Type
+				}
+				m := mult * fieldMultiplier(sel, ft, vars, l)
+				total += walk(namedType(ft), sel.SelectionSet, m, seen)
+			case *ast.InlineFragment:
+				it := t
+				if sel.TypeCondition != nil {
+					if nt := s.Type(sel.TypeCondition.Name.Value); nt != nil {
+						it = nt
+					}
+				}
+				total += walk(it, sel.SelectionSet, mult, seen)
+			case *ast.FragmentSpread:
+				f, ok := frags[sel.Name.Value]
+				if !ok || seen[sel.Name.Value] {
+					continue
+				}
+				seen[sel.Name.Value] = true
+				ft := t
+				if f.TypeCondition != nil {
+					if nt := s.Type(f.TypeCondition.Name.Value); nt != nil {
+						ft = nt
+					}
+				}
+				total += walk(ft, f.SelectionSet, mult, seen)
+				delete(seen, sel.Name.Value)
+			}
+			if total > ceiling {
+				return ceiling
+			}
+		}
+		return total
+	}
+	if root == nil {
+		return 0
+	}
+	return walk(root, op.SelectionSet, 1, map[string]bool{})
+}
+
+// fieldMultiplier is how many times a field's children may be resolved per
+// resolution of the field.
+func fieldMultiplier(f *ast.Field, t graphql.Type, vars map[string]any, l Limits) int {
+	m := 1
+	page, hasPage := 0, false
+	for _, a := range f.Arguments {
+		v, ok := intArg(a.Value, vars)
+		switch a.Name.Value {
+		case "first", "limit":
+			hasPage = true
+			if !ok {
+				v = DefaultPageSize
+			}
+			page = min(max(v, 0), l.MaxPageSize)
+		case "hops", "maxHops":
+			if !ok {
+				v = 2
+			}
+			m *= max(min(v, l.MaxPathHops), 1)
+		}
+	}
+	if hasPage {
+		m *= max(page, 1)
+	} else if isList(t) {
+		m *= DefaultPageSize
+	}
+	return m
+}
+
+func intArg(v ast.Value, vars map[string]any) (int, bool) {
+	switch v := v.(type) {
+	case *ast.IntValue:
+		n, err := strconv.Atoi(v.Value)
+		return n, err == nil
+	case *ast.Variable:
+		if vars == nil || v.Name == nil {
+			return 0, false
+		}
+		switch x := vars[v.Name.Value].(type) {
+		case int:
+			return x, true
+		case float64:
+			return int(x), true
+		case int64:
+			return int(x), true
+		}
+	}
+	return 0, false
+}
+
+func isList(t graphql.Type) bool {
+	for {
+		switch x := t.(type) {
+		case *graphql.NonNull:
+			t = x.OfType
+		case *graphql.List:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func namedType(t graphql.Type) graphql.Type {
+	for {
+		switch x := t.(type) {
+		case *graphql.NonNull:
+			t = x.OfType
+		case *graphql.List:
+			t = x.OfType
+		default:
+			return t
+		}
+	}
+}

@@ -1,0 +1,442 @@
+package blurline
+
+import "strings"
+
+// Namespaces. Every IRI Blurline mints starts with one of these.
+const (
+	// NS is the vocabulary namespace: classes, predicates and properties.
+	NS = "https://w3id.org/blurline/ns#"
+	// EntityBase prefixes entity IRIs; the rest is the entity's short id.
+	EntityBase = "https://w3id.org/blurline/id/"
+	// FactBase prefixes fact (statement) IRIs; the rest is the fact's id.
+	FactBase = "https://w3id.org/blurline/fact/"
+	// HealeyBase prefixes the ten Healey spectrum levels.
+	HealeyBase = "https://w3id.org/blurline/healey#"
+	// MetaGraph is the named graph of store bookkeeping (never exported).
+	MetaGraph = "https://w3id.org/blurline/meta"
+
+	RDFType = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+	XSD     = "http://www.w3.org/2001/XMLSchema#"
+	RDFLang = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+)
+
+// XSD datatypes Blurline reads and writes.
+const (
+	XSDString   = XSD + "string"
+	XSDDecimal  = XSD + "decimal"
+	XSDDouble   = XSD + "double"
+	XSDInteger  = XSD + "integer"
+	XSDBoolean  = XSD + "boolean"
+	XSDDate     = XSD + "date"
+	XSDDateTime = XSD + "dateTime"
+)
+
+// Class is an entity class, named by its local name in NS (e.g. "ThreatGroup").
+type Class string
+
+// Entity classes.
+const (
+	State                     Class = "State"
+	GovernmentBody            Class = "GovernmentBody"
+	IntelligenceService       Class = "IntelligenceService"
+	RegionalBureau            Class = "RegionalBureau"
+	Contractor                Class = "Contractor"
+	FrontCompany              Class = "FrontCompany"
+	Company                   Class = "Company"
+	CriminalGroup             Class = "CriminalGroup"
+	ThreatGroup               Class = "ThreatGroup"
+	Person                    Class = "Person"
+	Alliance                  Class = "Alliance"
+	InternationalOrganization Class = "InternationalOrganization"
+	Incident                  Class = "Incident"
+	Campaign                  Class = "Campaign"
+	Vulnerability             Class = "Vulnerability"
+	Activity                  Class = "Activity"
+	Sector                    Class = "Sector"
+	Product                   Class = "Product"
+	Malware                   Class = "Malware"
+	Tool                      Class = "Tool"
+	AttackPattern             Class = "AttackPattern"
+	Agreement                 Class = "Agreement"
+	Document                  Class = "Document"
+	PublicAttribution         Class = "PublicAttribution"
+	Indictment                Class = "Indictment"
+	Sanction                  Class = "Sanction"
+	Advisory                  Class = "Advisory"
+	Patch                     Class = "Patch"
+	Operation                 Class = "Operation"
+)
+
+// ClassInfo documents a class. NonState is the default non-state character
+// (nu in the blur model: 1 for criminals and freelancers, 0 for the state's
+// own units); an entity may override it with the nonStateCharacter property.
+type ClassInfo struct {
+	Class       Class
+	Description string
+	STIX        string // STIX 2.1 counterpart, "" where none exists
+	NonState    float64
+	Actor       bool // may be the actor of a blur score
+}
+
+// Classes lists every class, in the order docs/vocabulary.md shows them.
+var Classes = []ClassInfo{
+	{State, "A sovereign state acting as a party (PRC, United States, Russia).", "identity (identity_class=organization, sectors=government); location (region/country) for geography", 0, false},
+	{GovernmentBody, "A ministry, agency, court or other government organ that is not an intelligence service (US DOJ, US Treasury, Global Affairs Canada).", "identity (identity_class=organization, sectors=government)", 0, false},
+	{IntelligenceService, "A state intelligence or security service (MSS, FSB, SVR, NSA, GCSB).", "identity (identity_class=organization); threat-actor (threat_actor_types=nation-state) when it acts", 0, true},
+	{RegionalBureau, "A regional or provincial bureau of an intelligence or security service (Hainan State Security Department).", "identity (identity_class=organization)", 0, true},
+	{Contractor, "A private company or group that works for a state under contract (i-Soon, Chengdu 404).", "threat-actor (threat_actor_types=criminal|hacker, roles=agent) or identity", 0.8, true},
+	{FrontCompany, "A company set up or used to hide a state body's hand (Hainan Xiandun, Wuhan XRZ).", "identity (identity_class=organization)", 0.6, true},
+	{Company, "Any other company (Microsoft, COSCO Shipping).", "identity (identity_class=organization)", 0.8, false},
+	{CriminalGroup, "A criminal group (Evil Corp) or a loose set of criminal contract hackers.", "threat-actor (threat_actor_types=crime-syndicate|criminal)", 1, true},
+	{ThreatGroup, "An intrusion set tracked by vendors under many names (HAFNIUM / Silk Typhoon, APT40 / Leviathan).", "intrusion-set", 0.5, true},
+	{Person, "A natural person: officials, charged hackers, experts.", "identity (identity_class=individual); threat-actor (individual) when charged", 1, true},
+	{Alliance, "An alliance, partnership or cooperation format among states (NATO, Five Eyes, 17+1).", "identity (identity_class=organization)", 0, false},
+	{InternationalOrganization, "An international organisation or union (European Union, United Nations).", "identity (identity_class=organization)", 0, false},
+	{Incident, "A concrete compromise or attack (the 2021 Exchange compromise).", "incident", 0, false},
+	{Campaign, "A named or indicted campaign of activity over time.", "campaign", 0, false},
+	{Vulnerability, "A vulnerability, normally a CVE.", "vulnerability", 0, false},
+	{Activity, "A kind of activity with a criminal-motive weight (ransomware 1, IP theft for firms 0.5, espionage 0).", "attack-motivation-ov (no SDO; exported as x-blurline-activity)", 0, false},
+	{Sector, "A sector or class of targets (maritime industry, infectious-disease research).", "identity (identity_class=class, sectors=...)", 0, false},
+	{Product, "A software product (Microsoft Exchange Server).", "software (SCO)", 0, false},
+	{Malware, "A malware family.", "malware", 0, false},
+	{Tool, "A legitimate or dual-use tool.", "tool", 0, false},
+	{AttackPattern, "An attack technique (ATT&CK technique).", "attack-pattern", 0, false},
+	{Agreement, "A treaty, treaty article, MoU, initiative or policy (Article 5, Belt and Road Initiative).", "", 0, false},
+	{Document, "A document, statement, leak, regulation or communique that is not itself a response.", "report; note", 0, false},
+	{PublicAttribution, "A public attribution statement by one party on one date (the UK statement of 19 July 2021).", "report (report_types=threat-actor); opinion", 0, false},
+	{Indictment, "An indictment or criminal complaint. Its charges are allegations.", "report (x_blurline_kind=indictment)", 0, false},
+	{Sanction, "A sanctions designation or package.", "", 0, false},
+	{Advisory, "A government or vendor security advisory (AA21-200A).", "report (report_types=attack-pattern|indicator)", 0, false},
+	{Patch, "A security update that fixes vulnerabilities.", "course-of-action", 0, false},
+	{Operation, "A law-enforcement or defensive operation (the FBI web-shell removal).", "course-of-action", 0, false},
+}
+
+// PredicateKind groups predicates by the role they play in the blur model.
+type PredicateKind int
+
+const (
+	// Structural predicates tie organisations together (part-of, front-company-of).
+	Structural PredicateKind = iota
+	// Control predicates record state control and carry a Healey level.
+	Control
+	// Attribution predicates record who attributed what to whom.
+	Attribution
+	// Behaviour predicates record what an actor did (targeted, exploited, conducts).
+	Behaviour
+	// Response predicates tie responses to parties and subjects.
+	Response
+	// Claim predicates have a literal object (a victim count).
+	Claim
+)
+
+// String names a predicate kind.
+func (k PredicateKind) String() string {
+	return [...]string{"structural", "control", "attribution", "behaviour", "response", "claim"}[k]
+}
+
+// Predicate is a relationship predicate, named by its local name in NS.
+type Predicate string
+
+// Relationship predicates. Every quad with one of these is a fact and needs provenance.
+const (
+	MemberOf         Predicate = "memberOf"
+	PartOf           Predicate = "partOf"
+	RegionalBureauOf Predicate = "regionalBureauOf"
+	FrontCompanyOf   Predicate = "frontCompanyOf"
+	Employs          Predicate = "employs"
+	OfficerOf        Predicate = "officerOf"
+	AffiliatedWith   Predicate = "affiliatedWith"
+	TaskedBy         Predicate = "taskedBy"
+	SponsoredBy      Predicate = "sponsoredBy"
+	AttributedTo     Predicate = "attributedTo"
+	Targeted         Predicate = "targeted"
+	Exploited        Predicate = "exploited"
+	Affected         Predicate = "affected"
+	Conducts         Predicate = "conducts"
+	Uses             Predicate = "uses"
+	ParticipatedIn   Predicate = "participatedIn"
+	LocatedAt        Predicate = "locatedAt"
+	OriginatesFrom   Predicate = "originatesFrom"
+	ChargedIn        Predicate = "chargedIn"
+	SanctionedBy     Predicate = "sanctionedBy"
+	PatchedBy        Predicate = "patchedBy"
+	Discloses        Predicate = "discloses"
+	IssuedBy         Predicate = "issuedBy"
+	Concerns         Predicate = "concerns"
+	Acknowledges     Predicate = "acknowledges"
+	Denies           Predicate = "denies"
+	PartyTo          Predicate = "partyTo"
+	HoldsStakeIn     Predicate = "holdsStakeIn"
+	RelatedTo        Predicate = "relatedTo"
+	VictimCount      Predicate = "victimCount"
+)
+
+// PredicateInfo documents a relationship predicate. Subject and Object are
+// the usual classes at either end (advice for writers, not enforced: the
+// loader checks that both ends have a known class).
+type PredicateInfo struct {
+	Predicate   Predicate
+	Kind        PredicateKind
+	Description string
+	Subject     string
+	Object      string
+	STIX        string // STIX 2.1 relationship_type, "" where none exists
+}
+
+// Predicates lists every relationship predicate.
+var Predicates = []PredicateInfo{
+	{MemberOf, Structural, "Membership: a state in an alliance, a person in a group.", "State, Person, ThreatGroup", "Alliance, InternationalOrganization, ThreatGroup, CriminalGroup", ""},
+	{PartOf, Structural, "Organisational part-of: an agency of a state, an incident of a campaign.", "any organisation, Incident", "State, GovernmentBody, IntelligenceService, Campaign", ""},
+	{RegionalBureauOf, Structural, "A regional or provincial bureau of a service.", "RegionalBureau", "IntelligenceService", ""},
+	{FrontCompanyOf, Structural, "A front company of a state body.", "FrontCompany", "IntelligenceService, RegionalBureau, GovernmentBody", ""},
+	{Employs, Structural, "An organisation employs a person (or uses a group as staff).", "organisation", "Person", ""},
+	{OfficerOf, Structural, "A person is an officer or executive of an organisation.", "Person", "organisation", ""},
+	{AffiliatedWith, Structural, "A looser affiliation of a person or group with an organisation.", "Person, ThreatGroup", "organisation", "related-to"},
+	{TaskedBy, Control, "State control: the subject is tasked, directed or contracted by a state body. Carries a Healey level.", "actor", "State, IntelligenceService, RegionalBureau, GovernmentBody", "related-to (x_blurline_predicate=taskedBy)"},
+	{SponsoredBy, Control, "State control: the subject is sponsored or supported by a state or state body. Carries a Healey level.", "actor", "State, IntelligenceService, RegionalBureau", "attributed-to (to a nation-state threat-actor)"},
+	{AttributedTo, Attribution, "An incident, campaign or actor is attributed to an actor or state by the fact's assertedBy party, with an attribution kind.", "Incident, Campaign, ThreatGroup", "actor, State", "attributed-to"},
+	{Targeted, Behaviour, "An actor or incident targeted a sector, state or organisation.", "actor, Incident, Campaign", "Sector, State, organisation", "targets"},
+	{Exploited, Behaviour, "An actor or incident exploited a vulnerability.", "actor, Incident, Campaign", "Vulnerability", "targets (vulnerability)"},
+	{Affected, Behaviour, "A vulnerability or incident affected a product, organisation or sector.", "Vulnerability, Incident", "Product, organisation, Sector", ""},
+	{Conducts, Behaviour, "An actor conducts a kind of activity (its motive weight feeds criminality).", "actor", "Activity", ""},
+	{Uses, Behaviour, "An actor uses malware, a tool or an attack pattern.", "actor", "Malware, Tool, AttackPattern", "uses"},
+	{ParticipatedIn, Behaviour, "An actor took part in an incident or campaign.", "actor, Person", "Incident, Campaign", "attributed-to (inverse)"},
+	{LocatedAt, Structural, "An entity is located in a state.", "any", "State", "located-at"},
+	{OriginatesFrom, Structural, "An actor or incident originates from a state's territory.", "actor, Incident", "State", "originates-from"},
+	{ChargedIn, Response, "A person or group is charged in an indictment (an allegation).", "Person, ThreatGroup", "Indictment", ""},
+	{SanctionedBy, Response, "A target is sanctioned by a party or under a sanction designation.", "any", "Sanction, State, GovernmentBody, InternationalOrganization", ""},
+	{PatchedBy, Response, "A vulnerability is fixed by a patch (or a vendor).", "Vulnerability", "Patch, Company", ""},
+	{Discloses, Response, "A party discovers and discloses a vulnerability, or a document discloses an entity.", "party, Document", "Vulnerability, any", ""},
+	{IssuedBy, Response, "A response or document is issued by a party.", "response, Document", "party", ""},
+	{Concerns, Response, "A response or document concerns an incident, actor or campaign.", "response, Document", "any", ""},
+	{Acknowledges, Response, "A party acknowledges another party's statement without attributing itself.", "party", "PublicAttribution", ""},
+	{Denies, Response, "A party denies an accusation.", "party", "PublicAttribution, Incident", ""},
+	{PartyTo, Structural, "A party signed, joined or is bound by an agreement or initiative.", "State, Alliance", "Agreement", ""},
+	{HoldsStakeIn, Structural, "A company holds a stake in another (the note gives the share).", "Company", "Company", ""},
+	{RelatedTo, Structural, "Any other relation, as in STIX related-to.", "any", "any", "related-to"},
+	{VictimCount, Claim, "A sourced claim of how many victims an incident had (a literal integer object).", "Incident, Campaign", "xsd:integer", ""},
+}
+
+// Provenance properties: their subject is a fact IRI and they live in the fact's named graph.
+const (
+	PropSource          = "source"          // IRI, one or more
+	PropConfidence      = "confidence"      // xsd:decimal in [0,1], exactly one
+	PropValidFrom       = "validFrom"       // xsd:date or xsd:dateTime
+	PropValidUntil      = "validUntil"      // xsd:date or xsd:dateTime, exclusive
+	PropPublishedOn     = "publishedOn"     // xsd:date or xsd:dateTime: when the claim became public
+	PropAssertedBy      = "assertedBy"      // entity IRI: who says so
+	PropHealeyLevel     = "healeyLevel"     // a HealeyBase IRI
+	PropAttributionKind = "attributionKind" // "technical" | "political" | "legal" | "unofficial" | "self"
+	PropQuote           = "quote"           // the exact wording
+	PropNote            = "note"            // a free note
+	PropAlleged         = "alleged"         // xsd:boolean: an allegation not proven in court
+)
+
+// Entity properties: their subject is an entity IRI.
+const (
+	PropName              = "name"              // string, exactly one
+	PropAlias             = "alias"             // string, any number
+	PropDescription       = "description"       // string
+	PropExternalID        = "externalId"        // string "scheme:value", e.g. "mitre-attack:G0125"
+	PropNonStateCharacter = "nonStateCharacter" // xsd:decimal in [0,1], overrides the class default
+	PropMotiveWeight      = "motiveWeight"      // xsd:decimal in [0,1], for Activity, Incident, Campaign
+	// PropSource is shared with facts: an entity's sources.
+)
+
+// PropertyInfo documents a property.
+type PropertyInfo struct {
+	Name        string
+	OfFact      bool // provenance property (subject is a fact)
+	OfEntity    bool // entity property
+	Datatype    string
+	Description string
+	STIX        string
+}
+
+// Properties lists every property.
+var Properties = []PropertyInfo{
+	{PropSource, true, true, "IRI", "A source URL: a fact needs at least one.", "external_references[].url"},
+	{PropConfidence, true, false, XSDDecimal, "Confidence from 0 to 1: a fact needs exactly one.", "confidence (0-100)"},
+	{PropValidFrom, true, false, XSDDate + " | " + XSDDateTime, "When the relationship started to hold.", "start_time / first_seen"},
+	{PropValidUntil, true, false, XSDDate + " | " + XSDDateTime, "When it stopped holding (exclusive).", "stop_time / last_seen"},
+	{PropPublishedOn, true, false, XSDDate + " | " + XSDDateTime, "When the claim became public: before it, the fact is not known.", "created"},
+	{PropAssertedBy, true, false, "IRI", "The party that asserts the fact (the attributing state for an attribution).", "created_by_ref"},
+	{PropHealeyLevel, true, false, "IRI", "Healey spectrum level of a control fact.", "x_blurline_healey_level"},
+	{PropAttributionKind, true, false, XSDString, "Kind of attribution: technical, political, legal, unofficial or self.", "x_blurline_attribution_kind"},
+	{PropQuote, true, false, XSDString, "The exact wording of the source.", "description"},
+	{PropNote, true, true, XSDString, "A note.", "description"},
+	{PropAlleged, true, false, XSDBoolean, "True when the fact is an allegation (indictments).", "x_blurline_alleged"},
+	{PropName, false, true, XSDString, "The display name: exactly one per entity.", "name"},
+	{PropAlias, false, true, XSDString, "Another name (vendor names, ATT&CK ids).", "aliases"},
+	{PropDescription, false, true, XSDString, "A description.", "description"},
+	{PropExternalID, false, true, XSDString, "An external id as scheme:value (mitre-attack:G0125, stix:intrusion-set--..., misp:...).", "external_references[].external_id; id"},
+	{PropNonStateCharacter, false, true, XSDDecimal, "Non-state character nu (0 state unit .. 1 criminal), overriding the class default.", "x_blurline_non_state"},
+	{PropMotiveWeight, false, true, XSDDecimal, "Criminal-motive weight m of an activity (1 ransomware .. 0 espionage).", "x_blurline_motive_weight"},
+}
+
+// Healey is a level of Jason Healey's Spectrum of State Responsibility (0-9).
+type Healey int
+
+// The Healey levels, in order of increasing state responsibility.
+const (
+	StateProhibited              Healey = iota // state-prohibited
+	StateProhibitedButInadequate               // state-prohibited-but-inadequate
+	StateIgnored                               // state-ignored
+	StateEncouraged                            // state-encouraged
+	StateShaped                                // state-shaped
+	StateCoordinated                           // state-coordinated
+	StateOrdered                               // state-ordered
+	StateRogueConducted                        // state-rogue-conducted
+	StateExecuted                              // state-executed
+	StateIntegrated                            // state-integrated
+)
+
+var healeyNames = [...]string{
+	"state-prohibited", "state-prohibited-but-inadequate", "state-ignored", "state-encouraged",
+	"state-shaped", "state-coordinated", "state-ordered", "state-rogue-conducted",
+	"state-executed", "state-integrated",
+}
+
+// String returns the MISP state-responsibility enum value, e.g. "state-ordered".
+func (h Healey) String() string {
+	if h < 0 || int(h) >= len(healeyNames) {
+		return "unknown"
+	}
+	return healeyNames[h]
+}
+
+// IRI returns the level's IRI.
+func (h Healey) IRI() string { return HealeyBase + h.String() }
+
+// Maurer returns Tim Maurer's coarser proxy type, derived from the level:
+// delegation (6-9), orchestration (4-5), sanctioning (2-3), or "" (0-1).
+func (h Healey) Maurer() string {
+	switch {
+	case h >= StateOrdered:
+		return "delegation"
+	case h >= StateShaped:
+		return "orchestration"
+	case h >= StateIgnored:
+		return "sanctioning"
+	}
+	return ""
+}
+
+// ParseHealey reads a level from its enum value (trailing dots, as in the
+// upstream MISP taxonomy, are ignored) or its IRI.
+func ParseHealey(s string) (Healey, bool) {
+	s = strings.TrimPrefix(s, HealeyBase)
+	s = strings.TrimRight(strings.TrimSpace(s), ".")
+	for i, n := range healeyNames {
+		if n == s {
+			return Healey(i), true
+		}
+	}
+	return 0, false
+}
+
+// HealeyLevels lists the ten levels in order.
+func HealeyLevels() []Healey {
+	out := make([]Healey, len(healeyNames))
+	for i := range out {
+		out[i] = Healey(i)
+	}
+	return out
+}
+
+// AttributionKinds are the allowed values of attributionKind (after EuRepoC).
+var AttributionKinds = []string{"technical", "political", "legal", "unofficial", "self"}
+
+var (
+	classIndex     = map[Class]*ClassInfo{}
+	predicateIndex = map[Predicate]*PredicateInfo{}
+	propertyIndex  = map[string]*PropertyInfo{}
+)
+
+func init() {
+	for i := range Classes {
+		classIndex[Classes[i].Class] = &Classes[i]
+	}
+	for i := range Predicates {
+		predicateIndex[Predicates[i].Predicate] = &Predicates[i]
+	}
+	for i := range Properties {
+		propertyIndex[Properties[i].Name] = &Properties[i]
+	}
+}
+
+// LookupClass returns a class's documentation.
+func LookupClass(c Class) (*ClassInfo, bool) { ci, ok := classIndex[c]; return ci, ok }
+
+// LookupPredicate returns a predicate's documentation.
+func LookupPredicate(p Predicate) (*PredicateInfo, bool) { pi, ok := predicateIndex[p]; return pi, ok }
+
+// LookupProperty returns a property's documentation.
+func LookupProperty(name string) (*PropertyInfo, bool) { pi, ok := propertyIndex[name]; return pi, ok }
+
+// IRI returns the class IRI.
+func (c Class) IRI() string { return NS + string(c) }
+
+// IRI returns the predicate IRI.
+func (p Predicate) IRI() string { return NS + string(p) }
+
+// Kind returns the predicate's kind (Structural for an unknown predicate).
+func (p Predicate) Kind() PredicateKind {
+	if pi, ok := predicateIndex[p]; ok {
+		return pi.Kind
+	}
+	return Structural
+}
+
+// PropIRI returns a property IRI.
+func PropIRI(name string) string { return NS + name }
+
+// EntityIRI turns an entity id into its IRI. An id that already is an
+// absolute IRI (one with a scheme) is returned unchanged.
+func EntityIRI(id string) string {
+	if isAbsIRI(id) {
+		return id
+	}
+	return EntityBase + id
+}
+
+// EntityID turns an entity IRI into the short id clients see.
+func EntityID(iri string) string {
+	if s, ok := strings.CutPrefix(iri, EntityBase); ok {
+		return s
+	}
+	return iri
+}
+
+// FactIRI turns a fact id into its IRI.
+func FactIRI(id string) string {
+	if isAbsIRI(id) {
+		return id
+	}
+	return FactBase + id
+}
+
+// FactID turns a fact IRI into its short id.
+func FactID(iri string) string {
+	if s, ok := strings.CutPrefix(iri, FactBase); ok {
+		return s
+	}
+	return iri
+}
+
+// LocalName returns the local name of a vocabulary IRI, and whether iri is in NS.
+func LocalName(iri string) (string, bool) { return strings.CutPrefix(iri, NS) }
+
+func isAbsIRI(s string) bool {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 {
+		return false
+	}
+	for j, r := range s[:i] {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || j > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
