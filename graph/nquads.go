@@ -423,8 +423,14 @@ func writeString(w *bufio.Writer, s string) {
 			w.WriteString(`\n`)
 		case '\r':
 			w.WriteString(`\r`)
+		case '\t':
+			w.WriteString(`\t`)
 		default:
-			w.WriteByte(c)
+			if c < 0x20 || c == 0x7f {
+				fmt.Fprintf(w, "\\u%04X", c)
+			} else {
+				w.WriteByte(c)
+			}
 		}
 	}
 	w.WriteByte('"')
