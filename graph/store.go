@@ -60,6 +60,9 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 	case "memory":
 		qs = memstore.New()
 	case "bbolt":
+		if err := checkNotLocked(p); err != nil {
+			return nil, err
+		}
 		if err := os.MkdirAll(p, 0o700); err != nil {
 			return nil, blurline.Errorf(blurline.ErrUnavailable, "create data directory: %v", err)
 		}
