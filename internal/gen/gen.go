@@ -87,6 +87,10 @@ func Write(w io.Writer, cfg Config) (int, error) {
 	nStates := max(2, cfg.Quads/360)
 	for st := 0; st < nStates && (g.quads < cfg.Quads || st < 2); st++ {
 		s := fmt.Sprintf("state%d", st)
+		attributor := st - 1 // another state attributes this state's incidents
+		if st == 0 {
+			attributor = 1
+		}
 		g.entity(s, "State", fmt.Sprintf("State %d", st))
 		svc := fmt.Sprintf("s%d-svc", st)
 		g.entity(svc, "IntelligenceService", fmt.Sprintf("Service of state %d", st))
@@ -116,7 +120,7 @@ func Write(w io.Writer, cfg Config) (int, error) {
 				}
 				inc := fmt.Sprintf("s%d-b%d-c%d-incident", st, b, c)
 				g.entity(inc, "Incident", fmt.Sprintf("Incident %d-%d-%d", st, b, c))
-				g.fact(inc, "attributedTo", grp, fmt.Sprintf("state%d", (st+1)%nStates))
+				g.fact(inc, "attributedTo", grp, fmt.Sprintf("state%d", attributor))
 				if st > 0 {
 					g.fact(inc, "targeted", fmt.Sprintf("state%d", g.rng.IntN(st)), "")
 				}
