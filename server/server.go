@@ -1,0 +1,253 @@
+// Package server serves Blurline over HTTP.
+//
+// It owns the HTTP side of GraphQL: a handler written to the GraphQL over
+// HTTP specification (graphql.github.io/graphql-over-http) at /graphql, the
+// offline GraphiQL playground at /, a node-link picture of the graph at
+// /explore (both built from front-end libraries embedded in the binary, see
+// assets/VERSIONS), and the operations endpoints /healthz, /readyz and
+// /metrics. Every request gets a request id, an access log line and
+// Prometheus counters.
+//
+// The server reaches the knowledge store only through the small [Store]
+// interface and the GraphQL API through [schema.API]; it never imports the
+// graph package. docs/server.md describes the endpoints, status codes,
+// authentication, configuration and limits.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/schema"
+)
+
+// Store is what the server needs of the knowledge store: its size, for
+// /metrics and /readyz. *graph.Store satisfies it. If the store also has a
+// Ready(ctx) error method, /readyz calls that instead of Stats.
+type Store interface {
+	Stats(ctx context.Context) (blurline.Stats, error)
+}
+
+// readier is the optional readiness probe of a Store.
+type readier interface {
+	Ready(ctx context.Context) error
+}
+
+// Config configures a Server. Zero fields take the defaults below.
+type Config struct {
+	// Token is the bearer token that grants mutations. Empty: read-only.
+	Token string
+	// MaxBodyBytes bounds a request body (default 1 MiB); larger gets 413.
+	MaxBodyBytes int64
+	// ExecTimeout bounds the execution of one GraphQL operation (default 10s).
+	ExecTimeout time.Duration
+	// RequestTimeout bounds a whole request: reading it, handling it and
+	// writing the response (default 30s).
+	RequestTimeout time.Duration
+	// ShutdownGrace is how long Serve lets in-flight requests finish after
+	// its context is cancelled (default 10s).
+	ShutdownGrace time.Duration
+	// CORSOrigins lists the origins allowed to call the API from a browser
+	// on another origin ("*" for any). Empty: CORS is off.
+	CORSOrigins []string
+	// NoPlayground turns off the GraphiQL playground and the explorer.
+	NoPlayground bool
+}
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultExecTimeout    = 10 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultShutdownGrace  = 10 * time.Second
+)
+
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.ExecTimeout <= 0 {
+		c.ExecTimeout = DefaultExecTimeout
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	return c
+}
+
+// LogValue prints the configuration without its secret: the token shows
+// only whether one is set.
+func (c Config) LogValue() slog.Value {
+	c = c.withDefaults()
+	token := "unset (read-only)"
+	if c.Token != "" {
+		token = "set (mutations allowed with it)"
+	}
+	cors := "off"
+	if len(c.CORSOrigins) > 0 {
+		cors = strings.Join(c.CORSOrigins, ",")
+	}
+	return slog.GroupValue(
+		slog.String("token", token),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Duration("exec_timeout", c.ExecTimeout),
+		slog.Duration("request_timeout", c.RequestTimeout),
+		slog.Duration("shutdown_grace", c.ShutdownGrace),
+		slog.String("cors_origins", cors),
+		slog.Bool("playground", !c.NoPlayground),
+	)
+}
+
+// String is LogValue for fmt: it never prints the token.
+func (c Config) String() string { return c.LogValue().String() }
+
+// Server is Blurline's HTTP server.
+type Server struct {
+	lg        *slog.Logger
+	cfg       Config
+	api       *schema.API
+	store     Store
+	tokenHash [sha256.Size]byte
+	metrics   *metrics
+	handler   http.Handler
+}
+
+// New builds a server for api over store.
+func New(lg *slog.Logger, cfg Config, api *schema.API, store Store) *Server {
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{lg: lg, cfg: cfg.withDefaults(), api: api, store: store}
+	if s.cfg.Token != "" {
+		s.tokenHash = sha256.Sum256([]byte(s.cfg.Token))
+		if len(s.cfg.Token) < 16 {
+			lg.Warn("the write token is shorter than 16 characters: use a long random one")
+		}
+	}
+	s.metrics = newMetrics(store)
+	s.handler = s.routes()
+	return s
+}
+
+// Handler returns the server's HTTP handler, with its middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h http.HandlerFunc) {
+		route := pattern
+		if i := strings.IndexByte(route, ' '); i >= 0 {
+			route = route[i+1:]
+		}
+		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ri := infoFrom(r.Context()); ri != nil {
+				ri.route = route
+			}
+			h(w, r)
+		}))
+	}
+	handle("/graphql", s.serveGraphQL)
+	handle("GET /healthz", s.healthz)
+	handle("GET /readyz", s.readyz)
+	handle("GET /metrics", s.metrics.handler().ServeHTTP)
+	if !s.cfg.NoPlayground {
+		handle("GET /{$}", s.page("playground.html"))
+		handle("GET /explore", s.page("explore.html"))
+		handle("GET /assets/{path...}", s.serveAsset)
+	}
+	handle("/", s.notFound)
+	return s.middleware(mux)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintln(w, "ok")
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	var err error
+	if rd, ok := s.store.(readier); ok {
+		err = rd.Ready(ctx)
+	} else {
+		_, err = s.store.Stats(ctx)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if err != nil {
+		s.lg.Warn("not ready", "err", err, "request_id", requestID(r.Context()))
+		writeHTTPError(w, r, mediaJSON, http.StatusServiceUnavailable, "UNAVAILABLE", "the store is not reachable")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if ri := infoFrom(r.Context()); ri != nil {
+		ri.route = "other"
+	}
+	writeHTTPError(w, r, mediaJSON, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("no such endpoint: %s (the API is at /graphql)", r.URL.Path))
+}
+
+// Run listens on addr (host:port) and serves until ctx is cancelled; see Serve.
+func (s *Server) Run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("server: listen on %s: %w", addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx is cancelled. Then it stops accepting
+// connections, lets in-flight requests finish within Config.ShutdownGrace,
+// closes what is left and returns: nil after a clean shutdown. The caller
+// closes the store after Serve returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: min(10*time.Second, s.cfg.RequestTimeout),
+		ReadTimeout:       s.cfg.RequestTimeout,
+		WriteTimeout:      s.cfg.RequestTimeout + 5*time.Second, // the handler's own deadline fires first
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(s.lg.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	s.lg.Info("serving", "addr", "http://"+ln.Addr().String(), "config", s.cfg)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	s.lg.Info("shutting down: finishing in-flight requests", "grace", s.cfg.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if err != nil {
+		s.lg.Warn("grace period over: closing open connections", "err", err)
+		hs.Close()
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("server: %w", serr)
+	}
+	if err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	s.lg.Info("server stopped")
+	return nil
+}
