@@ -445,3 +445,26 @@ func matchText(n *blurline.Node, lower string) bool {
 	}
 	return false
 }
+
+// has reports whether the read model (and so the store) holds q.
+func (ix *index) has(q quad.Quad) bool {
+	kind, pred := classify(q)
+	switch kind {
+	case kindAttr:
+		s, _ := iriOf(q.Subject)
+		n, ok := ix.nodes[s]
+		return ok && slices.Contains(n.attrs, attr{pred: pred, val: q.Object, label: q.Label})
+	case kindRel:
+		l, _ := iriOf(q.Label)
+		f, ok := ix.facts[l]
+		if ok && f.rel != nil && sameQuad(*f.rel, q) {
+			return true
+		}
+	case kindProv:
+		l, _ := iriOf(q.Label)
+		f, ok := ix.facts[l]
+		return ok && slices.Contains(f.props, attr{pred: pred, val: q.Object})
+	}
+	_, ok := ix.other[q]
+	return ok
+}

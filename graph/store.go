@@ -37,6 +37,7 @@ type Store struct {
 	lg      *slog.Logger
 	addr    string
 	backend string
+	dir     string // data directory of an on-disk backend
 
 	mu      sync.RWMutex
 	qs      cgraph.QuadStore
@@ -74,7 +75,11 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 			return nil, blurline.Errorf(blurline.ErrUnavailable, "open bbolt store in %s: %v", p, err)
 		}
 	}
-	s := &Store{lg: lg, addr: addr, backend: backend, qs: qs, idx: newIndex()}
+	s := &Store{lg: lg, addr: addr, backend: backend, dir: p, qs: qs, idx: newIndex()}
+	if err := s.recoverJournal(ctx); err != nil {
+		qs.Close()
+		return nil, err
+	}
 	if err := s.rebuild(ctx); err != nil {
 		qs.Close()
 		return nil, err
@@ -232,7 +237,11 @@ func (s *Store) apply(adds, dels []quad.Quad) (int, error) {
 	if len(deltas) == 0 {
 		return 0, nil
 	}
-	if err := s.qs.ApplyDeltas(deltas, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}); err != nil {
+	if len(dels) == 0 && len(adds) > chunkQuads && s.dir != "" {
+		if err := s.applyJournaled(adds); err != nil {
+			return 0, err
+		}
+	} else if err := s.qs.ApplyDeltas(deltas, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}); err != nil {
 		s.lg.Error("write failed", "err", err)
 		return 0, blurline.Errorf(blurline.ErrInternal, "write to %s store: %v", s.backend, err)
 	}
@@ -332,4 +341,18 @@ func wrap(errp *error, format string, args ...any) {
 		return // its lines already say where
 	}
 	*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
+}
+
+// Ready reports whether the store can answer: it is open and its backend
+// responds to a read.
+func (s *Store) Ready(ctx context.Context) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return blurline.Errorf(blurline.ErrUnavailable, "store is closed")
+	}
+	if _, err := s.qs.Stats(ctx, false); err != nil {
+		return blurline.Errorf(blurline.ErrUnavailable, "%s store: %v", s.backend, err)
+	}
+	return ctx.Err()
 }
