@@ -155,4 +155,3 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
-

@@ -35,9 +35,15 @@ func checkNotLocked(dir string) error {
 // slogClog sends cayley's logging to slog.
 type slogClog struct{ lg *slog.Logger }
 
-func (l slogClog) Infof(format string, args ...any)    { l.lg.Debug(fmt.Sprintf(format, args...), "from", "cayley") }
-func (l slogClog) Warningf(format string, args ...any) { l.lg.Warn(fmt.Sprintf(format, args...), "from", "cayley") }
-func (l slogClog) Errorf(format string, args ...any)   { l.lg.Error(fmt.Sprintf(format, args...), "from", "cayley") }
+func (l slogClog) Infof(format string, args ...any) {
+	l.lg.Debug(fmt.Sprintf(format, args...), "from", "cayley")
+}
+func (l slogClog) Warningf(format string, args ...any) {
+	l.lg.Warn(fmt.Sprintf(format, args...), "from", "cayley")
+}
+func (l slogClog) Errorf(format string, args ...any) {
+	l.lg.Error(fmt.Sprintf(format, args...), "from", "cayley")
+}
 func (l slogClog) Fatalf(format string, args ...any) {
 	l.lg.Error(fmt.Sprintf(format, args...), "from", "cayley")
 	os.Exit(1)

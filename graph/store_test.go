@@ -28,7 +28,10 @@ func testLogger(tb testing.TB) *slog.Logger {
 
 type tbWriter struct{ tb testing.TB }
 
-func (w tbWriter) Write(p []byte) (int, error) { w.tb.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 func mustOpen(tb testing.TB, addr string) *Store {
 	tb.Helper()
