@@ -166,7 +166,7 @@ func (s *Server) routes() http.Handler {
 		handle("GET /explore", s.page("explore.html"))
 		handle("GET /assets/{path...}", s.serveAsset)
 	}
-	handle("/", s.notFound)
+	handle("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(mux, w, r) })
 	return s.middleware(mux)
 }
 
@@ -195,9 +195,20 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+// notFound answers what no route took: 405 when the path exists for GET
+// (so POST /healthz is told to use GET), else 404.
+func (s *Server) notFound(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
 	if ri := infoFrom(r.Context()); ri != nil {
 		ri.route = "other"
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		g := r.Clone(r.Context())
+		g.Method = http.MethodGet
+		if _, pattern := mux.Handler(g); pattern != "/" {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeHTTPError(w, r, mediaJSON, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET")
+			return
+		}
 	}
 	writeHTTPError(w, r, mediaJSON, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("no such endpoint: %s (the API is at /graphql)", r.URL.Path))
 }

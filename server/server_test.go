@@ -28,7 +28,7 @@ type testServer struct {
 	Store *graph.Store
 	API   *schema.API
 	Logs  *syncBuffer
-	stop  func() error
+	Stop  func() error
 }
 
 // seedFS is the seed (seed/*.nq) when it exists, else a small seed-like
@@ -49,6 +49,13 @@ func hasSeed() bool {
 // startServer starts a server with cfg and stops it (gracefully) at the end of the test.
 func startServer(tb testing.TB, cfg server.Config) *testServer {
 	tb.Helper()
+	return startServerWith(tb, cfg, nil)
+}
+
+// startServerWith is startServer with the store seen by the server
+// wrapped by wrap (for failure injection).
+func startServerWith(tb testing.TB, cfg server.Config, wrap func(server.Store) server.Store) *testServer {
+	tb.Helper()
 	ctx := context.Background()
 	logs := &syncBuffer{}
 	lg := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -64,7 +71,11 @@ func startServer(tb testing.TB, cfg server.Config) *testServer {
 	if err != nil {
 		tb.Fatalf("schema.New: %v", err)
 	}
-	srv := server.New(lg, cfg, api, st)
+	var ss server.Store = st
+	if wrap != nil {
+		ss = wrap(st)
+	}
+	srv := server.New(lg, cfg, api, ss)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -75,17 +86,21 @@ func startServer(tb testing.TB, cfg server.Config) *testServer {
 	ts := &testServer{URL: "http://" + ln.Addr().String(), Store: st, API: api, Logs: logs}
 	var once sync.Once
 	var stopErr error
-	ts.stop = func() error {
+	stopped := false
+	ts.Stop = func() error {
 		once.Do(func() {
 			cancel()
 			stopErr = <-done
 			st.Close()
 		})
+		stopped = true
 		return stopErr
 	}
 	tb.Cleanup(func() {
-		if err := ts.stop(); err != nil {
-			tb.Errorf("Serve: %v", err)
+		if !stopped {
+			if err := ts.Stop(); err != nil {
+				tb.Errorf("Serve: %v", err)
+			}
 		}
 		if tb.Failed() {
 			tb.Logf("server log:\n%s", logs.String())
