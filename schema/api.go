@@ -74,6 +74,10 @@ type API struct {
 	mu    sync.Mutex
 	cache map[string]*list.Element
 	lru   *list.List
+
+	// noCache and noBatch turn off the document cache and the batch
+	// loaders: the baseline the benchmarks compare against.
+	noCache, noBatch bool
 }
 
 // New builds the API over g.
@@ -129,10 +133,15 @@ func (a *API) Prepare(query, operationName string) (*Operation, []gqlerrors.Form
 	if len(query) > a.limits.MaxQueryBytes {
 		return nil, []gqlerrors.FormattedError{codedError("LIMIT_EXCEEDED", "query is longer than %d bytes", a.limits.MaxQueryBytes)}
 	}
-	p := a.cached(query)
+	var p *prepared
+	if !a.noCache {
+		p = a.cached(query)
+	}
 	if p == nil {
 		p = a.prepare(query)
-		a.store(p)
+		if !a.noCache {
+			a.store(p)
+		}
 	}
 	if len(p.errs) > 0 {
 		return nil, p.errs
@@ -227,7 +236,7 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 				"query cost %d is over the limit of %d: ask for smaller pages (first) or fewer hops", c, a.limits.MaxCost)}}
 		}
 	}
-	ctx = withLoaders(ctx, a.g)
+	ctx = withLoaders(ctx, a.g, !a.noBatch)
 	res := graphql.Execute(graphql.ExecuteParams{
 		Schema:        a.schema,
 		AST:           op.doc,
@@ -280,12 +289,8 @@ func (a *API) FormatErrors(errs []gqlerrors.FormattedError) []gqlerrors.Formatte
 		if fe.Extensions != nil && fe.Extensions["code"] != nil {
 			continue
 		}
-		cause := fe.OriginalError()
-		var ge *gqlerrors.Error
-		if errors.As(cause, &ge) && ge.OriginalError != nil {
-			cause = ge.OriginalError
-		}
-		if cause == nil || ge != nil && ge.OriginalError == nil && !isKinded(cause) {
+		cause, raw := rootCause(fe.OriginalError())
+		if cause == nil || raw && !isKinded(cause) {
 			// An error graphql-go raised itself (bad argument value, unknown field...).
 			fe.Extensions = map[string]any{"code": "BAD_USER_INPUT"}
 			errs[i] = fe
@@ -302,6 +307,41 @@ func (a *API) FormatErrors(errs []gqlerrors.FormattedError) []gqlerrors.Formatte
 		errs[i] = fe
 	}
 	return errs
+}
+
+// rootCause digs the error a resolver returned out of graphql-go's wrappers:
+// a *gqlerrors.Error (a located error) holds it in OriginalError, and a
+// thunk's error arrives as a FormattedError inside one. raw is true when
+// the innermost wrapper is a gqlerrors.Error without an original error:
+// one graphql-go made itself.
+func rootCause(err error) (cause error, raw bool) {
+	for range 8 {
+		switch e := err.(type) {
+		case *gqlerrors.Error:
+			if e.OriginalError == nil {
+				return err, true
+			}
+			err = e.OriginalError
+		case gqlerrors.Error:
+			if e.OriginalError == nil {
+				return err, true
+			}
+			err = e.OriginalError
+		case gqlerrors.FormattedError:
+			if e.OriginalError() == nil {
+				return err, true
+			}
+			err = e.OriginalError()
+		case *gqlerrors.FormattedError:
+			if e.OriginalError() == nil {
+				return err, true
+			}
+			err = e.OriginalError()
+		default:
+			return err, false
+		}
+	}
+	return err, false
 }
 
 func isKinded(err error) bool {

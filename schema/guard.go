@@ -21,12 +21,23 @@ import (
 //   - depth: nesting of selection sets with fragments expanded (DEPTH_LIMIT_EXCEEDED);
 //   - aliases: aliased fields in the document (ALIAS_LIMIT_EXCEEDED);
 //   - cost: each field costs the number of times it may be resolved, the
-//     product of the page sizes above it: `first` (or `limit`) where given,
-//     the default page size for a list field without one, times `hops` or
-//     `maxHops` where given (COST_LIMIT_EXCEEDED).
+//     product of the page sizes above it: a field's `first` (or `limit`),
+//     given or else the argument's default, times its `maxHops` (each path
+//     has up to maxHops hops); a list field without a `first` argument
+//     counts DefaultPageSize, except the lists whose length the parent's
+//     first already bounds (a connection's edges, a path's hops, a
+//     subgraph's nodes and edges). COST_LIMIT_EXCEEDED above MaxCost.
 
-// DefaultPageSize is the page size of a list field whose first is not given.
-const DefaultPageSize = 20
+// boundedLists are list fields whose length a page size above them already
+// counts: they do not multiply the cost again.
+var boundedLists = map[string]bool{
+	"EntityConnection.edges":       true,
+	"RelationshipConnection.edges": true,
+	"Path.hops":                    true,
+	"Path.nodes":                   true,
+	"Subgraph.nodes":               true,
+	"Subgraph.edges":               true,
+}
 
 // guardError is a validation error with a code.
 type guardError struct {
@@ -252,10 +263,11 @@ func queryCost(s *graphql.Schema, doc *ast.Document, op *ast.OperationDefinition
 			case *ast.Field:
 				total += mult
 				var ft graphql.Type
-				if fd := fieldsOf(t)[sel.Name.Value]; fd != nil {
+				fd := fieldsOf(t)[sel.Name.Value]
+				if fd != nil {
 					ft = fd.Type
 				}
-				m := mult * fieldMultiplier(sel, ft, vars, l)
+				m := mult * fieldMultiplier(sel, fd, t, vars, l)
 				total += walk(namedType(ft), sel.SelectionSet, m, seen)
 			case *ast.InlineFragment:
 				it := t
@@ -294,28 +306,45 @@ func queryCost(s *graphql.Schema, doc *ast.Document, op *ast.OperationDefinition
 
 // fieldMultiplier is how many times a field's children may be resolved per
 // resolution of the field.
-func fieldMultiplier(f *ast.Field, t graphql.Type, vars map[string]any, l Limits) int {
-	m := 1
-	page, hasPage := 0, false
+func fieldMultiplier(f *ast.Field, fd *graphql.FieldDefinition, parent graphql.Type, vars map[string]any, l Limits) int {
+	if fd == nil {
+		return 1
+	}
+	given := make(map[string]ast.Value, len(f.Arguments))
 	for _, a := range f.Arguments {
-		v, ok := intArg(a.Value, vars)
-		switch a.Name.Value {
+		if a.Name != nil {
+			given[a.Name.Value] = a.Value
+		}
+	}
+	m := 1
+	hasPage := false
+	for _, arg := range fd.Args {
+		name := arg.Name()
+		if name != "first" && name != "limit" && name != "maxHops" {
+			continue
+		}
+		v, ok := 0, false
+		if av, isGiven := given[name]; isGiven {
+			v, ok = intArg(av, vars)
+		}
+		if !ok {
+			v, ok = arg.DefaultValue.(int)
+		}
+		switch name {
 		case "first", "limit":
 			hasPage = true
 			if !ok {
 				v = DefaultPageSize
 			}
-			page = min(max(v, 0), l.MaxPageSize)
-		case "hops", "maxHops":
+			m *= max(min(v, l.MaxPageSize), 1)
+		case "maxHops":
 			if !ok {
 				v = 2
 			}
 			m *= max(min(v, l.MaxPathHops), 1)
 		}
 	}
-	if hasPage {
-		m *= max(page, 1)
-	} else if isList(t) {
+	if !hasPage && isList(fd.Type) && (parent == nil || !boundedLists[parent.Name()+"."+fd.Name]) {
 		m *= DefaultPageSize
 	}
 	return m

@@ -1,0 +1,231 @@
+package schema
+
+import (
+	"context"
+	"encoding/base64"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/blurline/blurline"
+)
+
+// Page sizes where first is not given (docs/api.md).
+const (
+	// DefaultPageSize is the default first of a connection (entities,
+	// relationships) and of any list field without a default of its own.
+	DefaultPageSize = 20
+	// DefaultListSize is the default first of a typed relationship field
+	// (sponsors, attributions...).
+	DefaultListSize = 50
+	// DefaultPaths is the default first of paths.
+	DefaultPaths = 10
+	// DefaultAttributions is the default first of attributions.
+	DefaultAttributions = 100
+	// DefaultSubgraph is the default first (most facts) of neighbourhood.
+	DefaultSubgraph = 200
+	// DefaultMaxHops is the default maxHops of paths.
+	DefaultMaxHops = 4
+)
+
+func invalid(format string, args ...any) error {
+	return blurline.Errorf(blurline.ErrInvalid, format, args...)
+}
+
+// first reads and checks a page size: negative is BAD_USER_INPUT, over
+// MaxPageSize is LIMIT_EXCEEDED (nothing is clamped silently).
+func (a *API) first(args map[string]any, def int) (int, error) {
+	n := def
+	if v, ok := args["first"].(int); ok {
+		n = v
+	}
+	if n < 0 {
+		return 0, invalid("first must not be negative, got %d", n)
+	}
+	if n > a.limits.MaxPageSize {
+		return 0, blurline.Errorf(blurline.ErrLimit, "first %d is over the limit of %d", n, a.limits.MaxPageSize)
+	}
+	return n, nil
+}
+
+// hops reads and checks a hop count (hops or maxHops) in [lo, MaxPathHops].
+func (a *API) hops(args map[string]any, name string, def, lo int) (int, error) {
+	n := def
+	if v, ok := args[name].(int); ok {
+		n = v
+	}
+	if n < lo {
+		return 0, invalid("%s must be at least %d, got %d", name, lo, n)
+	}
+	if n > a.limits.MaxPathHops {
+		return 0, blurline.Errorf(blurline.ErrLimit, "%s %d is over the limit of %d", name, n, a.limits.MaxPathHops)
+	}
+	return n, nil
+}
+
+func argString(args map[string]any, name string) string {
+	s, _ := args[name].(string)
+	return s
+}
+
+// argIDs reads a list of ids (a single value is coerced to a list by graphql-go).
+func argIDs(args map[string]any, name string) []string {
+	var out []string
+	for _, v := range asList(args[name]) {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func asList(v any) []any {
+	switch v := v.(type) {
+	case []any:
+		return v
+	case nil:
+		return nil
+	}
+	return []any{v}
+}
+
+// argDate reads a Date argument or input field: ok is false when absent.
+func argDate(args map[string]any, name string) (d dateValue, ok bool, err error) {
+	switch v := args[name].(type) {
+	case dateValue:
+		if v.err != nil {
+			return d, false, invalid("%s: %v", name, v.err)
+		}
+		return v, true, nil
+	case string: // an input object field given as a variable is not parsed by graphql-go
+		d = parseDate(v)
+		if d.err != nil {
+			return d, false, invalid("%s: %v", name, d.err)
+		}
+		return d, true, nil
+	case time.Time:
+		return dateValue{t: v}, true, nil
+	}
+	return d, false, nil
+}
+
+// argFilter reads the fact filter arguments: predicates, kinds,
+// minConfidence, asOf and assertedBy.
+func argFilter(args map[string]any) (blurline.FactFilter, error) {
+	var f blurline.FactFilter
+	for _, v := range asList(args["predicates"]) {
+		if p, ok := v.(blurline.Predicate); ok {
+			f.Predicates = append(f.Predicates, p)
+		}
+	}
+	for _, v := range asList(args["kinds"]) {
+		if k, ok := v.(blurline.PredicateKind); ok {
+			f.Kinds = append(f.Kinds, k)
+		}
+	}
+	if v, ok := args["minConfidence"].(float64); ok {
+		if v < 0 || v > 1 || math.IsNaN(v) {
+			return f, invalid("minConfidence must be between 0 and 1, got %v", v)
+		}
+		f.MinConfidence = v
+	}
+	d, ok, err := argDate(args, "asOf")
+	if err != nil {
+		return f, err
+	}
+	if ok {
+		f.AsOf = d.instant()
+	}
+	f.AssertedBy = argString(args, "assertedBy")
+	return f, nil
+}
+
+func argDirection(args map[string]any) blurline.Direction {
+	if d, ok := args["direction"].(blurline.Direction); ok {
+		return d
+	}
+	return blurline.Both
+}
+
+// checkEntities returns NOT_FOUND for the first id that names no entity,
+// in one store call.
+func (a *API) checkEntities(ctx context.Context, ids ...string) error {
+	var want []string
+	for _, id := range ids {
+		if id != "" {
+			want = append(want, id)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	nodes, err := a.g.Nodes(ctx, want)
+	if err != nil {
+		return err
+	}
+	for i, n := range nodes {
+		if n == nil {
+			return blurline.Errorf(blurline.ErrNotFound, "no entity %q", want[i])
+		}
+	}
+	a.loaders(ctx).prime(nodes...)
+	return nil
+}
+
+// shortID turns an id or an entity IRI into the short id facts carry.
+func shortID(id string) string { return blurline.EntityID(blurline.EntityIRI(id)) }
+
+// Cursors are opaque to clients: base64url of "kind:key", where key is the
+// item's position in the connection's sort order (entity: lower-case name
+// and id; relationship: fact id). A cursor stays valid across writes: the
+// next page starts after the key, wherever it now falls.
+
+func encodeCursor(kind, key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + key))
+}
+
+func decodeCursor(kind, cursor string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err == nil {
+		if key, ok := strings.CutPrefix(string(b), kind+":"); ok {
+			return key, nil
+		}
+	}
+	return "", invalid("after: %q is not a cursor of this connection (use pageInfo.endCursor)", cursor)
+}
+
+// connection is a Relay connection page.
+type connection struct {
+	edges            []edge
+	total            int
+	hasNext, hasPrev bool
+}
+
+type edge struct {
+	node   any
+	cursor string
+}
+
+// paginate cuts one page out of items, which are sorted by key.
+func paginate[T any](items []T, kind string, key func(T) string, first int, after string) (*connection, error) {
+	start := 0
+	if after != "" {
+		k, err := decodeCursor(kind, after)
+		if err != nil {
+			return nil, err
+		}
+		for start < len(items) && key(items[start]) <= k {
+			start++
+		}
+	}
+	end := min(start+first, len(items))
+	c := &connection{total: len(items), hasPrev: start > 0, hasNext: end < len(items), edges: make([]edge, 0, end-start)}
+	for _, it := range items[start:end] {
+		c.edges = append(c.edges, edge{node: it, cursor: encodeCursor(kind, key(it))})
+	}
+	return c, nil
+}
+
+func nodeKey(n *blurline.Node) string { return strings.ToLower(n.Name) + "\x00" + n.ID }
+
+func relKey(r rel) string { return r.f.ID }

@@ -1,0 +1,243 @@
+package schema
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/blurline/blurline"
+	"github.com/graphql-go/graphql"
+)
+
+// mutation.go: the Mutation type. Every mutation first calls requireWrite
+// (FORBIDDEN unless the context carries write access, and then nothing is
+// changed), then makes exactly one store write, which the store validates
+// exactly as it validates a loaded file and applies atomically.
+
+func (b *builder) mutationType() *graphql.Object {
+	a := b.a
+	factInput := graphql.NewInputObject(graphql.InputObjectConfig{
+		Name:        "FactInput",
+		Description: "A fact with its provenance. Give object (an entity id) or value (a number, for victimCount), not both.",
+		Fields: graphql.InputObjectConfigFieldMap{
+			"id":              {Type: graphql.ID, Description: "The fact's id; derived from its content when absent (so adding the same fact twice changes nothing)."},
+			"subject":         {Type: nonNull(graphql.ID)},
+			"predicate":       {Type: nonNull(b.predicate)},
+			"object":          {Type: graphql.ID},
+			"value":           {Type: graphql.String, Description: "A number, for a claim predicate (victimCount)."},
+			"confidence":      {Type: nonNull(graphql.Float), Description: "0 to 1."},
+			"sources":         {Type: nonNull(listIn(graphql.String)), Description: "At least one absolute IRI (https://...)."},
+			"validFrom":       {Type: b.date},
+			"validUntil":      {Type: b.date, Description: "Exclusive; after validFrom."},
+			"publishedOn":     {Type: b.date},
+			"assertedBy":      {Type: graphql.ID},
+			"healeyLevel":     {Type: b.healeyLevel, Description: "Only on a control fact (taskedBy, sponsoredBy)."},
+			"attributionKind": {Type: b.attrKind, Description: "Only on attributedTo."},
+			"quote":           {Type: graphql.String},
+			"note":            {Type: graphql.String},
+			"alleged":         {Type: graphql.Boolean},
+		},
+	})
+	entityInput := graphql.NewInputObject(graphql.InputObjectConfig{
+		Name:        "EntityInput",
+		Description: "An entity to add, or to add names, aliases and sources to.",
+		Fields: graphql.InputObjectConfigFieldMap{
+			"id":                {Type: nonNull(graphql.ID)},
+			"kind":              {Type: nonNull(b.kind)},
+			"name":              {Type: nonNull(graphql.String), Description: "Exactly one name per entity: an existing entity keeps its name."},
+			"aliases":           {Type: listIn(graphql.String)},
+			"description":       {Type: graphql.String},
+			"sources":           {Type: listIn(graphql.String)},
+			"externalIds":       {Type: listIn(graphql.String), Description: "scheme:value, e.g. mitre-attack:G0125."},
+			"nonStateCharacter": {Type: graphql.Float},
+			"motiveWeight":      {Type: graphql.Float},
+		},
+	})
+	payload := graphql.NewObject(graphql.ObjectConfig{
+		Name: "AddFactsPayload",
+		Fields: graphql.Fields{
+			"facts":    {Type: listOf(b.statement), Description: "The facts as stored, in input order.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(addFactsResult).facts, nil }},
+			"entities": {Type: listOf(b.entity), Description: "The entities as stored, in input order.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(addFactsResult).nodes, nil }},
+		},
+	})
+	loadResult := graphql.NewObject(graphql.ObjectConfig{
+		Name: "LoadResult",
+		Fields: graphql.Fields{
+			"added": {Type: nonNull(graphql.Int), Description: "Quads new to the store.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(int), nil }},
+		},
+	})
+	return graphql.NewObject(graphql.ObjectConfig{
+		Name: "Mutation",
+		Fields: graphql.Fields{
+			"addFacts": {
+				Type:        nonNull(payload),
+				Description: "Adds entities and facts in one transaction: all or nothing, validated as the loader validates.",
+				Args: graphql.FieldConfigArgument{
+					"facts":    {Type: nonNull(listIn(factInput))},
+					"entities": {Type: listIn(entityInput)},
+				},
+				Resolve: a.resolveAddFacts,
+			},
+			"retractFact": {
+				Type:        nonNull(b.statement),
+				Description: "Removes a fact (its relationship and provenance) and returns it. NOT_FOUND when there is none.",
+				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
+				Resolve: func(p graphql.ResolveParams) (any, error) {
+					if err := requireWrite(p.Context); err != nil {
+						return nil, err
+					}
+					f, err := a.g.Retract(p.Context, argString(p.Args, "id"))
+					if err != nil {
+						return nil, err
+					}
+					return f, nil
+				},
+			},
+			"loadNQuads": {
+				Type:        nonNull(loadResult),
+				Description: "Loads N-Quads text in one transaction: all or nothing, each problem reported with its line.",
+				Args: graphql.FieldConfigArgument{
+					"text": {Type: nonNull(graphql.String)},
+					"name": {Type: graphql.String, DefaultValue: "request", Description: "The name problems are reported under."},
+				},
+				Resolve: func(p graphql.ResolveParams) (any, error) {
+					if err := requireWrite(p.Context); err != nil {
+						return nil, err
+					}
+					return a.g.LoadNQuads(p.Context, argString(p.Args, "name"), argString(p.Args, "text"))
+				},
+			},
+		},
+	})
+}
+
+type addFactsResult struct {
+	facts []*blurline.Fact
+	nodes []*blurline.Node
+}
+
+func (a *API) resolveAddFacts(p graphql.ResolveParams) (any, error) {
+	if err := requireWrite(p.Context); err != nil {
+		return nil, err
+	}
+	var problems []string
+	var facts []blurline.Fact
+	for i, v := range asList(p.Args["facts"]) {
+		f, err := factInput(v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("facts[%d]: %v", i, err))
+			continue
+		}
+		facts = append(facts, f)
+	}
+	var nodes []blurline.Node
+	for i, v := range asList(p.Args["entities"]) {
+		n, err := entityInput(v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("entities[%d]: %v", i, err))
+			continue
+		}
+		nodes = append(nodes, n)
+	}
+	if len(problems) > 0 {
+		return nil, invalid("%s", strings.Join(problems, "\n"))
+	}
+	if len(facts) == 0 && len(nodes) == 0 {
+		return nil, invalid("nothing to add: give at least one fact or entity")
+	}
+	stored, err := a.g.Write(p.Context, nodes, facts)
+	if err != nil {
+		return nil, renameItems(err)
+	}
+	res := addFactsResult{facts: stored, nodes: []*blurline.Node{}}
+	if len(nodes) > 0 {
+		ids := make([]string, len(nodes))
+		for i, n := range nodes {
+			ids[i] = n.ID
+		}
+		res.nodes, err = a.g.Nodes(p.Context, ids)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// renameItems turns the store's names for input items (nodes[i]) into the
+// argument's (entities[i]), keeping the error's kind.
+func renameItems(err error) error {
+	if blurline.Code(err) != "BAD_USER_INPUT" || !strings.Contains(err.Error(), "nodes[") {
+		return err
+	}
+	return invalid("%s", strings.ReplaceAll(err.Error(), "nodes[", "entities["))
+}
+
+func factInput(v any) (blurline.Fact, error) {
+	m, _ := v.(map[string]any)
+	f := blurline.Fact{
+		ID:              argString(m, "id"),
+		Subject:         argString(m, "subject"),
+		Object:          argString(m, "object"),
+		AssertedBy:      argString(m, "assertedBy"),
+		AttributionKind: argString(m, "attributionKind"),
+		Quote:           argString(m, "quote"),
+		Note:            argString(m, "note"),
+	}
+	f.Predicate, _ = m["predicate"].(blurline.Predicate)
+	f.Confidence, _ = m["confidence"].(float64)
+	f.Alleged, _ = m["alleged"].(bool)
+	for _, s := range asList(m["sources"]) {
+		if s, ok := s.(string); ok {
+			f.Sources = append(f.Sources, s)
+		}
+	}
+	if h, ok := m["healeyLevel"].(blurline.Healey); ok {
+		f.Healey, f.HasHealey = h, true
+	}
+	if v, ok := m["value"].(string); ok {
+		if f.Object != "" {
+			return f, invalid("give object or value, not both")
+		}
+		dt := blurline.XSDInteger
+		if strings.ContainsAny(v, ".eE") {
+			dt = blurline.XSDDecimal
+		}
+		f.Value = &blurline.Literal{Lexical: strings.TrimSpace(v), Datatype: dt}
+	}
+	if f.Object == "" && f.Value == nil {
+		return f, invalid("%s needs an object (an entity id) or a value", f.Predicate)
+	}
+	for _, d := range []struct {
+		name string
+		t    *time.Time
+	}{{"validFrom", &f.ValidFrom}, {"validUntil", &f.ValidUntil}, {"publishedOn", &f.PublishedOn}} {
+		dv, ok, err := argDate(m, d.name)
+		if err != nil {
+			return f, err
+		}
+		if ok {
+			*d.t = dv.t
+		}
+	}
+	return f, nil
+}
+
+func entityInput(v any) (blurline.Node, error) {
+	m, _ := v.(map[string]any)
+	n := blurline.Node{
+		ID:          argString(m, "id"),
+		Name:        argString(m, "name"),
+		Description: argString(m, "description"),
+		Aliases:     argIDs(m, "aliases"),
+		Sources:     argIDs(m, "sources"),
+		ExternalIDs: argIDs(m, "externalIds"),
+	}
+	n.Class, _ = m["kind"].(blurline.Class)
+	if x, ok := m["nonStateCharacter"].(float64); ok {
+		n.NonState = &x
+	}
+	if x, ok := m["motiveWeight"].(float64); ok {
+		n.MotiveWeight = &x
+	}
+	return n, nil
+}

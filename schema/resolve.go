@@ -1,0 +1,381 @@
+package schema
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/blurline/blurline"
+	"github.com/graphql-go/graphql"
+)
+
+// resolve.go: the Query type and the resolvers that read relationships.
+
+func (b *builder) filterArgs(c graphql.FieldConfigArgument) graphql.FieldConfigArgument {
+	c["predicates"] = &graphql.ArgumentConfig{Type: listIn(b.predicate), Description: "Any of these predicates (all when absent)."}
+	c["kinds"] = &graphql.ArgumentConfig{Type: listIn(b.predKind), Description: "Any of these predicate kinds (all when absent)."}
+	c["minConfidence"] = &graphql.ArgumentConfig{Type: graphql.Float, Description: "Only facts with at least this confidence (0 to 1)."}
+	c["asOf"] = &graphql.ArgumentConfig{Type: b.date, Description: "Only facts that held and were public at this date; a day means the end of that day (UTC)."}
+	return c
+}
+
+func (b *builder) queryType() *graphql.Object {
+	a := b.a
+	return graphql.NewObject(graphql.ObjectConfig{
+		Name: "Query",
+		Fields: graphql.Fields{
+			"entity": {
+				Type:        b.entity,
+				Description: "An entity by id (or IRI). NOT_FOUND when there is none.",
+				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
+				Resolve: func(p graphql.ResolveParams) (any, error) {
+					n, err := a.g.Node(p.Context, argString(p.Args, "id"))
+					if err != nil {
+						return nil, err
+					}
+					return n, nil
+				},
+			},
+			"entities": {
+				Type:        nonNull(b.entityConn),
+				Description: "Entities by kind and text, sorted by name then id, as a connection. search matches names, aliases, ids and external ids, case-insensitively.",
+				Args: graphql.FieldConfigArgument{
+					"kind":   {Type: listIn(b.kind), Description: "Any of these kinds (all when absent)."},
+					"search": {Type: graphql.String, Description: "A case-insensitive substring of the name, an alias, the id or an external id."},
+					"first":  {Type: graphql.Int, DefaultValue: DefaultPageSize},
+					"after":  {Type: graphql.String},
+				},
+				Resolve: a.resolveEntities,
+			},
+			"fact": {
+				Type:        b.statement,
+				Description: "A fact by id (or IRI). NOT_FOUND when there is none.",
+				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
+				Resolve: func(p graphql.ResolveParams) (any, error) {
+					f, err := a.g.Fact(p.Context, argString(p.Args, "id"))
+					if err != nil {
+						return nil, err
+					}
+					return f, nil
+				},
+			},
+			"relationships": {
+				Type: nonNull(b.relConn),
+				Description: "Relationships between entities, filtered in the manner of OpenCTI's stixCoreRelationships, sorted by fact id, as a connection. " +
+					"Each is seen from its end in from (else from its end not in to, else from its subject).",
+				Args: b.filterArgs(graphql.FieldConfigArgument{
+					"from":       {Type: listIn(graphql.ID), Description: "Entities at the near end (any when absent)."},
+					"to":         {Type: listIn(graphql.ID), Description: "Entities at the far end (any when absent)."},
+					"direction":  {Type: b.direction, DefaultValue: blurline.Both, Description: "OUT: from is the subject; IN: from is the object."},
+					"assertedBy": {Type: graphql.ID, Description: "Only facts asserted by this party."},
+					"first":      {Type: graphql.Int, DefaultValue: DefaultPageSize},
+					"after":      {Type: graphql.String},
+				}),
+				Resolve: a.resolveRelationships,
+			},
+			"paths": {
+				Type:        listOf(b.path),
+				Description: "The shortest paths between two entities, walking facts either way: every path of the shortest length, up to first, each hop with its statement and evidence. Empty when none is within maxHops.",
+				Args: b.filterArgs(graphql.FieldConfigArgument{
+					"from":    {Type: nonNull(graphql.ID)},
+					"to":      {Type: nonNull(graphql.ID)},
+					"maxHops": {Type: graphql.Int, DefaultValue: DefaultMaxHops, Description: "At most this many hops (1 to the MaxPathHops limit)."},
+					"first":   {Type: graphql.Int, DefaultValue: DefaultPaths, Description: "The most paths returned."},
+				}),
+				Resolve: a.resolvePaths,
+			},
+			"attributions": {
+				Type:        listOf(b.attribution),
+				Description: "Who attributed what to whom (attributedTo facts), sorted by date, then attributing party, then fact id.",
+				Args: graphql.FieldConfigArgument{
+					"incident":      {Type: graphql.ID, Description: "What was attributed: an incident, campaign or group (any when absent)."},
+					"attributedBy":  {Type: listIn(graphql.ID), Description: "Any of these attributing parties (the facts' assertedBy)."},
+					"attributedTo":  {Type: listIn(graphql.ID), Description: "Attributed to any of these."},
+					"asOf":          {Type: b.date, Description: "Only attributions made and holding at this date; a day means the end of that day (UTC)."},
+					"minConfidence": {Type: graphql.Float},
+					"first":         {Type: graphql.Int, DefaultValue: DefaultAttributions},
+				},
+				Resolve: a.resolveAttributions,
+			},
+			"neighbourhood": {
+				Type:        nonNull(b.subgraph),
+				Description: "The entities within hops of an entity and the facts that join them (literal-valued claims left out), breadth first, up to first facts.",
+				Args: b.filterArgs(graphql.FieldConfigArgument{
+					"id":    {Type: nonNull(graphql.ID)},
+					"hops":  {Type: graphql.Int, DefaultValue: 1, Description: "0 to the MaxPathHops limit."},
+					"first": {Type: graphql.Int, DefaultValue: DefaultSubgraph, Description: "The most facts (at least 1)."},
+				}),
+				Resolve: a.resolveNeighbourhood,
+			},
+			"stats": {
+				Type:        nonNull(b.stats),
+				Description: "Counts by kind and predicate.",
+				Resolve: func(p graphql.ResolveParams) (any, error) {
+					return a.g.Stats(p.Context)
+				},
+			},
+		},
+	})
+}
+
+func (a *API) resolveEntities(p graphql.ResolveParams) (any, error) {
+	first, err := a.first(p.Args, DefaultPageSize)
+	if err != nil {
+		return nil, err
+	}
+	var q blurline.NodeQuery
+	for _, v := range asList(p.Args["kind"]) {
+		if c, ok := v.(blurline.Class); ok {
+			q.Classes = append(q.Classes, c)
+		}
+	}
+	q.Text = argString(p.Args, "search")
+	nodes, err := a.g.FindNodes(p.Context, q)
+	if err != nil {
+		return nil, err
+	}
+	c, err := paginate(nodes, "entity", nodeKey, first, argString(p.Args, "after"))
+	if err != nil {
+		return nil, err
+	}
+	l := a.loaders(p.Context)
+	for _, e := range c.edges {
+		l.prime(e.node.(*blurline.Node))
+	}
+	return c, nil
+}
+
+// matchDir reports whether f touches id in direction dir.
+func matchDir(f *blurline.Fact, id string, dir blurline.Direction) bool {
+	switch dir {
+	case blurline.Out:
+		return f.Subject == id
+	case blurline.In:
+		return f.Object == id
+	}
+	return f.Subject == id || f.Object == id
+}
+
+// resolveRelField resolves a typed relationship field (sponsors, attributions...).
+func (a *API) resolveRelField(r relField) graphql.FieldResolveFn {
+	return func(p graphql.ResolveParams) (any, error) {
+		n := p.Source.(*blurline.Node)
+		first, err := a.first(p.Args, DefaultListSize)
+		if err != nil {
+			return nil, err
+		}
+		filter, err := argFilter(p.Args)
+		if err != nil {
+			return nil, err
+		}
+		filter.Predicates = r.preds
+		load := a.loaders(p.Context).factsOf(p.Context, n.ID)
+		return func() (any, error) {
+			facts, err := load()
+			if err != nil {
+				return nil, err
+			}
+			out := []rel{}
+			for _, f := range facts {
+				if len(out) == first {
+					break
+				}
+				if matchDir(f, n.ID, r.dir) && filter.Match(f) {
+					out = append(out, rel{f: f, near: n.ID})
+				}
+			}
+			return out, nil
+		}, nil
+	}
+}
+
+// resolveEntityRelationships resolves Entity.relationships.
+func (a *API) resolveEntityRelationships(p graphql.ResolveParams) (any, error) {
+	n := p.Source.(*blurline.Node)
+	first, err := a.first(p.Args, DefaultPageSize)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := argFilter(p.Args)
+	if err != nil {
+		return nil, err
+	}
+	dir := argDirection(p.Args)
+	to := map[string]bool{}
+	for _, id := range argIDs(p.Args, "to") {
+		to[shortID(id)] = true
+	}
+	after := argString(p.Args, "after")
+	ctx := p.Context
+	load := a.loaders(ctx).factsOf(ctx, n.ID)
+	return func() (any, error) {
+		facts, err := load()
+		if err != nil {
+			return nil, err
+		}
+		var rels []rel
+		for i, f := range facts {
+			if i&1023 == 1023 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if !matchDir(f, n.ID, dir) || !filter.Match(f) || len(to) > 0 && !to[f.Other(n.ID)] {
+				continue
+			}
+			rels = append(rels, rel{f: f, near: n.ID})
+		}
+		return paginate(rels, "fact", relKey, first, after)
+	}, nil
+}
+
+// resolveRelationships resolves Query.relationships.
+func (a *API) resolveRelationships(p graphql.ResolveParams) (any, error) {
+	first, err := a.first(p.Args, DefaultPageSize)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := argFilter(p.Args)
+	if err != nil {
+		return nil, err
+	}
+	q := blurline.FactQuery{From: argIDs(p.Args, "from"), To: argIDs(p.Args, "to"), Direction: argDirection(p.Args), FactFilter: filter}
+	if err := a.checkEntities(p.Context, append(append(slices.Clone(q.From), q.To...), q.AssertedBy)...); err != nil {
+		return nil, err
+	}
+	facts, err := a.g.Facts(p.Context, q)
+	if err != nil {
+		return nil, err
+	}
+	from, to := idSet(q.From), idSet(q.To)
+	rels := make([]rel, 0, len(facts))
+	for i, f := range facts {
+		if i&1023 == 1023 && p.Context.Err() != nil {
+			return nil, p.Context.Err()
+		}
+		near := ""
+		switch {
+		case len(from) > 0 && !from[f.Subject] && from[f.Object]:
+			near = f.Object
+		case len(from) == 0 && len(to) > 0 && to[f.Subject] && !to[f.Object] && f.Object != "":
+			near = f.Object
+		}
+		rels = append(rels, rel{f: f, near: near})
+	}
+	return paginate(rels, "fact", relKey, first, argString(p.Args, "after"))
+}
+
+func idSet(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[shortID(id)] = true
+	}
+	return m
+}
+
+// resolvePaths resolves Query.paths.
+func (a *API) resolvePaths(p graphql.ResolveParams) (any, error) {
+	maxHops, err := a.hops(p.Args, "maxHops", DefaultMaxHops, 1)
+	if err != nil {
+		return nil, err
+	}
+	first, err := a.first(p.Args, DefaultPaths)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := argFilter(p.Args)
+	if err != nil {
+		return nil, err
+	}
+	from, to := argString(p.Args, "from"), argString(p.Args, "to")
+	if err := a.checkEntities(p.Context, from, to); err != nil {
+		return nil, err
+	}
+	if first == 0 {
+		return []blurline.Path{}, nil
+	}
+	paths, err := a.g.ShortestPaths(p.Context, from, to, blurline.PathOptions{MaxHops: maxHops, Limit: first, FactFilter: filter})
+	if err != nil {
+		return nil, err
+	}
+	if paths == nil {
+		paths = []blurline.Path{}
+	}
+	return paths, nil
+}
+
+// resolveAttributions resolves Query.attributions.
+func (a *API) resolveAttributions(p graphql.ResolveParams) (any, error) {
+	first, err := a.first(p.Args, DefaultAttributions)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := argFilter(p.Args)
+	if err != nil {
+		return nil, err
+	}
+	filter.Predicates = []blurline.Predicate{blurline.AttributedTo}
+	q := blurline.FactQuery{To: argIDs(p.Args, "attributedTo"), Direction: blurline.Out, FactFilter: filter}
+	incident := argString(p.Args, "incident")
+	if incident != "" {
+		q.From = []string{incident}
+	}
+	by := argIDs(p.Args, "attributedBy")
+	if err := a.checkEntities(p.Context, append(append(slices.Clone(q.From), q.To...), by...)...); err != nil {
+		return nil, err
+	}
+	facts, err := a.g.Facts(p.Context, q)
+	if err != nil {
+		return nil, err
+	}
+	byset := idSet(by)
+	out := []*blurline.Fact{}
+	for _, f := range facts {
+		if len(byset) == 0 || byset[f.AssertedBy] {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(x, y *blurline.Fact) int {
+		return cmp.Or(attributionDate(x).Compare(attributionDate(y)), cmp.Compare(x.AssertedBy, y.AssertedBy), cmp.Compare(x.ID, y.ID))
+	})
+	if len(out) > first {
+		out = out[:first]
+	}
+	return out, nil
+}
+
+// resolveNeighbourhood resolves Query.neighbourhood.
+func (a *API) resolveNeighbourhood(p graphql.ResolveParams) (any, error) {
+	hops, err := a.hops(p.Args, "hops", 1, 0)
+	if err != nil {
+		return nil, err
+	}
+	first, err := a.first(p.Args, DefaultSubgraph)
+	if err != nil {
+		return nil, err
+	}
+	if first < 1 {
+		return nil, invalid("first must be at least 1 for neighbourhood, got %d", first)
+	}
+	filter, err := argFilter(p.Args)
+	if err != nil {
+		return nil, err
+	}
+	id := argString(p.Args, "id")
+	if err := a.checkEntities(p.Context, id); err != nil {
+		return nil, err
+	}
+	g, err := a.g.Neighbourhood(p.Context, id, hops, first, filter)
+	if err != nil {
+		return nil, err
+	}
+	g.Nodes = slices.Clone(g.Nodes)
+	g.Facts = slices.Clone(g.Facts)
+	slices.SortFunc(g.Nodes, func(x, y *blurline.Node) int { return cmp.Compare(x.ID, y.ID) })
+	slices.SortFunc(g.Facts, func(x, y *blurline.Fact) int { return cmp.Compare(x.ID, y.ID) })
+	if g.Nodes == nil {
+		g.Nodes = []*blurline.Node{}
+	}
+	if g.Facts == nil {
+		g.Facts = []*blurline.Fact{}
+	}
+	a.loaders(p.Context).prime(g.Nodes...)
+	return g, nil
+}
