@@ -79,7 +79,9 @@ func (a *API) buildSchema() (graphql.Schema, error) {
 func nonNull(t graphql.Type) graphql.Type { return graphql.NewNonNull(t) }
 
 // listOf is [T!]!.
-func listOf(t graphql.Type) graphql.Type { return graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(t))) }
+func listOf(t graphql.Type) graphql.Type {
+	return graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(t)))
+}
 
 // listIn is [T!] for an argument.
 func listIn(t graphql.Type) graphql.Input { return graphql.NewList(graphql.NewNonNull(t)) }
@@ -203,11 +205,13 @@ func (b *builder) scalarsAndEnums() {
 		Name:        "Healey",
 		Description: "The Healey level of a control fact.",
 		Fields: graphql.Fields{
-			"level":      {Type: nonNull(b.healeyLevel), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey), nil }},
-			"name":       {Type: nonNull(graphql.String), Description: "The MISP enum value, e.g. state-ordered.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey).String(), nil }},
-			"ordinal":    {Type: nonNull(graphql.Int), Description: "0 (state-prohibited) to 9 (state-integrated).", Resolve: func(p graphql.ResolveParams) (any, error) { return int(p.Source.(blurline.Healey)), nil }},
-			"maurerType": {Type: b.maurer, Description: "null for levels 0 and 1.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(blurline.Healey).Maurer()), nil }},
-			"iri":        {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey).IRI(), nil }},
+			"level":   {Type: nonNull(b.healeyLevel), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey), nil }},
+			"name":    {Type: nonNull(graphql.String), Description: "The MISP enum value, e.g. state-ordered.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey).String(), nil }},
+			"ordinal": {Type: nonNull(graphql.Int), Description: "0 (state-prohibited) to 9 (state-integrated).", Resolve: func(p graphql.ResolveParams) (any, error) { return int(p.Source.(blurline.Healey)), nil }},
+			"maurerType": {Type: b.maurer, Description: "null for levels 0 and 1.", Resolve: func(p graphql.ResolveParams) (any, error) {
+				return nilIfEmpty(p.Source.(blurline.Healey).Maurer()), nil
+			}},
+			"iri": {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey).IRI(), nil }},
 		},
 	})
 
@@ -215,8 +219,10 @@ func (b *builder) scalarsAndEnums() {
 		Name:        "Literal",
 		Description: "A literal object (the value of a claim such as victimCount).",
 		Fields: graphql.Fields{
-			"lexical":  {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Literal).Lexical, nil }},
-			"datatype": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(*blurline.Literal).Datatype), nil }},
+			"lexical": {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Literal).Lexical, nil }},
+			"datatype": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) {
+				return nilIfEmpty(p.Source.(*blurline.Literal).Datatype), nil
+			}},
 			"language": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(*blurline.Literal).Lang), nil }},
 			"number": {Type: graphql.Float, Description: "The value as a number, when it is one.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				f, err := strconv.ParseFloat(strings.TrimSpace(p.Source.(*blurline.Literal).Lexical), 64)
@@ -416,9 +422,9 @@ var relFields = map[blurline.Class][]relField{
 		rf("frontFor", blurline.Out, "The state bodies it is a front for (frontCompanyOf).", blurline.FrontCompanyOf),
 		rfSponsors, rfEmployees, rfOfficers, rfCharges, rfSanctions,
 	},
-	blurline.Company:                   {rfEmployees, rfOfficers, rf("stakes", blurline.Out, "Its stakes in other organisations (holdsStakeIn).", blurline.HoldsStakeIn), rfIssued, rfTargetedBy, rfAffectedBy},
-	blurline.CriminalGroup:             {rfSponsors, rfMembers, rfAttributions, rfAttributedAct, rfActivities, rfExploited, rfTargeted, rfUses, rfCharges, rfSanctions},
-	blurline.ThreatGroup:               {rfAttributions, rfSponsors, rfMembers, rfAttributedAct, rfActivities, rfExploited, rfTargeted, rfUses, rfCharges, rfSanctions},
+	blurline.Company:       {rfEmployees, rfOfficers, rf("stakes", blurline.Out, "Its stakes in other organisations (holdsStakeIn).", blurline.HoldsStakeIn), rfIssued, rfTargetedBy, rfAffectedBy},
+	blurline.CriminalGroup: {rfSponsors, rfMembers, rfAttributions, rfAttributedAct, rfActivities, rfExploited, rfTargeted, rfUses, rfCharges, rfSanctions},
+	blurline.ThreatGroup:   {rfAttributions, rfSponsors, rfMembers, rfAttributedAct, rfActivities, rfExploited, rfTargeted, rfUses, rfCharges, rfSanctions},
 	blurline.Person: {
 		rfMemberships,
 		rf("employers", blurline.In, "The organisations that employ the person (employs, in).", blurline.Employs),
@@ -705,12 +711,14 @@ func (b *builder) resultTypes() {
 				}
 				return nil, nil
 			}},
-			"date": {Type: b.date, Description: "When: publishedOn, else validFrom.", Resolve: func(p graphql.ResolveParams) (any, error) { return attributionDate(p.Source.(*blurline.Fact)), nil }},
+			"date":       {Type: b.date, Description: "When: publishedOn, else validFrom.", Resolve: func(p graphql.ResolveParams) (any, error) { return attributionDate(p.Source.(*blurline.Fact)), nil }},
 			"confidence": {Type: nonNull(graphql.Float), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Fact).Confidence, nil }},
-			"kind":       {Type: b.attrKind, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(*blurline.Fact).AttributionKind), nil }},
-			"quote":      {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(*blurline.Fact).Quote), nil }},
-			"sources":    {Type: listOf(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Fact).Sources, nil }},
-			"statement":  {Type: nonNull(b.statement), Description: "The whole fact.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }},
+			"kind": {Type: b.attrKind, Resolve: func(p graphql.ResolveParams) (any, error) {
+				return nilIfEmpty(p.Source.(*blurline.Fact).AttributionKind), nil
+			}},
+			"quote":     {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(*blurline.Fact).Quote), nil }},
+			"sources":   {Type: listOf(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Fact).Sources, nil }},
+			"statement": {Type: nonNull(b.statement), Description: "The whole fact.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }},
 		},
 	})
 }
