@@ -1,0 +1,405 @@
+// Package blur computes the State-Criminal Blurring Index (SCBI): how far
+// a state and a criminal or non-state actor are blurred, with the evidence
+// for every score. It is a pure computation over the facts of a [Source]
+// (a *graph.Store satisfies it) and imports only the standard library and
+// the root package.
+//
+// For an actor a and a state S at an instant t (only facts that hold at t
+// count, see [blurline.Fact.HoldsAt]):
+//
+//   - sigma, state responsibility: the strongest evidence path from S to a
+//     with at least one control fact (taskedBy, sponsoredBy with a Healey
+//     level), scoring prod(c) * Lambda^(hops-1) * w(min Healey level),
+//     w(h) = h/9. See [StepOf] for which way each predicate is walked.
+//   - nu, non-state character: [blurline.Node.NonStateCharacter].
+//   - kappa, criminality: 1 - prod(1 - m*c) over the actor's own conducts
+//     facts, m the activity's motive weight, capped at [KappaCap].
+//   - SCBI = sigma * (1 - (1-nu)(1-kappa)); organisational blur sigma*nu;
+//     motive blur sigma*kappa.
+//
+// The definition, its reasoning and a worked example from the seed are in
+// docs/blur.md.
+//
+// An [Analyzer] caches its work by (store version, asOf, state), so a
+// repeated ranking on an unchanged store costs a slice copy; a write bumps
+// the store's version and the next call starts afresh.
+package blur
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/blurline/blurline"
+)
+
+// Model constants.
+const (
+	// Lambda is the decay per hop after the first: a chain of n facts
+	// scores Lambda^(n-1) of the product of its confidences.
+	Lambda = 0.9
+	// KappaCap caps criminality: evidence never makes it certain.
+	KappaCap = 0.99
+)
+
+// Source is what the model reads. *graph.Store satisfies it.
+type Source interface {
+	// Facts returns the facts matching q.
+	Facts(ctx context.Context, q blurline.FactQuery) ([]*blurline.Fact, error)
+	// Nodes returns the entities for ids, in order, nil for an unknown id.
+	Nodes(ctx context.Context, ids []string) ([]*blurline.Node, error)
+	// FindNodes returns the entities matching q.
+	FindNodes(ctx context.Context, q blurline.NodeQuery) ([]*blurline.Node, error)
+	// Version increases with every committed write.
+	Version() uint64
+}
+
+// Score is the blur of one actor with respect to one state, with its
+// explanation. Its slices and the facts they point to are shared with the
+// cache: read them, do not modify them.
+type Score struct {
+	Actor string // entity id
+	State string // entity id of the state; "" when no state is tied to the actor
+
+	Score      float64 // SCBI = Sigma * (1 - (1-Nu)(1-Kappa))
+	Sigma      float64 // state responsibility, from Path
+	Nu         float64 // non-state character of the actor
+	Kappa      float64 // criminality, from Activities
+	OrgBlur    float64 // Sigma * Nu
+	MotiveBlur float64 // Sigma * Kappa
+
+	// Path is the strongest evidence path from State to Actor, one fact
+	// per hop; empty when no path with a control fact exists.
+	Path blurline.Path
+	// PathConfidence is the product of the confidences on Path.
+	PathConfidence float64
+	// Bottleneck is the hop with the loosest Healey level; nil without a path.
+	Bottleneck *Bottleneck
+	// Activities are the actor's conducts facts behind Kappa, strongest first.
+	Activities []Conduct
+
+	AsOf    time.Time // the instant scored; zero means everything known now
+	Version uint64    // the store version the score was computed on
+}
+
+// Bottleneck is the loosest link of a path: the control fact with the
+// lowest Healey level (the least confident one on a tie).
+type Bottleneck struct {
+	Index int          // index of the hop in Score.Path.Hops
+	Hop   blurline.Hop // that hop
+	Level blurline.Healey
+}
+
+// Conduct is one conducts fact and its share in Kappa.
+type Conduct struct {
+	Fact     *blurline.Fact // actor conducts activity, with its sources
+	Activity string         // the activity's entity id
+	Name     string         // the activity's name
+	Weight   float64        // m, the activity's criminal-motive weight (0 when unset)
+	Term     float64        // m * c, its term in the noisy-OR
+}
+
+// Blur scores actor against state at asOf without caching (see
+// [Analyzer.Blur]).
+func Blur(ctx context.Context, src Source, actor, state string, asOf time.Time) (*Score, error) {
+	return New(src).Blur(ctx, actor, state, asOf)
+}
+
+// Ranking ranks the actors tied to state at asOf without caching (see
+// [Analyzer.Ranking]).
+func Ranking(ctx context.Context, src Source, state string, asOf time.Time, first int) ([]Score, error) {
+	return New(src).Ranking(ctx, state, asOf, first)
+}
+
+// maxViews bounds the number of instants cached per store version. Past
+// it, the cache is emptied.
+const maxViews = 32
+
+// Analyzer computes scores over one source and caches them. It is safe for
+// concurrent use.
+type Analyzer struct {
+	src Source
+
+	mu      sync.Mutex
+	version uint64
+	views   map[string]*flight[*view] // by instant
+}
+
+// view is the cache for one store version and one instant.
+type view struct {
+	g       *snapshot
+	mu      sync.Mutex
+	reaches map[int32]*flight[*reach]   // by state
+	ranks   map[string]*flight[[]Score] // by state id, "" for all states
+}
+
+// New returns an Analyzer over src.
+func New(src Source) *Analyzer {
+	return &Analyzer{src: src, views: map[string]*flight[*view]{}}
+}
+
+// Blur scores actor against state at asOf. With state "" it picks the
+// state giving the highest score (the first by id on a tie). An actor tied
+// to no state by a control path gets a Score with an empty Path, zero
+// Sigma and Score, and its Nu, Kappa and Activities. Blur answers for any
+// entity, not only actor classes.
+//
+// Errors: blurline.ErrNotFound for an unknown actor or state,
+// blurline.ErrInvalid when state is not a State, or ctx's error.
+func (a *Analyzer) Blur(ctx context.Context, actor, state string, asOf time.Time) (_ *Score, err error) {
+	defer wrap(&err, "blur.Blur(%q, %q)", actor, state)
+	actor, state = normID(actor), normID(state)
+	v, err := a.view(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	g := v.g
+	if state != "" {
+		if _, err := a.stateIndex(ctx, g, state); err != nil {
+			return nil, err
+		}
+	}
+	x, ok := g.index[actor]
+	if !ok {
+		// An entity with no fact that holds at asOf.
+		ns, err := a.src.Nodes(ctx, []string{actor})
+		if err != nil {
+			return nil, err
+		}
+		if ns[0] == nil {
+			return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", actor)
+		}
+		s := finish(Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: g.asOf, Version: g.version})
+		return &s, nil
+	}
+	if g.nodes[x] == nil {
+		return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", actor)
+	}
+	var r *reach
+	if state != "" {
+		r, err = a.reach(ctx, v, g.index[state])
+	} else {
+		r, err = a.bestReach(ctx, v, x)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := g.score(r, x)
+	if s.State == "" {
+		s.State = state
+	}
+	return &s, nil
+}
+
+// Ranking ranks the actors tied to state by at least one control path at
+// asOf: highest Score first, ties by actor id, at most first of them
+// (all when first <= 0). With state "" it ranks every actor tied to any
+// state, once, against the state giving it the highest score. Actors are
+// the entities whose class is an actor class (blurline.ClassInfo.Actor).
+//
+// Errors: blurline.ErrNotFound for an unknown state, blurline.ErrInvalid
+// when it is not a State, or ctx's error.
+func (a *Analyzer) Ranking(ctx context.Context, state string, asOf time.Time, first int) (_ []Score, err error) {
+	defer wrap(&err, "blur.Ranking(%q)", state)
+	state = normID(state)
+	v, err := a.view(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	if state != "" {
+		if _, err := a.stateIndex(ctx, v.g, state); err != nil {
+			return nil, err
+		}
+	}
+	all, err := do(ctx, &v.mu, v.ranks, state, func() ([]Score, error) { return a.rank(ctx, v, state) })
+	if err != nil {
+		return nil, err
+	}
+	if first <= 0 || first > len(all) {
+		first = len(all)
+	}
+	return slices.Clone(all[:first]), nil
+}
+
+// rank builds the full ranking for state ("" for every state).
+func (a *Analyzer) rank(ctx context.Context, v *view, state string) ([]Score, error) {
+	g := v.g
+	var out []Score
+	if state != "" {
+		r, err := a.reach(ctx, v, g.index[state])
+		if err != nil {
+			return nil, err
+		}
+		for x := range int32(len(g.ids)) {
+			if r.bestRun[x] >= 0 && g.isActor(x) {
+				out = append(out, g.score(r, x))
+			}
+		}
+	} else {
+		rs, err := a.allReaches(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		for x := range int32(len(g.ids)) {
+			if !g.isActor(x) {
+				continue
+			}
+			if r := pick(rs, x); r != nil {
+				out = append(out, g.score(r, x))
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(p, q Score) int {
+		return cmp.Or(cmp.Compare(q.Score, p.Score), cmp.Compare(p.Actor, q.Actor))
+	})
+	return out, nil
+}
+
+// bestReach returns the reach of the state giving x its highest score.
+func (a *Analyzer) bestReach(ctx context.Context, v *view, x int32) (*reach, error) {
+	rs, err := a.allReaches(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return pick(rs, x), nil
+}
+
+// pick returns the reach, among rs (in state id order), that gives x the
+// highest sigma (and so the highest score: nu and kappa do not depend on
+// the state), or nil when none reaches x.
+func pick(rs []*reach, x int32) *reach {
+	var best *reach
+	for _, r := range rs {
+		if r.bestRun[x] >= 0 && (best == nil || r.best[x] > best.best[x]*(1+1e-12)) {
+			best = r
+		}
+	}
+	return best
+}
+
+func (a *Analyzer) allReaches(ctx context.Context, v *view) ([]*reach, error) {
+	rs := make([]*reach, 0, len(v.g.states))
+	for _, s := range v.g.states {
+		r, err := a.reach(ctx, v, s)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return rs, nil
+}
+
+func (a *Analyzer) reach(ctx context.Context, v *view, s int32) (*reach, error) {
+	return do(ctx, &v.mu, v.reaches, s, func() (*reach, error) { return v.g.reachFrom(ctx, s) })
+}
+
+// stateIndex checks that id is a State.
+func (a *Analyzer) stateIndex(ctx context.Context, g *snapshot, id string) (int32, error) {
+	if x, ok := g.index[id]; ok && g.state[x] {
+		return x, nil
+	}
+	ns, err := a.src.Nodes(ctx, []string{id})
+	if err != nil {
+		return 0, err
+	}
+	if ns[0] == nil {
+		return 0, blurline.Errorf(blurline.ErrNotFound, "no state %q", id)
+	}
+	return 0, blurline.Errorf(blurline.ErrInvalid, "%q is a %s, not a State", id, ns[0].Class)
+}
+
+// view returns the cache for the source's current version and asOf,
+// loading the snapshot on first use.
+func (a *Analyzer) view(ctx context.Context, asOf time.Time) (*view, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Read the version before the data: a snapshot is never older than
+	// the version it is filed under.
+	ver := a.src.Version()
+	key := ""
+	if !asOf.IsZero() {
+		key = asOf.UTC().Format(time.RFC3339Nano)
+	}
+	a.mu.Lock()
+	if _, ok := a.views[key]; ver > a.version || !ok && len(a.views) >= maxViews {
+		a.version = max(a.version, ver)
+		a.views = map[string]*flight[*view]{}
+	}
+	ver = a.version
+	views := a.views
+	a.mu.Unlock()
+	return do(ctx, &a.mu, views, key, func() (*view, error) {
+		g, err := load(ctx, a.src, ver, asOf)
+		if err != nil {
+			return nil, err
+		}
+		return &view{g: g, reaches: map[int32]*flight[*reach]{}, ranks: map[string]*flight[[]Score]{}}, nil
+	})
+}
+
+// score builds the full Score of x against r's state (r may be nil).
+func (g *snapshot) score(r *reach, x int32) Score {
+	s := Score{Actor: g.ids[x], AsOf: g.asOf, Version: g.version}
+	if n := g.nodes[x]; n != nil {
+		s.Nu = n.NonStateCharacter()
+	}
+	s.Kappa, s.Activities = g.kappa(x)
+	if r != nil && r.bestRun[x] >= 0 {
+		s.State = g.ids[r.src]
+		s.Path = g.path(r, x)
+		s.PathConfidence = s.Path.Confidence()
+		sigma, b := PathSigma(s.Path)
+		s.Sigma = sigma
+		if b >= 0 {
+			s.Bottleneck = &Bottleneck{Index: b, Hop: s.Path.Hops[b], Level: s.Path.Hops[b].Fact.Healey}
+		}
+	}
+	return finish(s)
+}
+
+// finish derives the composite parts from Sigma, Nu and Kappa.
+func finish(s Score) Score {
+	s.Score = s.Sigma * (1 - (1-s.Nu)*(1-s.Kappa))
+	s.OrgBlur = s.Sigma * s.Nu
+	s.MotiveBlur = s.Sigma * s.Kappa
+	return s
+}
+
+// kappa is the noisy-OR of x's own conducts facts.
+func (g *snapshot) kappa(x int32) (float64, []Conduct) {
+	facts := g.conducts[x]
+	if len(facts) == 0 {
+		return 0, nil
+	}
+	out := make([]Conduct, 0, len(facts))
+	keep := 1.0
+	for _, f := range facts {
+		c := Conduct{Fact: f, Activity: f.Object}
+		if n := g.nodes[g.index[f.Object]]; n != nil {
+			c.Name = n.Name
+			if n.MotiveWeight != nil {
+				c.Weight = min(max(*n.MotiveWeight, 0), 1)
+			}
+		}
+		c.Term = c.Weight * f.Confidence
+		keep *= 1 - c.Term
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(p, q Conduct) int {
+		return cmp.Or(cmp.Compare(q.Term, p.Term), cmp.Compare(p.Fact.ID, q.Fact.ID))
+	})
+	return min(1-keep, KappaCap), out
+}
+
+func normID(id string) string {
+	if id == "" {
+		return ""
+	}
+	return blurline.EntityID(blurline.EntityIRI(id))
+}
