@@ -12,6 +12,9 @@ const (
 	FactBase = "https://w3id.org/blurline/fact/"
 	// HealeyBase prefixes the ten Healey spectrum levels.
 	HealeyBase = "https://w3id.org/blurline/healey#"
+	// ImportBase prefixes the named graph of an import (its entity
+	// descriptions); the facts of import ID have ids "ID/...".
+	ImportBase = "https://w3id.org/blurline/import/"
 	// MetaGraph is the named graph of store bookkeeping (never exported).
 	MetaGraph = "https://w3id.org/blurline/meta"
 

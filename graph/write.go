@@ -224,3 +224,59 @@ func (s *Store) LoadNQuads(ctx context.Context, name, text string) (int, error) 
 	res, err := s.Load(ctx, Source{Name: name, R: strings.NewReader(text)})
 	return res.Added, err
 }
+
+// RetractImport removes everything import id brought: the entity
+// descriptions in its graph (ImportBase+id) and every fact whose id starts
+// with id+"/". Entities the import created lose their descriptions; facts
+// from other sources about the same entities stay. It returns how many
+// quads it removed, and fails (changing nothing) if removing them would
+// leave another fact pointing at an entity that no longer has a class.
+func (s *Store) RetractImport(ctx context.Context, id string) (n int, err error) {
+	defer wrap(&err, "graph.RetractImport(%q)", id)
+	graphIRI := blurline.ImportBase + id
+	factPrefix := blurline.FactIRI(id + "/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var dels []quad.Quad
+	dropped := map[string]bool{}
+	for label, f := range s.idx.facts {
+		if strings.HasPrefix(label, factPrefix) {
+			dels = append(dels, f.quads()...)
+			dropped[label] = true
+		}
+	}
+	untyped := map[string]bool{}
+	for iri, n := range s.idx.nodes {
+		keepsType := false
+		for _, a := range n.attrs {
+			if l, ok := iriOf(a.label); ok && l == graphIRI {
+				dels = append(dels, quad.Quad{Subject: quad.IRI(iri), Predicate: quad.IRI(propIRI(a.pred)), Object: a.val, Label: a.label})
+			} else if a.pred == "type" {
+				keepsType = true
+			}
+		}
+		if !keepsType && n.node != nil {
+			untyped[iri] = true
+		}
+	}
+	if len(dels) == 0 {
+		return 0, blurline.Errorf(blurline.ErrNotFound, "no import %q", id)
+	}
+	for label, f := range s.idx.facts {
+		if dropped[label] || f.fact == nil {
+			continue
+		}
+		for _, end := range []string{f.fact.Subject, f.fact.Object, f.fact.AssertedBy} {
+			if end != "" && untyped[blurline.EntityIRI(end)] {
+				return 0, blurline.Errorf(blurline.ErrInvalid, "fact %q still uses entity %q, which import %q created: retract that fact first", f.fact.ID, end, id)
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if _, err := s.apply(nil, dels); err != nil {
+		return 0, err
+	}
+	return len(dels), nil
+}
