@@ -46,3 +46,32 @@ func TestRetractImport(t *testing.T) {
 		t.Errorf("second RetractImport err = %v, want ErrNotFound", err)
 	}
 }
+
+func TestWriteImportMergesAndRetracts(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, "memory:")
+	mustLoadFile(t, s, "testdata/small.nq")
+	before := export(t, s)
+	nodes := []blurline.Node{
+		{ID: "apt40", Aliases: []string{"MUDCARP"}, ExternalIDs: []string{"misp:5b4b6980"}, Sources: []string{"https://example.org/misp"}}, // merge
+		{ID: "x2", Class: blurline.CriminalGroup, Name: "X2"},
+	}
+	facts := []blurline.Fact{{Subject: "x2", Predicate: blurline.SponsoredBy, Object: "prc", Confidence: 0.3, Sources: []string{"https://example.org/misp"}}}
+	got, err := s.WriteImport(ctx, "misp2", nodes, facts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got[0].ID, "misp2/") {
+		t.Errorf("imported fact id = %q, want the misp2/ prefix", got[0].ID)
+	}
+	n, _ := s.Node(ctx, "apt40")
+	if n.Name != "APT40" || len(n.Aliases) != 2 || len(n.ExternalIDs) != 2 {
+		t.Errorf("merged apt40 = %+v", n)
+	}
+	if _, err := s.RetractImport(ctx, "misp2"); err != nil {
+		t.Fatal(err)
+	}
+	if export(t, s) != before {
+		t.Errorf("retracting the import did not restore the store")
+	}
+}

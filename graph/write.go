@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,10 +20,41 @@ import (
 // same fact twice changes nothing. It returns the facts as stored.
 func (s *Store) Write(ctx context.Context, nodes []blurline.Node, facts []blurline.Fact) (_ []*blurline.Fact, err error) {
 	defer wrap(&err, "graph.Write")
+	return s.write(ctx, "", nodes, facts)
+}
+
+// WriteImport is Write for an import that RetractImport can take back: the
+// entity descriptions go in the import's graph (ImportBase+id) and every
+// fact id is prefixed with id+"/". A node with an empty Class or Name adds
+// its aliases, sources and external ids to an entity that already exists
+// (a merge) without restating its class or name.
+func (s *Store) WriteImport(ctx context.Context, id string, nodes []blurline.Node, facts []blurline.Fact) (_ []*blurline.Fact, err error) {
+	defer wrap(&err, "graph.WriteImport(%q)", id)
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	if strings.Contains(id, "/") {
+		return nil, blurline.Errorf(blurline.ErrInvalid, "import id %q must not contain '/'", id)
+	}
+	facts = slices.Clone(facts)
+	for i := range facts {
+		if facts[i].ID == "" {
+			facts[i].ID = contentID(facts[i])
+		}
+		facts[i].ID = id + "/" + facts[i].ID
+	}
+	return s.write(ctx, blurline.ImportBase+id, nodes, facts)
+}
+
+func (s *Store) write(ctx context.Context, graphIRI string, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error) {
 	b := newBatch()
+	var label quad.Value
+	if graphIRI != "" {
+		label = quad.IRI(graphIRI)
+	}
 	for i, n := range nodes {
 		b.file = fmt.Sprintf("nodes[%d]", i)
-		qs, err := NodeQuads(n)
+		qs, err := nodeQuads(n, label)
 		if err != nil {
 			b.errorf(b.file, 0, "%v", err)
 			continue
@@ -86,19 +118,29 @@ func (s *Store) Retract(ctx context.Context, id string) (_ *blurline.Fact, err e
 
 // NodeQuads turns an entity into its quads (default graph).
 func NodeQuads(n blurline.Node) ([]quad.Quad, error) {
+	if n.Class == "" {
+		return nil, blurline.Errorf(blurline.ErrInvalid, "entity %q has no class", n.ID)
+	}
+	return nodeQuads(n, nil)
+}
+
+// nodeQuads turns an entity into its quads in graph label; an empty Class
+// or Name is left out (the entity must have them already).
+func nodeQuads(n blurline.Node, label quad.Value) ([]quad.Quad, error) {
 	if err := checkID(n.ID); err != nil {
 		return nil, err
 	}
 	s := quad.IRI(blurline.EntityIRI(n.ID))
 	var out []quad.Quad
 	add := func(p string, o quad.Value) {
-		out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o})
+		out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o, Label: label})
 	}
-	if n.Class == "" {
-		return nil, blurline.Errorf(blurline.ErrInvalid, "entity %q has no class", n.ID)
+	if n.Class != "" {
+		add(blurline.RDFType, quad.IRI(n.Class.IRI()))
 	}
-	add(blurline.RDFType, quad.IRI(n.Class.IRI()))
-	add(blurline.PropIRI(blurline.PropName), quad.String(n.Name))
+	if n.Name != "" {
+		add(blurline.PropIRI(blurline.PropName), quad.String(n.Name))
+	}
 	for _, a := range n.Aliases {
 		add(blurline.PropIRI(blurline.PropAlias), quad.String(a))
 	}
