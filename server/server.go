@@ -161,6 +161,10 @@ func (s *Server) routes() http.Handler {
 	handle("GET /healthz", s.healthz)
 	handle("GET /readyz", s.readyz)
 	handle("GET /metrics", s.metrics.handler().ServeHTTP)
+	handle("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent) // no icon, and no 404 in every browser console
+	})
 	if !s.cfg.NoPlayground {
 		handle("GET /{$}", s.page("playground.html"))
 		handle("GET /explore", s.page("explore.html"))

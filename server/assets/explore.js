@@ -175,7 +175,6 @@
   function initCy() {
     bl.cy = cytoscape({
       container: $('cy'),
-      wheelSensitivity: 0.3,
       style: [
         { selector: 'node', style: {
           'background-color': 'data(color)', 'label': 'data(label)', 'color': '#222', 'font-size': 10,
