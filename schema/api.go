@@ -8,10 +8,13 @@
 package schema
 
 import (
+	"cmp"
 	"container/list"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/blurline/blurline"
@@ -248,7 +251,24 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 		res.Errors = []gqlerrors.FormattedError{gqlerrors.FormatError(err)}
 	}
 	res.Errors = a.FormatErrors(res.Errors)
+	sortErrors(res.Errors)
 	return res
+}
+
+// sortErrors puts errors in document order: graphql-go resolves the fields
+// of a level in map order, so the order it reports them in varies.
+func sortErrors(errs []gqlerrors.FormattedError) {
+	pos := func(e gqlerrors.FormattedError) (int, int) {
+		if len(e.Locations) == 0 {
+			return 0, 0
+		}
+		return e.Locations[0].Line, e.Locations[0].Column
+	}
+	slices.SortStableFunc(errs, func(x, y gqlerrors.FormattedError) int {
+		xl, xc := pos(x)
+		yl, yc := pos(y)
+		return cmp.Or(cmp.Compare(xl, yl), cmp.Compare(xc, yc), cmp.Compare(fmt.Sprint(x.Path...), fmt.Sprint(y.Path...)))
+	})
 }
 
 // Do prepares and executes a request in-process.

@@ -13,11 +13,10 @@ import (
 // Page sizes where first is not given (docs/api.md).
 const (
 	// DefaultPageSize is the default first of a connection (entities,
-	// relationships) and of any list field without a default of its own.
+	// relationships) and of a typed relationship list (sponsors,
+	// attributions...); the cost guard counts it for a list field without
+	// a first argument.
 	DefaultPageSize = 20
-	// DefaultListSize is the default first of a typed relationship field
-	// (sponsors, attributions...).
-	DefaultListSize = 50
 	// DefaultPaths is the default first of paths.
 	DefaultPaths = 10
 	// DefaultAttributions is the default first of attributions.

@@ -70,7 +70,7 @@ func (b *builder) mutationType() *graphql.Object {
 		Name: "Mutation",
 		Fields: graphql.Fields{
 			"addFacts": {
-				Type:        nonNull(payload),
+				Type:        payload,
 				Description: "Adds entities and facts in one transaction: all or nothing, validated as the loader validates.",
 				Args: graphql.FieldConfigArgument{
 					"facts":    {Type: nonNull(listIn(factInput))},
@@ -79,7 +79,7 @@ func (b *builder) mutationType() *graphql.Object {
 				Resolve: a.resolveAddFacts,
 			},
 			"retractFact": {
-				Type:        nonNull(b.statement),
+				Type:        b.statement,
 				Description: "Removes a fact (its relationship and provenance) and returns it. NOT_FOUND when there is none.",
 				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
 				Resolve: func(p graphql.ResolveParams) (any, error) {
@@ -94,7 +94,7 @@ func (b *builder) mutationType() *graphql.Object {
 				},
 			},
 			"loadNQuads": {
-				Type:        nonNull(loadResult),
+				Type:        loadResult,
 				Description: "Loads N-Quads text in one transaction: all or nothing, each problem reported with its line.",
 				Args: graphql.FieldConfigArgument{
 					"text": {Type: nonNull(graphql.String)},

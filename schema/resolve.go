@@ -36,7 +36,7 @@ func (b *builder) queryType() *graphql.Object {
 				},
 			},
 			"entities": {
-				Type:        nonNull(b.entityConn),
+				Type:        b.entityConn,
 				Description: "Entities by kind and text, sorted by name then id, as a connection. search matches names, aliases, ids and external ids, case-insensitively.",
 				Args: graphql.FieldConfigArgument{
 					"kind":   {Type: listIn(b.kind), Description: "Any of these kinds (all when absent)."},
@@ -59,7 +59,7 @@ func (b *builder) queryType() *graphql.Object {
 				},
 			},
 			"relationships": {
-				Type: nonNull(b.relConn),
+				Type: b.relConn,
 				Description: "Relationships between entities, filtered in the manner of OpenCTI's stixCoreRelationships, sorted by fact id, as a connection. " +
 					"Each is seen from its end in from (else from its end not in to, else from its subject).",
 				Args: b.filterArgs(graphql.FieldConfigArgument{
@@ -73,7 +73,7 @@ func (b *builder) queryType() *graphql.Object {
 				Resolve: a.resolveRelationships,
 			},
 			"paths": {
-				Type:        listOf(b.path),
+				Type:        graphql.NewList(nonNull(b.path)),
 				Description: "The shortest paths between two entities, walking facts either way: every path of the shortest length, up to first, each hop with its statement and evidence. Empty when none is within maxHops.",
 				Args: b.filterArgs(graphql.FieldConfigArgument{
 					"from":    {Type: nonNull(graphql.ID)},
@@ -84,20 +84,21 @@ func (b *builder) queryType() *graphql.Object {
 				Resolve: a.resolvePaths,
 			},
 			"attributions": {
-				Type:        listOf(b.attribution),
+				Type:        graphql.NewList(nonNull(b.attribution)),
 				Description: "Who attributed what to whom (attributedTo facts), sorted by date, then attributing party, then fact id.",
 				Args: graphql.FieldConfigArgument{
 					"incident":      {Type: graphql.ID, Description: "What was attributed: an incident, campaign or group (any when absent)."},
 					"attributedBy":  {Type: listIn(graphql.ID), Description: "Any of these attributing parties (the facts' assertedBy)."},
 					"attributedTo":  {Type: listIn(graphql.ID), Description: "Attributed to any of these."},
 					"asOf":          {Type: b.date, Description: "Only attributions made and holding at this date; a day means the end of that day (UTC)."},
+					"since":         {Type: b.date, Description: "Only attributions made (date) on or after this day or instant."},
 					"minConfidence": {Type: graphql.Float},
 					"first":         {Type: graphql.Int, DefaultValue: DefaultAttributions},
 				},
 				Resolve: a.resolveAttributions,
 			},
 			"neighbourhood": {
-				Type:        nonNull(b.subgraph),
+				Type:        b.subgraph,
 				Description: "The entities within hops of an entity and the facts that join them (literal-valued claims left out), breadth first, up to first facts.",
 				Args: b.filterArgs(graphql.FieldConfigArgument{
 					"id":    {Type: nonNull(graphql.ID)},
@@ -107,7 +108,7 @@ func (b *builder) queryType() *graphql.Object {
 				Resolve: a.resolveNeighbourhood,
 			},
 			"stats": {
-				Type:        nonNull(b.stats),
+				Type:        b.stats,
 				Description: "Counts by kind and predicate.",
 				Resolve: func(p graphql.ResolveParams) (any, error) {
 					return a.g.Stats(p.Context)
@@ -159,7 +160,7 @@ func matchDir(f *blurline.Fact, id string, dir blurline.Direction) bool {
 func (a *API) resolveRelField(r relField) graphql.FieldResolveFn {
 	return func(p graphql.ResolveParams) (any, error) {
 		n := p.Source.(*blurline.Node)
-		first, err := a.first(p.Args, DefaultListSize)
+		first, err := a.first(p.Args, DefaultPageSize)
 		if err != nil {
 			return nil, err
 		}
@@ -325,12 +326,17 @@ func (a *API) resolveAttributions(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	since, hasSince, err := argDate(p.Args, "since")
+	if err != nil {
+		return nil, err
+	}
 	byset := idSet(by)
 	out := []*blurline.Fact{}
 	for _, f := range facts {
-		if len(byset) == 0 || byset[f.AssertedBy] {
-			out = append(out, f)
+		if len(byset) > 0 && !byset[f.AssertedBy] || hasSince && attributionDate(f).Before(since.t) {
+			continue
 		}
+		out = append(out, f)
 	}
 	slices.SortFunc(out, func(x, y *blurline.Fact) int {
 		return cmp.Or(attributionDate(x).Compare(attributionDate(y)), cmp.Compare(x.AssertedBy, y.AssertedBy), cmp.Compare(x.ID, y.ID))

@@ -518,7 +518,7 @@ func (b *builder) relListArgs() graphql.FieldConfigArgument {
 		"asOf":          {Type: b.date, Description: "Only facts that held and were public at this date (a day means its end)."},
 		"minConfidence": {Type: graphql.Float},
 		"assertedBy":    {Type: graphql.ID, Description: "Only facts asserted by this party."},
-		"first":         {Type: graphql.Int, DefaultValue: DefaultListSize, Description: "The most returned."},
+		"first":         {Type: graphql.Int, DefaultValue: DefaultPageSize, Description: "The most returned."},
 	}
 }
 

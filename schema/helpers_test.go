@@ -1,0 +1,96 @@
+package schema
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/blurline/blurline/graph"
+	"github.com/blurline/blurline/seed"
+	"github.com/graphql-go/graphql"
+)
+
+func testLogger(tb testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tbWriter struct{ tb testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// openStore opens an empty in-memory store.
+func openStore(tb testing.TB) *graph.Store {
+	tb.Helper()
+	s, err := graph.Open(context.Background(), testLogger(tb), "memory:")
+	if err != nil {
+		tb.Fatalf("graph.Open(memory:): %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// seededStore opens an in-memory store with the seed loaded.
+func seededStore(tb testing.TB) *graph.Store {
+	tb.Helper()
+	s := openStore(tb)
+	if _, _, err := s.EnsureSeed(context.Background(), seed.FS()); err != nil {
+		tb.Fatalf("EnsureSeed: %v", err)
+	}
+	return s
+}
+
+func newAPI(tb testing.TB, g Graph, l Limits) *API {
+	tb.Helper()
+	a, err := New(testLogger(tb), g, l)
+	if err != nil {
+		tb.Fatalf("schema.New: %v", err)
+	}
+	return a
+}
+
+// do runs a query and returns the result.
+func do(tb testing.TB, ctx context.Context, a *API, query string, vars map[string]any) *graphql.Result {
+	tb.Helper()
+	return a.Do(ctx, Request{Query: query, Variables: vars})
+}
+
+// mustData runs a query that must succeed and returns its data as JSON.
+func mustData(tb testing.TB, ctx context.Context, a *API, query string, vars map[string]any) string {
+	tb.Helper()
+	res := do(tb, ctx, a, query, vars)
+	if len(res.Errors) > 0 {
+		tb.Fatalf("query %s: errors %v", query, res.Errors)
+	}
+	return toJSON(tb, res.Data)
+}
+
+func toJSON(tb testing.TB, v any) string {
+	tb.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		tb.Fatalf("json: %v", err)
+	}
+	return buf.String()
+}
+
+// codes lists the extensions.code of each error.
+func codes(res *graphql.Result) []string {
+	var out []string
+	for _, e := range res.Errors {
+		c, _ := e.Extensions["code"].(string)
+		out = append(out, c)
+	}
+	return out
+}
+
+var _ = sync.Mutex{}
