@@ -99,7 +99,10 @@ func load(ctx context.Context, src Source, version uint64, asOf time.Time) (*sna
 			g.states = append(g.states, int32(i))
 		}
 	}
-	slices.SortFunc(facts, func(a, b *blurline.Fact) int { return strings.Compare(a.ID, b.ID) })
+	byID := func(a, b *blurline.Fact) int { return strings.Compare(a.ID, b.ID) }
+	if !slices.IsSortedFunc(facts, byID) { // the store sorts them; a Source need not
+		facts = slices.SortedFunc(slices.Values(facts), byID)
+	}
 	var edges []edge
 	var levels [10]bool
 	for i, f := range facts {
