@@ -19,7 +19,7 @@ import (
 // assets/vendor fetched from npm by assets/fetch.sh (versions and
 // checksums in assets/VERSIONS, checked by TestVendorChecksums).
 //
-//go:embed assets/vendor assets/*.html assets/*.js assets/*.css assets/VERSIONS
+//go:embed assets/vendor assets/*.html assets/*.js assets/*.css assets/VERSIONS assets/examples
 var assetFS embed.FS
 
 // asset is one file ready to serve.
@@ -99,7 +99,7 @@ var pages = sync.OnceValue(func() map[string]*asset {
 		if path.Ext(name) != ".html" {
 			continue
 		}
-		t, err := template.New(name).Funcs(template.FuncMap{"asset": assetURL}).Parse(string(a.data))
+		t, err := template.New(name).Funcs(template.FuncMap{"asset": assetURL, "examples": examples}).Parse(string(a.data))
 		if err != nil {
 			panic("server: bad page template " + name + ": " + err.Error())
 		}
@@ -111,6 +111,18 @@ var pages = sync.OnceValue(func() map[string]*asset {
 	}
 	return m
 })
+
+// examples are the playground's opening tabs: assets/examples/*.graphql,
+// in name order.
+func examples() []map[string]string {
+	var tabs []map[string]string
+	names, _ := fs.Glob(assetFS, "assets/examples/*.graphql")
+	for _, n := range names { // fs.Glob sorts
+		b, _ := assetFS.ReadFile(n)
+		tabs = append(tabs, map[string]string{"query": string(b)})
+	}
+	return tabs
+}
 
 // contentSecurityPolicy keeps the pages to this origin: scripts, styles,
 // fonts and fetches all come from the server itself. (GraphiQL's editors

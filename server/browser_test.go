@@ -236,18 +236,18 @@ func TestBrowser(t *testing.T) {
 		if queryFields(ts)["entity"] {
 			query, want = `query BrowserCheck { entity(id: "apt40") { id name } }`, `"APT40"`
 		}
-		eval[chromedp.Void](t, b, fmt.Sprintf(`document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue(%q)`, query))
+		eval[chromedp.Void](t, b, fmt.Sprintf(`void document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue(%q)`, query))
 		// GraphiQL takes the operation name from the editor after a debounce:
 		// wait until the tab is named after the new operation.
 		poll(t, b, "GraphiQL to read the new query", `[...document.querySelectorAll(".graphiql-tab")].some(t => t.textContent.includes("BrowserCheck"))`)
-		eval[chromedp.Void](t, b, `document.querySelector(".graphiql-execute-button").click()`)
+		eval[chromedp.Void](t, b, `void document.querySelector(".graphiql-execute-button").click()`)
 		poll(t, b, "the result", fmt.Sprintf(`(document.querySelector(".graphiql-response .CodeMirror")?.CodeMirror.getValue() || "").includes(%q)`, want))
 		res := eval[string](t, b, `document.querySelector(".graphiql-response .CodeMirror").CodeMirror.getValue()`)
 		t.Logf("GraphiQL ran %s:\n%s", query, res)
 		b.screenshot(t, "playground-result.png")
 
 		// The docs explorer loads from the schema (introspection through the server).
-		eval[chromedp.Void](t, b, `document.querySelector('[aria-label="Show Documentation Explorer"]')?.click()`)
+		eval[chromedp.Void](t, b, `void document.querySelector('[aria-label="Show Documentation Explorer"]')?.click()`)
 		poll(t, b, "the docs explorer", `document.querySelector(".graphiql-doc-explorer")`)
 	})
 
@@ -284,7 +284,7 @@ func TestBrowser(t *testing.T) {
 		// Clicking a node (a tap in cytoscape) expands it: its neighbourhood merges in.
 		other := eval[string](t, b, `window.blurline.cy.nodes().filter(n => n.id() !== "mss").sort((a, b) => a.degree() - b.degree())[0].id()`)
 		draws := eval[int](t, b, `window.blurline.draws`)
-		eval[chromedp.Void](t, b, fmt.Sprintf(`window.blurline.cy.getElementById(%q).emit("tap")`, other))
+		eval[chromedp.Void](t, b, fmt.Sprintf(`void window.blurline.cy.getElementById(%q).emit("tap")`, other))
 		poll(t, b, "the expansion", fmt.Sprintf(`window.blurline.draws > %d && window.blurline.loading === 0`, draws))
 		after := eval[int](t, b, `window.blurline.cy.nodes().length`)
 		if after < nodes {

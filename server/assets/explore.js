@@ -120,9 +120,19 @@
         jobs.push(fieldsOf(named(ps.type).name).then(function (pf) {
           var hops = pf[pick(pf, ['hops', 'steps', 'edges'])];
           if (!hops) { return; }
-          return edgeSel(named(hops.type).name).then(function (e) {
-            shape.pathSel = '{ ' + hops.name + ' ' + e.sel + ' }';
-            shape.hopsKey = hops.name; shape.pathEdge = e;
+          return fieldsOf(named(hops.type).name).then(function (hf) {
+            // A hop that carries its statement: draw the statement, which
+            // has the confidence and runs subject -> object.
+            if (hf.statement && !hf.confidence) {
+              return edgeSel(named(hf.statement.type).name).then(function (e) {
+                shape.pathSel = '{ ' + hops.name + ' { statement ' + e.sel + ' } }';
+                shape.hopsKey = hops.name; shape.pathEdge = e; shape.hopStatement = 'statement';
+              });
+            }
+            return edgeSel(named(hops.type).name).then(function (e) {
+              shape.pathSel = '{ ' + hops.name + ' ' + e.sel + ' }';
+              shape.hopsKey = hops.name; shape.pathEdge = e;
+            });
           });
         }));
       }
@@ -288,7 +298,9 @@
         if (!ps.length) { throw new Error('no path from ' + from + ' to ' + to); }
         bl.cy.elements().remove();
         bl.cy.batch(function () {
-          ps.forEach(function (p) { (p[sh.hopsKey] || []).forEach(function (h) { addEdge(h, sh.pathEdge, 'path'); }); });
+          ps.forEach(function (p) {
+            (p[sh.hopsKey] || []).forEach(function (h) { addEdge(sh.hopStatement ? h[sh.hopStatement] : h, sh.pathEdge, 'path'); });
+          });
         });
         layout(from);
         status(ps.length + ' path(s), ' + bl.cy.nodes().length + ' entities');
