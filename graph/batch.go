@@ -303,7 +303,7 @@ func (b *batch) addRelationship(q quad.Quad, pi *blurline.PredicateInfo, subj, l
 			return
 		}
 		if _, err := strconv.ParseFloat(string(ts.Value), 64); err != nil {
-			b.errorf(file, line, "%s: %q is not a number", pi.Predicate, ts.Value)
+			b.errorf(file, line, "%s: %q is not a number", pi.Predicate, string(ts.Value))
 			return
 		}
 	} else {
@@ -367,8 +367,13 @@ var singleValued = map[string]bool{
 func checkPropertyValue(prop string, v quad.Value, ofFact bool) error {
 	switch prop {
 	case blurline.PropSource:
-		if _, ok := v.(quad.IRI); !ok {
+		iri, ok := v.(quad.IRI)
+		if !ok {
 			return fmt.Errorf("a source must be an IRI (<https://...>), got %s", v)
+		}
+		// The N-Quads reader checks this for a file; Write builds IRIs from strings.
+		if err := checkIRI(string(iri)); err != nil {
+			return fmt.Errorf("a source must be an absolute IRI (<https://...>): %v", err)
 		}
 	case blurline.PropAssertedBy:
 		if _, ok := v.(quad.IRI); !ok {
@@ -419,6 +424,19 @@ func checkPropertyValue(prop string, v quad.Value, ofFact bool) error {
 		}
 		if prop == blurline.PropName && strings.TrimSpace(s) == "" {
 			return fmt.Errorf("must not be empty")
+		}
+	}
+	return nil
+}
+
+// checkIRI applies the N-Quads reader's rules for an IRI to one built in code.
+func checkIRI(iri string) error {
+	if !hasScheme(iri) {
+		return fmt.Errorf("%q is not absolute", iri)
+	}
+	for _, r := range iri {
+		if r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r) {
+			return fmt.Errorf("character %q is not allowed in an IRI", r)
 		}
 	}
 	return nil
