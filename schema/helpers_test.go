@@ -93,4 +93,19 @@ func codes(res *graphql.Result) []string {
 	return out
 }
 
-var _ = sync.Mutex{}
+
+
+func newBufLogger(buf *bytes.Buffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(&lockedWriter{w: buf}, nil))
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
