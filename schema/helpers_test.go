@@ -93,8 +93,6 @@ func codes(res *graphql.Result) []string {
 	return out
 }
 
-
-
 func newBufLogger(buf *bytes.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(&lockedWriter{w: buf}, nil))
 }

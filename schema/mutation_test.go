@@ -57,7 +57,7 @@ const validFact = `{
 var mutations = map[string]string{
 	"addFacts":    `mutation { addFacts(facts: [` + validFact + `]) { facts { id } } }`,
 	"retractFact": `mutation { retractFact(id: "lithuania-member-of-nato") { id } }`,
-	"loadNQuads": `mutation { loadNQuads(text: "<https://w3id.org/blurline/id/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#State> .\n<https://w3id.org/blurline/id/x> <https://w3id.org/blurline/ns#name> \"X\" .") { added } }`,
+	"loadNQuads":  `mutation { loadNQuads(text: "<https://w3id.org/blurline/id/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#State> .\n<https://w3id.org/blurline/id/x> <https://w3id.org/blurline/ns#name> \"X\" .") { added } }`,
 }
 
 func TestMutationsRefusedWithoutWriteAccess(t *testing.T) {
