@@ -18,6 +18,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path"
 	"slices"
@@ -44,11 +45,14 @@ type Store struct {
 	idx     *index
 	closed  bool
 	version atomic.Uint64
+
+	pg   *pgCoord     // postgres only: cross-server coordination
+	seen atomic.Int64 // postgres only: data version the read model reflects
 }
 
 // Open opens (creating if needed) the store at addr: "memory:", "bbolt:PATH" or PATH.
 func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err error) {
-	defer wrap(&err, "graph.Open(%q)", addr)
+	defer wrap(&err, "graph.Open(%q)", Redact(addr))
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
@@ -57,9 +61,20 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 		return nil, err
 	}
 	var qs cgraph.QuadStore
+	var pg *pgCoord
 	switch backend {
 	case "memory":
 		qs = memstore.New()
+	case "postgres":
+		pg, err = openPGCoord(ctx, p, func() error { return cgraph.InitQuadStore("postgres", p, nil) })
+		if err != nil {
+			return nil, err
+		}
+		qs, err = cgraph.NewQuadStore("postgres", p, nil)
+		if err != nil {
+			pg.close()
+			return nil, pgError("open the postgres store", err)
+		}
 	case "bbolt":
 		if err := checkNotLocked(p); err != nil {
 			return nil, err
@@ -75,13 +90,25 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 			return nil, blurline.Errorf(blurline.ErrUnavailable, "open bbolt store in %s: %v", p, err)
 		}
 	}
-	s := &Store{lg: lg, addr: addr, backend: backend, dir: p, qs: qs, idx: newIndex()}
+	s := &Store{lg: lg, addr: addr, backend: backend, qs: qs, idx: newIndex()}
+	if backend == "bbolt" {
+		s.dir = p
+	}
+	if pg != nil {
+		s.pg = pg
+		v, err := s.pg.version(ctx)
+		if err != nil {
+			s.closeBackends()
+			return nil, err
+		}
+		s.seen.Store(v)
+	}
 	if err := s.recoverJournal(ctx); err != nil {
-		qs.Close()
+		s.closeBackends()
 		return nil, err
 	}
 	if err := s.rebuild(ctx); err != nil {
-		qs.Close()
+		s.closeBackends()
 		return nil, err
 	}
 	return s, nil
@@ -92,11 +119,13 @@ func parseAddr(addr string) (backend, p string, err error) {
 	switch {
 	case addr == "memory:" || addr == "memory" || addr == "mem:":
 		return "memory", "", nil
+	case strings.HasPrefix(addr, "postgres://"), strings.HasPrefix(addr, "postgresql://"):
+		return "postgres", addr, nil
 	case strings.HasPrefix(addr, "bbolt:"):
 		p = strings.TrimPrefix(addr, "bbolt:")
 		p = strings.TrimPrefix(p, "//")
 	case strings.Contains(addr, "://"):
-		return "", "", blurline.Errorf(blurline.ErrInvalid, "unsupported store address %q (use memory: or bbolt:PATH)", addr)
+		return "", "", blurline.Errorf(blurline.ErrInvalid, "unsupported store address %q (use memory:, bbolt:PATH or postgres://...)", addr)
 	default:
 		p = addr
 	}
@@ -138,11 +167,31 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	return s.qs.Close()
+	return s.closeBackends()
 }
 
-// Addr returns the address the store was opened from.
-func (s *Store) Addr() string { return s.addr }
+func (s *Store) closeBackends() error {
+	err := s.qs.Close()
+	if s.pg != nil {
+		if perr := s.pg.close(); err == nil {
+			err = perr
+		}
+	}
+	return err
+}
+
+// Addr returns the address the store was opened from, without a password.
+func (s *Store) Addr() string { return Redact(s.addr) }
+
+// Redact hides the password of a store address.
+func Redact(addr string) string {
+	if u, err := url.Parse(addr); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			return u.Redacted()
+		}
+	}
+	return addr
+}
 
 // Backend names the cayley backend: "memory" or "bbolt".
 func (s *Store) Backend() string { return s.backend }
@@ -210,6 +259,11 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 	if s.closed {
 		return LoadResult{}, blurline.Errorf(blurline.ErrUnavailable, "store is closed")
 	}
+	done, err := s.beginWrite(ctx)
+	if err != nil {
+		return LoadResult{}, err
+	}
+	defer done()
 	b.finish(s.idx)
 	if err := b.Err(); err != nil {
 		return LoadResult{}, err
@@ -350,6 +404,9 @@ func (s *Store) Ready(ctx context.Context) error {
 	defer s.mu.RUnlock()
 	if s.closed {
 		return blurline.Errorf(blurline.ErrUnavailable, "store is closed")
+	}
+	if s.pg != nil {
+		return s.pg.ping(ctx)
 	}
 	if _, err := s.qs.Stats(ctx, false); err != nil {
 		return blurline.Errorf(blurline.ErrUnavailable, "%s store: %v", s.backend, err)

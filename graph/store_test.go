@@ -12,14 +12,49 @@ import (
 	"time"
 
 	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/internal/pgtest"
 )
 
-// backends lists the stores every conformance test runs against.
+// backends lists the stores every conformance test runs against: memory,
+// bbolt and, where PostgreSQL is installed, a fresh database in a
+// throwaway cluster (see internal/pgtest).
 func backends(tb testing.TB) map[string]func(tb testing.TB) *Store {
-	return map[string]func(tb testing.TB) *Store{
+	m := map[string]func(tb testing.TB) *Store{
 		"memory": func(tb testing.TB) *Store { return mustOpen(tb, "memory:") },
 		"bbolt":  func(tb testing.TB) *Store { return mustOpen(tb, "bbolt:"+tb.TempDir()) },
 	}
+	if c := postgresCluster(tb); c != nil {
+		m["postgres"] = func(tb testing.TB) *Store {
+			dsn, err := c.NewDatabase(tb.Name())
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return mustOpen(tb, dsn)
+		}
+	}
+	return m
+}
+
+// postgresCluster returns the shared test cluster, or nil (after saying so)
+// where PostgreSQL is not installed; with BLURLINE_REQUIRE_POSTGRES set
+// (as in CI) its absence fails the test.
+func postgresCluster(tb testing.TB) *pgtest.Cluster {
+	tb.Helper()
+	c, err := pgtest.Shared()
+	if err != nil {
+		if pgtest.Required() || !errors.Is(err, pgtest.ErrUnavailable) {
+			tb.Fatalf("PostgreSQL: %v", err)
+		}
+		tb.Logf("skipping the postgres backend: %v", err)
+		return nil
+	}
+	return c
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
 }
 
 func testLogger(tb testing.TB) *slog.Logger {

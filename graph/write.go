@@ -102,6 +102,11 @@ func (s *Store) Retract(ctx context.Context, id string) (_ *blurline.Fact, err e
 	if s.closed {
 		return nil, blurline.Errorf(blurline.ErrUnavailable, "store is closed")
 	}
+	done, err := s.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	r, ok := s.idx.facts[label]
 	if !ok || r.fact == nil {
 		return nil, blurline.Errorf(blurline.ErrNotFound, "no fact %q", id)
@@ -279,6 +284,11 @@ func (s *Store) RetractImport(ctx context.Context, id string) (n int, err error)
 	factPrefix := blurline.FactIRI(id + "/")
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	done, err := s.beginWrite(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer done()
 	var dels []quad.Quad
 	dropped := map[string]bool{}
 	for label, f := range s.idx.facts {

@@ -1,0 +1,108 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/blurline/blurline"
+)
+
+func newPostgresDSN(t *testing.T) string {
+	t.Helper()
+	c := postgresCluster(t)
+	if c == nil {
+		t.Skip("PostgreSQL is not installed")
+	}
+	dsn, err := c.NewDatabase(t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn
+}
+
+// TestPostgresTwoStores opens two stores on one database, as two servers
+// would: a write through one is visible through the other after Sync, and
+// concurrent writes through both keep every invariant.
+func TestPostgresTwoStores(t *testing.T) {
+	ctx := context.Background()
+	dsn := newPostgresDSN(t)
+	a := mustOpen(t, dsn)
+	b := mustOpen(t, dsn)
+	mustLoadFile(t, a, "testdata/small.nq")
+	if err := b.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Node(ctx, "apt40"); err != nil {
+		t.Fatalf("b does not see a's load: %v", err)
+	}
+	if _, err := b.Retract(ctx, "uk-apt40-hssd"); err != nil {
+		t.Fatal(err)
+	}
+	a.Sync(ctx)
+	if _, err := a.Fact(ctx, "uk-apt40-hssd"); !errors.Is(err, blurline.ErrNotFound) {
+		t.Fatalf("a still sees the fact b retracted: %v", err)
+	}
+
+	// Concurrent writers through both stores.
+	const perStore = 15
+	var wg sync.WaitGroup
+	for si, s := range []*Store{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perStore; i++ {
+				f := blurline.Fact{ID: fmt.Sprintf("w%d-%d", si, i), Subject: "apt40", Predicate: blurline.TaskedBy, Object: "mss",
+					Confidence: 0.5, Sources: []string{"https://example.org/w"}}
+				if _, err := s.Write(ctx, nil, []blurline.Fact{f}); err != nil {
+					t.Errorf("store %d write %d: %v", si, i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, s := range []*Store{a, b} {
+		if err := s.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		st, _ := s.Stats(ctx)
+		if st.Facts != 2+2*perStore || st.FactsWithProvenance != st.Facts {
+			t.Errorf("facts = %d (%d with provenance), want %d", st.Facts, st.FactsWithProvenance, 2+2*perStore)
+		}
+		checkNoDangling(t, s)
+	}
+	if ea, eb := export(t, a), export(t, b); ea != eb {
+		t.Errorf("the two stores export different data")
+	}
+	// A third store opened now reads the same.
+	c := mustOpen(t, dsn)
+	if export(t, c) != export(t, a) {
+		t.Errorf("a new store on the same database differs")
+	}
+}
+
+func TestPostgresLiteralsAndBadAddress(t *testing.T) {
+	ctx := context.Background()
+	dsn := newPostgresDSN(t)
+	s := mustOpen(t, dsn)
+	mustLoadFile(t, s, "testdata/literals.nq")
+	in, _ := os.ReadFile("testdata/literals.nq")
+	out := export(t, mustOpen(t, dsn))
+	for _, l := range strings.Split(string(in), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") && !strings.Contains(out, l) {
+			t.Errorf("postgres export lacks %s", l)
+		}
+	}
+	bad := regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(dsn, "127.0.0.1:1") // nothing listens there
+	if _, err := Open(ctx, nil, bad); !errors.Is(err, blurline.ErrUnavailable) {
+		t.Errorf("Open(refused) err = %v, want ErrUnavailable", err)
+	} else {
+		t.Logf("refused connection: %v", err)
+	}
+}
