@@ -32,6 +32,7 @@ func (b *builder) queryType() *graphql.Object {
 					if err != nil {
 						return nil, err
 					}
+					a.loaders(p.Context).prime(n)
 					return n, nil
 				},
 			},

@@ -1,0 +1,177 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blurline/blurline"
+)
+
+// TestConcurrentRequests runs queries in parallel with writes through the
+// API (go test -race): one schema, one document cache, per-request loaders.
+func TestConcurrentRequests(t *testing.T) {
+	a := newAPI(t, seededStore(t), Limits{})
+	queries := []string{
+		`{ entity(id: "hafnium") { name ... on ThreatGroup { sponsors { other { name } healeyLevel { level } } } } }`,
+		`{ attributions(incident: "exchange-compromise-2021", asOf: "2021-07-20") { attributedBy { name } kind } }`,
+		`{ paths(from: "mss", to: "wu-shurong") { hops { predicate } } }`,
+		`{ entities(kind: [ThreatGroup, CriminalGroup], first: 5) { edges { node { kind } } } }`,
+		`{ neighbourhood(id: "mss", hops: 2, first: 50) { nodes { id } edges { predicate } } }`,
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 20 {
+				q := queries[(w+i)%len(queries)]
+				if res := a.Do(context.Background(), Request{Query: q}); len(res.Errors) > 0 {
+					errs <- fmt.Errorf("%s: %v", q, res.Errors)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		ctx := WithWriteAccess(context.Background())
+		for i := range 10 {
+			q := fmt.Sprintf(`mutation { addFacts(facts: [{id: "c%d", subject: "apt40", predicate: targeted, object: "us", confidence: 0.5, sources: ["https://example.org/%d"]}]) { facts { id } } }`, i, i)
+			if res := a.Do(ctx, Request{Query: q}); len(res.Errors) > 0 {
+				errs <- fmt.Errorf("%s: %v", q, res.Errors)
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestDocumentCache(t *testing.T) {
+	a := newAPI(t, seededStore(t), Limits{CacheSize: 2})
+	q := `{ stats { facts } }`
+	op1, errs := a.Prepare(q, "")
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	op2, _ := a.Prepare(q, "")
+	if op1.doc != op2.doc {
+		t.Errorf("Prepare twice: documents differ, want the cached one")
+	}
+	// Rejected documents are cached too, with their errors.
+	bad := `{ entity(id: "x") { colour } }`
+	_, e1 := a.Prepare(bad, "")
+	_, e2 := a.Prepare(bad, "")
+	if len(e1) != 1 || len(e2) != 1 || e1[0].Message != e2[0].Message {
+		t.Errorf("Prepare(bad) twice: %v and %v, want the same one error", e1, e2)
+	}
+	// The cache holds CacheSize documents, least recently used out first.
+	a.Prepare(`{ stats { quads } }`, "")
+	if len(a.cache) != 2 {
+		t.Errorf("cache holds %d documents, want 2", len(a.cache))
+	}
+	if _, ok := a.cache[q]; ok {
+		t.Errorf("the least recently used document is still cached")
+	}
+}
+
+func TestPrepareOperations(t *testing.T) {
+	a := newAPI(t, seededStore(t), Limits{})
+	doc := `query A { stats { facts } } mutation B { retractFact(id: "x") { id } }`
+	for _, tc := range []struct {
+		doc, name, wantType, wantCode string
+	}{
+		{doc, "A", "query", ""},
+		{doc, "B", "mutation", ""},
+		{doc, "", "", "BAD_REQUEST"},
+		{doc, "C", "", "BAD_REQUEST"},
+		{"", "", "", "BAD_REQUEST"},
+		{strings.Repeat(" ", DefaultLimits.MaxQueryBytes) + "{ stats { facts } }", "", "", "LIMIT_EXCEEDED"},
+		{`fragment F on Query { stats { facts } }`, "", "", "GRAPHQL_VALIDATION_FAILED"},
+	} {
+		op, errs := a.Prepare(tc.doc, tc.name)
+		switch {
+		case tc.wantCode != "":
+			if len(errs) == 0 || errs[0].Extensions["code"] != tc.wantCode {
+				t.Errorf("Prepare(%.40q, %q): errors %v, want code %s", tc.doc, tc.name, errs, tc.wantCode)
+			}
+		case errs != nil:
+			t.Errorf("Prepare(%.40q, %q): %v", tc.doc, tc.name, errs)
+		case op.Type != tc.wantType:
+			t.Errorf("Prepare(%.40q, %q).Type = %q, want %q", tc.doc, tc.name, op.Type, tc.wantType)
+		}
+	}
+}
+
+func TestDate(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		instant string // of an asOf, RFC 3339
+		err     bool
+	}{
+		{"2021-07-19", "2021-07-19T23:59:59.999999999Z", false},
+		{" 2021-07-19 ", "2021-07-19T23:59:59.999999999Z", false},
+		{"2021-07-19T10:00:00Z", "2021-07-19T10:00:00Z", false},
+		{"2021-07-19T12:00:00+02:00", "2021-07-19T10:00:00Z", false},
+		{"2021-02-30", "", true},
+		{"19 July 2021", "", true},
+		{"2021-07", "", true},
+		{"", "", true},
+	} {
+		d := parseDate(tc.in)
+		if (d.err != nil) != tc.err {
+			t.Errorf("parseDate(%q) err = %v, want error %v", tc.in, d.err, tc.err)
+			continue
+		}
+		if !tc.err {
+			if got := d.instant().Format(time.RFC3339Nano); got != tc.instant {
+				t.Errorf("parseDate(%q).instant() = %s, want %s", tc.in, got, tc.instant)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		t    time.Time
+		want any
+	}{
+		{time.Time{}, nil},
+		{time.Date(2021, 7, 19, 0, 0, 0, 0, time.UTC), "2021-07-19"},
+		{time.Date(2021, 7, 19, 10, 0, 0, 0, time.UTC), "2021-07-19T10:00:00Z"},
+		{time.Date(2021, 7, 19, 12, 0, 0, 0, time.FixedZone("", 7200)), "2021-07-19T10:00:00Z"},
+	} {
+		if got := formatDate(tc.t); got != tc.want {
+			t.Errorf("formatDate(%v) = %v, want %v", tc.t, got, tc.want)
+		}
+	}
+	// A statement made at 10:00 on 19 July counts as of the day 2021-07-19,
+	// and not as of an instant before 10:00.
+	f := &blurline.Fact{PublishedOn: time.Date(2021, 7, 19, 10, 0, 0, 0, time.UTC)}
+	if !f.HoldsAt(parseDate("2021-07-19").instant()) || f.HoldsAt(parseDate("2021-07-19T09:00:00Z").instant()) {
+		t.Errorf("HoldsAt: a day means its end, an instant itself")
+	}
+}
+
+func TestCursors(t *testing.T) {
+	items := []string{"a", "b", "c", "d", "e"}
+	key := func(s string) string { return s }
+	c, err := paginate(items, "x", key, 2, "")
+	if err != nil || len(c.edges) != 2 || c.hasPrev || !c.hasNext || c.total != 5 {
+		t.Fatalf("first page = %+v, %v", c, err)
+	}
+	c, err = paginate(items, "x", key, 2, c.edges[1].cursor)
+	if err != nil || c.edges[0].node != "c" || !c.hasPrev || !c.hasNext {
+		t.Fatalf("second page = %+v, %v", c, err)
+	}
+	// A cursor outlives its item: the next page starts after its key.
+	c, err = paginate([]string{"a", "c", "d", "e"}, "x", key, 2, encodeCursor("x", "b"))
+	if err != nil || c.edges[0].node != "c" {
+		t.Fatalf("page after a removed item = %+v, %v", c, err)
+	}
+	for _, bad := range []string{"nonsense", encodeCursor("y", "b"), "!!!"} {
+		if _, err := paginate(items, "x", key, 2, bad); blurline.Code(err) != "BAD_USER_INPUT" {
+			t.Errorf("paginate(after %q): err %v, want BAD_USER_INPUT", bad, err)
+		}
+	}
+}
