@@ -174,6 +174,21 @@ func (p *lineParser) term(what string, allowBlank, allowLiteral bool) (quad.Valu
 
 func (p *lineParser) iri() (string, error) {
 	start := p.i
+	// Fast path: no escapes, every character allowed: a substring of the line.
+	if end := strings.IndexByte(p.s[start+1:], '>'); end >= 0 {
+		raw := p.s[start+1 : start+1+end]
+		clean := true
+		for i := 0; i < len(raw); i++ {
+			if c := raw[i]; c <= 0x20 || c == '\\' || strings.IndexByte("<\"{}|^`", c) >= 0 {
+				clean = false
+				break
+			}
+		}
+		if clean && hasScheme(raw) {
+			p.i = start + 2 + end
+			return raw, nil
+		}
+	}
 	p.i++ // '<'
 	var b strings.Builder
 	for {
@@ -263,6 +278,11 @@ func (p *lineParser) literal() (quad.Value, error) {
 	start := p.i
 	p.i++ // '"'
 	var b strings.Builder
+	// Fast path: no escapes before the closing quote.
+	if end := strings.IndexAny(p.s[p.i:], "\"\\\n\r"); end >= 0 && p.s[p.i+end] == '"' {
+		b.WriteString(p.s[p.i : p.i+end])
+		p.i += end
+	}
 	for {
 		if p.eof() {
 			p.i = start
