@@ -66,8 +66,14 @@ func newBrowser(t *testing.T) *browser {
 			}
 		}
 	}
-	if exe == "" {
+	required := os.Getenv("BLURLINE_REQUIRE_BROWSER") != ""
+	switch {
+	case exe == "" && required:
+		t.Fatal("BLURLINE_REQUIRE_BROWSER is set but chromium is not installed (apt-get install -y chromium)")
+	case exe == "":
 		t.Skip("chromium is not installed (apt-get install -y chromium): skipping the browser test; CI installs it")
+	case testing.Short() && !required:
+		t.Skip("-short: skipping the browser test")
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
