@@ -114,19 +114,12 @@ func generate(seed uint64, states, services, bureaus int) *world {
 	return w
 }
 
-// benchStore loads the generated world into a memory store.
+// benchStore loads the full generated world (over 100k quads) into a
+// memory store.
 func benchStore(tb testing.TB) (*graph.Store, *world) {
 	tb.Helper()
 	w := generate(1, 6, 4, 11)
-	s, err := graph.Open(context.Background(), nil, "memory:")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	if _, err := s.Write(context.Background(), w.nodes, w.facts); err != nil {
-		tb.Fatal(err)
-	}
-	return s, w
+	return newStore(tb, w.nodes, w.facts), w
 }
 
 // BenchmarkRanking ranks the actors of one state, and of all states, on a
@@ -201,24 +194,19 @@ func BenchmarkBlur(b *testing.B) {
 	}
 }
 
-// TestGeneratedWorld checks the benchmark graph: big enough, every
-// ranking explained, and every state tied to its own contractors.
+// TestGeneratedWorld checks the generator on a small world: every actor
+// ranked is explained from the state to itself, in score order. (The
+// benchmark checks the size of the full world.)
 func TestGeneratedWorld(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads 100k quads")
-	}
-	store, w := benchStore(t)
+	w := generate(1, 2, 2, 4)
+	store := newStore(t, w.nodes, w.facts)
 	ctx := context.Background()
-	st, _ := store.Stats(ctx)
-	if st.Quads < 100_000 {
-		t.Errorf("generated %d quads, want at least 100k", st.Quads)
-	}
 	r, err := New(store).Ranking(ctx, w.states[1], time.Time{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r) < 100 {
-		t.Errorf("Ranking(%s) has %d actors, want hundreds", w.states[1], len(r))
+	if len(r) < 20 {
+		t.Errorf("Ranking(%s) has %d actors, want dozens", w.states[1], len(r))
 	}
 	for i, s := range r {
 		if len(s.Path.Hops) == 0 || s.Bottleneck == nil || s.Path.Hops[0].From != w.states[1] || s.Path.Hops[len(s.Path.Hops)-1].To != s.Actor {

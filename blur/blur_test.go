@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -506,5 +507,35 @@ func TestConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestDirectionTableMatchesDocs checks the direction table of docs/blur.md
+// against StepOf, for every predicate of the vocabulary.
+func TestDirectionTableMatchesDocs(t *testing.T) {
+	doc, err := os.ReadFile("../docs/blur.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for line := range strings.Lines(string(doc)) {
+		cells := strings.Split(strings.TrimSpace(line), "|")
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		if _, ok := blurline.LookupPredicate(blurline.Predicate(name)); ok {
+			rows[name] = []string{strings.TrimSpace(cells[2]), strings.TrimSpace(cells[3])}
+		}
+	}
+	for _, pi := range blurline.Predicates {
+		row, ok := rows[string(pi.Predicate)]
+		if !ok {
+			t.Errorf("docs/blur.md: no row for %s", pi.Predicate)
+			continue
+		}
+		if row[0] != pi.Kind.String() || row[1] != StepOf(pi.Predicate).String() {
+			t.Errorf("docs/blur.md: %s is %q, walked %q; the code says %q, %q", pi.Predicate, row[0], row[1], pi.Kind, StepOf(pi.Predicate))
+		}
 	}
 }

@@ -69,6 +69,7 @@ func (g *snapshot) reachFrom(ctx context.Context, src int32) (*reach, error) {
 			}
 		}
 	}
+	r.best[src], r.bestRun[src] = 0, -1 // a state is not blurred with itself
 	return r, nil
 }
 
