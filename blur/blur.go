@@ -233,6 +233,9 @@ func (a *Analyzer) rank(ctx context.Context, v *view, state string) ([]Score, er
 			return nil, err
 		}
 		for x := range int32(len(g.ids)) {
+			if x&1023 == 1023 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			if r.bestRun[x] >= 0 && g.isActor(x) {
 				out = append(out, g.score(r, x))
 			}
@@ -243,6 +246,9 @@ func (a *Analyzer) rank(ctx context.Context, v *view, state string) ([]Score, er
 			return nil, err
 		}
 		for x := range int32(len(g.ids)) {
+			if x&1023 == 1023 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			if !g.isActor(x) {
 				continue
 			}

@@ -10,6 +10,9 @@ import (
 	"github.com/blurline/blurline/graph"
 )
 
+// *graph.Store is a Source.
+var _ Source = (*graph.Store)(nil)
+
 // Test graphs are built as entity and fact lists and written to a real
 // in-memory store.
 
