@@ -5,7 +5,7 @@ ADDR      ?= 127.0.0.1:8080
 DATA      ?= data
 BENCHTIME ?= 1x
 
-.PHONY: run build test test-short check fmt vet race bench assets tools clean
+.PHONY: run build test test-short check fmt vet race bench assets clean
 
 ## run: build and serve the seeded graph on http://$(ADDR) (data in ./$(DATA))
 run: build
@@ -39,6 +39,10 @@ race:
 ## bench: the benchmarks (BENCHTIME=3x for steadier figures)
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+
+## assets: re-fetch the embedded front-end libraries (GraphiQL, React, cytoscape) from npm into server/assets
+assets:
+	bash server/assets/fetch.sh
 
 clean:
 	rm -rf bin
