@@ -234,6 +234,9 @@ func (a *API) store(p *prepared) {
 // write access (WithWriteAccess).
 func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]any) *graphql.Result {
 	if len(op.def.VariableDefinitions) > 0 {
+		if errs := a.checkVariables(op.def, variables); len(errs) > 0 {
+			return &graphql.Result{Errors: errs}
+		}
 		if c := queryCost(&a.schema, op.doc, op.def, variables, a.limits); c > a.limits.MaxCost {
 			return &graphql.Result{Errors: []gqlerrors.FormattedError{codedError("COST_LIMIT_EXCEEDED",
 				"query cost %d is over the limit of %d: ask for smaller pages (first) or fewer hops", c, a.limits.MaxCost)}}

@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -172,6 +173,66 @@ func TestCursors(t *testing.T) {
 	for _, bad := range []string{"nonsense", encodeCursor("y", "b"), "!!!"} {
 		if _, err := paginate(items, "x", key, 2, bad); blurline.Code(err) != "BAD_USER_INPUT" {
 			t.Errorf("paginate(after %q): err %v, want BAD_USER_INPUT", bad, err)
+		}
+	}
+}
+
+func TestVariablesStrict(t *testing.T) {
+	a := newAPI(t, seededStore(t), Limits{})
+	const q = `query($id: ID!, $n: Int, $d: Date, $k: [EntityKind!], $x: Float) {
+		entities(kind: $k, first: $n) { totalCount }
+		entity(id: $id) { id }
+		attributions(asOf: $d, minConfidence: $x) { id }
+	}`
+	for _, tc := range []struct {
+		vars map[string]any
+		want string // "" for success, else part of the message
+	}{
+		{map[string]any{"id": "mss", "n": 5.0, "k": "ThreatGroup", "d": "2021-07-19", "x": 0.5}, ""},
+		{map[string]any{"id": "mss", "n": 5, "k": []any{"ThreatGroup", "State"}, "x": 1.0}, ""},
+		{map[string]any{}, "variable $id of type ID! was not provided"},
+		{map[string]any{"id": nil}, "ID must not be null"},
+		{map[string]any{"id": true}, "expected a string or an integer"},
+		{map[string]any{"id": map[string]any{"x": 1.0}}, "expected a string or an integer"},
+		{map[string]any{"id": "mss", "n": 5.5}, "expected a 32-bit integer"},
+		{map[string]any{"id": "mss", "n": "5"}, "expected a 32-bit integer"},
+		{map[string]any{"id": "mss", "n": 1e12}, "expected a 32-bit integer"},
+		{map[string]any{"id": "mss", "x": "high"}, "expected a number"},
+		{map[string]any{"id": "mss", "k": "Dragon"}, "expected one of the EntityKind values"},
+		{map[string]any{"id": "mss", "k": []any{"State", 3.0}}, "item 1: expected one of the EntityKind values"},
+		{map[string]any{"id": "mss", "d": 20210719.0}, "expected a date string"},
+	} {
+		res := a.Do(context.Background(), Request{Query: q, Variables: tc.vars})
+		if tc.want == "" {
+			if len(res.Errors) > 0 {
+				t.Errorf("variables %v: errors %v, want none", tc.vars, res.Errors)
+			}
+			continue
+		}
+		if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(res.Errors[0].Message, tc.want) || res.Data != nil {
+			t.Errorf("variables %v: data %v, errors %v; want no data and one BAD_USER_INPUT containing %q", tc.vars, res.Data, res.Errors, tc.want)
+		}
+	}
+	// An integer ID is allowed (the spec's ID coercion): the entity is not found.
+	res := a.Do(context.Background(), Request{Query: `query($id: ID!) { entity(id: $id) { id } }`, Variables: map[string]any{"id": 42.0}})
+	if got, want := codes(res), []string{"NOT_FOUND"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("integer id: codes %v, want %v", got, want)
+	}
+	// Input objects: unknown and missing fields, wrong types inside.
+	const m = `mutation($f: [FactInput!]!) { addFacts(facts: $f) { facts { id } } }`
+	ctx := WithWriteAccess(context.Background())
+	for _, tc := range []struct {
+		f    any
+		want string
+	}{
+		{map[string]any{"subject": "apt40", "predicate": "memberOf", "object": "nato", "confidence": 0.5, "sources": []any{"https://example.org/x"}, "colour": "red"}, `FactInput has no field "colour"`},
+		{map[string]any{"subject": "apt40", "predicate": "memberOf", "object": "nato", "sources": []any{"https://example.org/x"}}, "field confidence of FactInput is required"},
+		{map[string]any{"subject": "apt40", "predicate": "likes", "object": "nato", "confidence": 0.5, "sources": []any{"https://example.org/x"}}, "field predicate: expected one of the Predicate values"},
+		{[]any{"not an object"}, "item 0: expected an object (FactInput)"},
+	} {
+		res := a.Do(ctx, Request{Query: m, Variables: map[string]any{"f": tc.f}})
+		if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(res.Errors[0].Message, tc.want) {
+			t.Errorf("$f = %v: errors %v, want one BAD_USER_INPUT containing %q", tc.f, res.Errors, tc.want)
 		}
 	}
 }
