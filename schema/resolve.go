@@ -290,17 +290,18 @@ func (a *API) resolvePaths(p graphql.ResolveParams) (any, error) {
 	if err := a.checkEntities(p.Context, from, to); err != nil {
 		return nil, err
 	}
+	out := []pathView{}
 	if first == 0 {
-		return []blurline.Path{}, nil
+		return out, nil
 	}
 	paths, err := a.g.ShortestPaths(p.Context, from, to, blurline.PathOptions{MaxHops: maxHops, Limit: first, FactFilter: filter})
 	if err != nil {
 		return nil, err
 	}
-	if paths == nil {
-		paths = []blurline.Path{}
+	for _, path := range paths {
+		out = append(out, pathView{Path: path, from: shortID(from)})
 	}
-	return paths, nil
+	return out, nil
 }
 
 // resolveAttributions resolves Query.attributions.

@@ -624,17 +624,14 @@ func (b *builder) resultTypes() {
 		Name:        "Path",
 		Description: "A shortest walk between two entities, one fact per hop.",
 		Fields: graphql.Fields{
-			"length":     {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return len(p.Source.(blurline.Path).Hops), nil }},
-			"confidence": {Type: nonNull(graphql.Float), Description: "The product of the hops' confidences.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Path).Confidence(), nil }},
-			"hops":       {Type: listOf(b.hop), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Path).Hops, nil }},
+			"length":     {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return len(p.Source.(pathView).Hops), nil }},
+			"confidence": {Type: nonNull(graphql.Float), Description: "The product of the hops' confidences.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(pathView).Confidence(), nil }},
+			"hops":       {Type: listOf(b.hop), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(pathView).Hops, nil }},
 			"nodes": {Type: listOf(b.entity), Description: "The entities along the path, from first to last.", Resolve: func(p graphql.ResolveParams) (any, error) {
-				path := p.Source.(blurline.Path)
+				path := p.Source.(pathView)
 				l := b.a.loaders(p.Context)
-				out := make([]any, 0, len(path.Hops)+1)
-				for i, h := range path.Hops {
-					if i == 0 {
-						out = append(out, l.node(p.Context, h.From))
-					}
+				out := []any{l.node(p.Context, path.from)}
+				for _, h := range path.Hops {
 					out = append(out, l.node(p.Context, h.To))
 				}
 				return out, nil
@@ -721,6 +718,13 @@ func (b *builder) resultTypes() {
 			"statement": {Type: nonNull(b.statement), Description: "The whole fact.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }},
 		},
 	})
+}
+
+// pathView is a path and the entity it starts from (a path of no hops,
+// from an entity to itself, has no hop to say so).
+type pathView struct {
+	blurline.Path
+	from string
 }
 
 type kindCount struct {
