@@ -145,6 +145,11 @@ func (s *Store) Stats(ctx context.Context) (blurline.Stats, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	st := blurline.Stats{Quads: s.idx.quads, Facts: s.idx.nfacts, ByClass: map[blurline.Class]int{}, ByPredicate: map[blurline.Predicate]int{}}
+	for q := range s.idx.other {
+		if l, _ := iriOf(q.Label); l == blurline.MetaGraph {
+			st.Quads-- // bookkeeping is not data
+		}
+	}
 	for c, n := range s.idx.byClass {
 		if n > 0 {
 			st.ByClass[c] = n

@@ -1,0 +1,301 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/graph"
+	"github.com/blurline/blurline/seed"
+)
+
+var (
+	errUsage  = errors.New("usage")
+	errSilent = errors.New("failed") // already reported
+)
+
+func exitCode(err error) int {
+	if err == errUsage {
+		return 2
+	}
+	return 1
+}
+
+// env is what a command runs with.
+type env struct {
+	cfg    *config
+	args   []string
+	lg     *slog.Logger
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+type command struct {
+	args  string
+	short string
+	long  string
+	flags func(c *config) *flag.FlagSet
+	run   func(ctx context.Context, e *env) error
+}
+
+var commands map[string]*command
+
+func init() {
+	commands = map[string]*command{
+		"serve": {
+			args:  "[flags]",
+			short: "serve the GraphQL API, the GraphiQL playground and the graph explorer",
+			long: "Serve opens the store (a new store first receives the embedded seed) and serves\n" +
+				"GraphQL over HTTP at /graphql, the GraphiQL playground at /, the graph explorer at\n" +
+				"/explore, and /healthz, /readyz and /metrics. Mutations need --token (or\n" +
+				"--token-file); without one the server is read-only.",
+			flags: func(c *config) *flag.FlagSet { return c.serveFlags() },
+			run:   serve,
+		},
+		"load": {
+			args:  "[flags] FILE...",
+			short: "load N-Quads files into the store, all or nothing",
+			long: "Load validates the N-Quads files (- for standard input) strictly and writes them in\n" +
+				"one transaction: on any problem nothing is written and each problem is printed as\n" +
+				"file:line: message. Loading the same file twice changes nothing.",
+			flags: func(c *config) *flag.FlagSet { return c.plainFlags("load") },
+			run:   load,
+		},
+		"check": {
+			args:  "[flags] FILE...",
+			short: "validate N-Quads files without writing anything",
+			long: "Check validates the N-Quads files as load would, in the order given, against a\n" +
+				"fresh in-memory store holding the embedded seed (--no-seed: an empty one), and\n" +
+				"writes nothing. It exits 1 with file:line: messages when a file is invalid.",
+			flags: func(c *config) *flag.FlagSet {
+				fs := flag.NewFlagSet("check", flag.ContinueOnError)
+				fs.BoolVar(&c.NoSeed, "no-seed", c.NoSeed, "check against an empty store instead of the seed")
+				return fs
+			},
+			run: check,
+		},
+		"export": {
+			args:  "[flags]",
+			short: "write the whole store as N-Quads to standard output",
+			long:  "Export writes every statement of the store as N-Quads with exact literals, sorted.",
+			flags: func(c *config) *flag.FlagSet {
+				fs := c.plainFlags("export")
+				fs.StringVar(&c.Format, "format", c.Format, "output format: nquads")
+				return fs
+			},
+			run: export,
+		},
+		"stats": {
+			args:  "[flags]",
+			short: "print counts of entities and facts by class and predicate",
+			long:  "Stats prints how many quads, entities and facts the store holds, by class and predicate.",
+			flags: func(c *config) *flag.FlagSet {
+				fs := c.plainFlags("stats")
+				fs.BoolVar(&c.JSON, "json", false, "print JSON")
+				return fs
+			},
+			run: stats,
+		},
+	}
+}
+
+func (c *config) plainFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	c.storeFlags(fs)
+	return fs
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Blurline: a knowledge graph of state and criminal cyber actors, with a GraphQL API.
+
+usage: blurline COMMAND [flags] [args]
+
+commands:
+`)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].short)
+	}
+	fmt.Fprint(w, `
+Run "blurline help COMMAND" for its flags. Every flag has an environment fallback
+(BLURLINE_DATA, BLURLINE_STORE, BLURLINE_ADDR, BLURLINE_TOKEN, ...).
+
+Quick start:
+  blurline serve                 # serve the seeded graph on http://127.0.0.1:8080
+  blurline load my-facts.nq      # add facts (validated, all or nothing)
+  blurline stats                 # what the store holds
+`)
+}
+
+// openStore opens the configured store and, unless --no-seed, seeds a new one.
+func openStore(ctx context.Context, e *env) (*graph.Store, error) {
+	graph.SetCayleyLogger(e.lg)
+	s, err := graph.Open(ctx, e.lg, e.cfg.storeAddr())
+	if err != nil {
+		return nil, err
+	}
+	if !e.cfg.NoSeed {
+		if _, _, err := s.EnsureSeed(ctx, seed.FS()); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("load the embedded seed: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// sources opens the named files (- is standard input).
+func sources(e *env) ([]graph.Source, func(), error) {
+	if len(e.args) == 0 {
+		return nil, nil, fmt.Errorf("no files given")
+	}
+	var srcs []graph.Source
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	for _, name := range e.args {
+		if name == "-" {
+			srcs = append(srcs, graph.Source{Name: "<stdin>", R: e.stdin})
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		files = append(files, f)
+		srcs = append(srcs, graph.Source{Name: name, R: f})
+	}
+	return srcs, closeAll, nil
+}
+
+// reportInput prints each problem of an invalid input on its own line.
+func reportInput(e *env, err error) error {
+	var ie *graph.InputError
+	if errors.As(err, &ie) {
+		fmt.Fprintln(e.stderr, ie.Error())
+		return errSilent
+	}
+	return err
+}
+
+func load(ctx context.Context, e *env) error {
+	srcs, closeAll, err := sources(e)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	res, err := s.Load(ctx, srcs...)
+	if err != nil {
+		return reportInput(e, err)
+	}
+	fmt.Fprintf(e.stdout, "loaded %d quads (%d new) from %d file(s)\n", res.Read, res.Added, len(srcs))
+	return nil
+}
+
+func check(ctx context.Context, e *env) error {
+	srcs, closeAll, err := sources(e)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	s, err := graph.Open(ctx, e.lg, "memory:")
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if !e.cfg.NoSeed {
+		if _, _, err := s.EnsureSeed(ctx, seed.FS()); err != nil {
+			return err
+		}
+	}
+	n, err := s.Check(ctx, srcs...)
+	if err != nil {
+		return reportInput(e, err)
+	}
+	fmt.Fprintf(e.stdout, "ok: %d quads in %d file(s) are valid\n", n, len(srcs))
+	return nil
+}
+
+func export(ctx context.Context, e *env) error {
+	if e.cfg.Format != "nquads" {
+		return fmt.Errorf("unknown format %q (want nquads)", e.cfg.Format)
+	}
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	_, err = s.Export(ctx, e.stdout)
+	return err
+}
+
+func stats(ctx context.Context, e *env) error {
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	st, err := s.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	if e.cfg.JSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{
+			"store": s.Addr(), "quads": st.Quads, "entities": st.Entities, "facts": st.Facts,
+			"factsWithProvenance": st.FactsWithProvenance, "byClass": st.ByClass, "byPredicate": st.ByPredicate,
+		})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "store\t%s\n", s.Addr())
+	fmt.Fprintf(tw, "quads\t%d\n", st.Quads)
+	fmt.Fprintf(tw, "entities\t%d\n", st.Entities)
+	fmt.Fprintf(tw, "facts\t%d\n", st.Facts)
+	fmt.Fprintf(tw, "facts with source and confidence\t%d\n", st.FactsWithProvenance)
+	fmt.Fprintln(tw, "\nby class\t")
+	for _, kv := range sortedCounts(st.ByClass) {
+		fmt.Fprintf(tw, "  %s\t%d\n", kv.k, kv.n)
+	}
+	fmt.Fprintln(tw, "\nby predicate\t")
+	for _, kv := range sortedCounts(st.ByPredicate) {
+		fmt.Fprintf(tw, "  %s\t%d\n", kv.k, kv.n)
+	}
+	return tw.Flush()
+}
+
+type kn struct {
+	k string
+	n int
+}
+
+func sortedCounts[K blurline.Class | blurline.Predicate](m map[K]int) []kn {
+	out := make([]kn, 0, len(m))
+	for k, n := range m {
+		out = append(out, kn{string(k), n})
+	}
+	slices.SortFunc(out, func(a, b kn) int { return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.k, b.k)) })
+	return out
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// config is every setting, from flags with environment fallbacks.
+type config struct {
+	Store     string // store address; from --data when empty
+	Data      string // data directory of the bbolt store
+	Memory    bool
+	NoSeed    bool
+	LogLevel  slog.LevelVar
+	LogFormat string
+
+	// serve
+	Addr            string
+	Token           string
+	TokenFile       string
+	CORSOrigins     string
+	BodyLimit       int64
+	RequestTimeout  time.Duration
+	ShutdownTimeout time.Duration
+
+	// export / stats
+	Format string
+	JSON   bool
+}
+
+func newConfig(getenv func(string) string) *config {
+	c := &config{
+		Store:           getenv("BLURLINE_STORE"),
+		Data:            or(getenv("BLURLINE_DATA"), "data"),
+		Addr:            or(getenv("BLURLINE_ADDR"), "127.0.0.1:8080"),
+		Token:           getenv("BLURLINE_TOKEN"),
+		TokenFile:       getenv("BLURLINE_TOKEN_FILE"),
+		CORSOrigins:     getenv("BLURLINE_CORS_ORIGINS"),
+		LogFormat:       or(getenv("BLURLINE_LOG_FORMAT"), "text"),
+		BodyLimit:       1 << 20,
+		RequestTimeout:  30 * time.Second,
+		ShutdownTimeout: 10 * time.Second,
+		Format:          "nquads",
+	}
+	c.Memory = getenv("BLURLINE_MEMORY") == "1" || getenv("BLURLINE_MEMORY") == "true"
+	c.NoSeed = getenv("BLURLINE_NO_SEED") == "1" || getenv("BLURLINE_NO_SEED") == "true"
+	if lvl := getenv("BLURLINE_LOG_LEVEL"); lvl != "" {
+		_ = c.LogLevel.UnmarshalText([]byte(lvl))
+	}
+	return c
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// storeFlags are the flags every store-using command takes.
+func (c *config) storeFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", c.Data, "data directory of the on-disk (bbolt) store (env BLURLINE_DATA)")
+	fs.StringVar(&c.Store, "store", c.Store, "store address: bbolt:PATH, memory: or postgres://USER@HOST:PORT/DB (env BLURLINE_STORE; overrides --data)")
+	fs.BoolVar(&c.Memory, "memory", c.Memory, "use an in-memory store: nothing is kept after exit (env BLURLINE_MEMORY=1)")
+	fs.BoolVar(&c.NoSeed, "no-seed", c.NoSeed, "do not load the embedded seed into a new store (env BLURLINE_NO_SEED=1)")
+	fs.TextVar(&c.LogLevel, "log-level", &c.LogLevel, "log level: debug, info, warn, error (env BLURLINE_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env BLURLINE_LOG_FORMAT)")
+}
+
+// storeAddr is the address of the store to open.
+func (c *config) storeAddr() string {
+	switch {
+	case c.Memory:
+		return "memory:"
+	case c.Store != "":
+		return c.Store
+	}
+	return "bbolt:" + c.Data
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: &c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// token returns the mutation token from --token or --token-file.
+func (c *config) token() (string, error) {
+	if c.Token != "" {
+		return c.Token, nil
+	}
+	if c.TokenFile == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(filepath.Clean(c.TokenFile))
+	if err != nil {
+		return "", fmt.Errorf("read token file: %w", err)
+	}
+	t := strings.TrimSpace(string(b))
+	if t == "" {
+		return "", errors.New("the token file is empty")
+	}
+	return t, nil
+}

@@ -1,0 +1,69 @@
+// Command blurline serves and manages a Blurline knowledge graph.
+//
+// Run "blurline help" for the commands and flags.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if err != errUsage && err != errSilent {
+			fmt.Fprintln(os.Stderr, "blurline:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// run is the whole program, callable from tests.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return errUsage
+	}
+	name, rest := args[0], args[1:]
+	cmd, ok := commands[name]
+	if !ok {
+		if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+			if len(rest) > 0 {
+				if c, ok := commands[rest[0]]; ok {
+					fs := c.flags(newConfig(getenv))
+					fs.SetOutput(stdout)
+					fmt.Fprintf(stdout, "usage: blurline %s %s\n\n%s\n\nflags:\n", rest[0], c.args, c.long)
+					fs.PrintDefaults()
+					return nil
+				}
+			}
+			usage(stdout)
+			return nil
+		}
+		fmt.Fprintf(stderr, "blurline: unknown command %q\n\n", name)
+		usage(stderr)
+		return errUsage
+	}
+	cfg := newConfig(getenv)
+	fs := cmd.flags(cfg)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: blurline %s %s\n\n%s\n\nflags:\n", name, cmd.args, cmd.long)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(rest); err != nil {
+		if err.Error() == "flag: help requested" {
+			return nil
+		}
+		return errUsage
+	}
+	env := &env{cfg: cfg, args: fs.Args(), stdin: stdin, stdout: stdout, stderr: stderr}
+	env.lg = cfg.logger(stderr)
+	return cmd.run(ctx, env)
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command in-process with an environment of its own.
+func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	err = run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+const goodNQ = `<https://w3id.org/blurline/id/acme> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#Contractor> .
+<https://w3id.org/blurline/id/acme> <https://w3id.org/blurline/ns#name> "Acme Hacking Ltd" .
+<https://w3id.org/blurline/id/acme> <https://w3id.org/blurline/ns#taskedBy> <https://w3id.org/blurline/id/mss> <https://w3id.org/blurline/fact/acme-mss> .
+<https://w3id.org/blurline/fact/acme-mss> <https://w3id.org/blurline/ns#source> <https://example.org/acme> <https://w3id.org/blurline/fact/acme-mss> .
+<https://w3id.org/blurline/fact/acme-mss> <https://w3id.org/blurline/ns#confidence> "0.4"^^<http://www.w3.org/2001/XMLSchema#decimal> <https://w3id.org/blurline/fact/acme-mss> .
+<https://w3id.org/blurline/fact/acme-mss> <https://w3id.org/blurline/ns#healeyLevel> <https://w3id.org/blurline/healey#state-shaped> <https://w3id.org/blurline/fact/acme-mss> .
+`
+
+func TestCLI(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"BLURLINE_DATA": filepath.Join(dir, "data")}
+	good := filepath.Join(dir, "good.nq")
+	bad := filepath.Join(dir, "bad.nq")
+	os.WriteFile(good, []byte(goodNQ), 0o644)
+	os.WriteFile(bad, []byte(goodNQ+"<https://w3id.org/blurline/id/acme> <https://w3id.org/blurline/ns#bogus> \"x\" .\n"), 0o644)
+
+	stats := func() map[string]any {
+		out, _, err := runCLI(t, env, "", "stats", "--json")
+		if err != nil {
+			t.Fatalf("stats: %v", err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("stats --json: %v\n%s", err, out)
+		}
+		return m
+	}
+	seeded := stats()
+	if f := seeded["facts"].(float64); f < 150 || seeded["factsWithProvenance"] != seeded["facts"] {
+		t.Fatalf("a new store has %v facts (%v with provenance), want >= 150, all", f, seeded["factsWithProvenance"])
+	}
+
+	if _, stderr, err := runCLI(t, env, "", "check", bad); err == nil || !strings.Contains(stderr, "bad.nq:7: unknown predicate") {
+		t.Errorf("check bad.nq = %v, stderr %q; want bad.nq:7: unknown predicate", err, stderr)
+	}
+	if _, stderr, err := runCLI(t, env, "", "load", bad); err == nil || !strings.Contains(stderr, "bad.nq:7:") {
+		t.Errorf("load bad.nq = %v, stderr %q; want a line-numbered error", err, stderr)
+	}
+	if after := stats(); after["quads"] != seeded["quads"] {
+		t.Errorf("a rejected load changed the store: %v -> %v quads", seeded["quads"], after["quads"])
+	}
+	if out, _, err := runCLI(t, env, "", "check", good); err != nil || !strings.Contains(out, "ok: 6 quads") {
+		t.Errorf("check good.nq = %q, %v", out, err)
+	}
+	if out, _, err := runCLI(t, env, "", "load", good); err != nil || !strings.Contains(out, "6 new") {
+		t.Errorf("load good.nq = %q, %v", out, err)
+	}
+	if out, _, err := runCLI(t, env, goodNQ, "load", "-"); err != nil || !strings.Contains(out, "0 new") {
+		t.Errorf("loading the same facts again from stdin = %q, %v; want 0 new", out, err)
+	}
+	after := stats()
+	if after["facts"].(float64) != seeded["facts"].(float64)+1 {
+		t.Errorf("facts after load = %v, want %v + 1", after["facts"], seeded["facts"])
+	}
+
+	exported, _, err := runCLI(t, env, "", "export")
+	if err != nil || !strings.Contains(exported, `"0.4"^^<http://www.w3.org/2001/XMLSchema#decimal>`) {
+		t.Fatalf("export = %v; want the exact literal back", err)
+	}
+	// The export loads into an empty store and exports the same.
+	env2 := map[string]string{"BLURLINE_DATA": filepath.Join(dir, "data2"), "BLURLINE_NO_SEED": "1"}
+	if _, stderr, err := runCLI(t, env2, exported, "load", "-"); err != nil {
+		t.Fatalf("load the export: %v %s", err, stderr)
+	}
+	if again, _, _ := runCLI(t, env2, "", "export"); again != exported {
+		t.Errorf("export of the re-loaded export differs")
+	}
+
+	if _, _, err := runCLI(t, env, "", "frobnicate"); err != errUsage {
+		t.Errorf("unknown command err = %v, want usage", err)
+	}
+	if out, _, err := runCLI(t, env, "", "help", "load"); err != nil || !strings.Contains(out, "nothing is written") {
+		t.Errorf("help load = %q, %v", out, err)
+	}
+}
+
+// TestCheckSeed is the issue's acceptance check: blurline check seed/*.nq passes.
+func TestCheckSeed(t *testing.T) {
+	files, _ := filepath.Glob("../../seed/*.nq")
+	if len(files) == 0 {
+		t.Fatal("no seed files")
+	}
+	out, stderr, err := runCLI(t, nil, "", append([]string{"check", "--no-seed"}, files...)...)
+	if err != nil || !strings.HasPrefix(out, "ok:") {
+		t.Fatalf("check seed/*.nq = %q, %v\n%s", out, err, stderr)
+	}
+}
