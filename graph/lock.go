@@ -1,35 +1,66 @@
 package graph
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"syscall"
+	"time"
 
 	"github.com/blurline/blurline"
 	"github.com/cayleygraph/cayley/clog"
+	cgraph "github.com/cayleygraph/cayley/graph"
+	ckv "github.com/cayleygraph/cayley/graph/kv"
+	hbolt "github.com/hidal-go/hidalgo/kv/bbolt"
+	"go.etcd.io/bbolt"
 )
 
-// checkNotLocked fails fast when another process holds the bbolt file:
-// bbolt itself would wait for the lock forever.
-func checkNotLocked(dir string) error {
-	f, err := os.OpenFile(filepath.Join(dir, "indexes.bolt"), os.O_RDWR, 0)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+// openBBolt opens (creating if needed) cayley's bbolt key-value store in
+// dir: the same file and layout as cayley's own "bbolt" backend
+// (DIR/indexes.bolt), opened here so that Blurline holds the *bbolt.DB for
+// consistent backups and waits for the file lock only briefly.
+func openBBolt(dir string) (*bbolt.DB, cgraph.QuadStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "create data directory: %v", err)
+	}
+	db, err := hbolt.Open(filepath.Join(dir, "indexes.bolt"), &bbolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "the store in %s is in use by another process (a running blurline serve?)", dir)
 	}
 	if err != nil {
-		return blurline.Errorf(blurline.ErrUnavailable, "open %s: %v", dir, err)
+		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "open bbolt store in %s: %v", dir, err)
 	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return blurline.Errorf(blurline.ErrUnavailable, "the store in %s is in use by another process (a running blurline serve?)", dir)
-		}
-		return blurline.Errorf(blurline.ErrUnavailable, "lock %s: %v", dir, err)
+	if err := ckv.Init(db, nil); err != nil && !errors.Is(err, cgraph.ErrDatabaseExists) {
+		db.Close()
+		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "init bbolt store in %s: %v", dir, err)
 	}
-	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	qs, err := ckv.New(db, nil)
+	if err != nil {
+		db.Close()
+		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "open bbolt store in %s: %v", dir, err)
+	}
+	return db.DB(), qs, nil
+}
+
+// Backup writes a consistent copy of an on-disk (bbolt) store, taken in
+// one read transaction, to w: a file that Open("bbolt:DIR") can use when
+// saved as DIR/indexes.bolt. Writes wait while it runs; reads do not.
+func (s *Store) Backup(ctx context.Context, w io.Writer) (n int64, err error) {
+	defer wrap(&err, "graph.Backup")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.bolt == nil {
+		return 0, blurline.Errorf(blurline.ErrInvalid, "only a bbolt store has a file to back up (use export, or pg_dump for postgres)")
+	}
+	err = s.bolt.View(func(tx *bbolt.Tx) error {
+		var werr error
+		n, werr = tx.WriteTo(w)
+		return werr
+	})
+	return n, err
 }
 
 // slogClog sends cayley's logging to slog.

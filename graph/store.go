@@ -19,7 +19,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -28,9 +27,9 @@ import (
 
 	"github.com/blurline/blurline"
 	cgraph "github.com/cayleygraph/cayley/graph"
-	_ "github.com/cayleygraph/cayley/graph/kv/bbolt" // the on-disk backend
 	"github.com/cayleygraph/cayley/graph/memstore"
 	"github.com/cayleygraph/quad"
+	"go.etcd.io/bbolt"
 )
 
 // Store is a Blurline knowledge store.
@@ -46,6 +45,7 @@ type Store struct {
 	closed  bool
 	version atomic.Uint64
 
+	bolt *bbolt.DB    // bbolt only: the database under cayley's kv store (for backups)
 	pg   *pgCoord     // postgres only: cross-server coordination
 	seen atomic.Int64 // postgres only: data version the read model reflects
 }
@@ -62,6 +62,7 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 	}
 	var qs cgraph.QuadStore
 	var pg *pgCoord
+	var bdb *bbolt.DB
 	switch backend {
 	case "memory":
 		qs = memstore.New()
@@ -76,23 +77,13 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 			return nil, pgError("open the postgres store", err)
 		}
 	case "bbolt":
-		if err := checkNotLocked(p); err != nil {
+		if bdb, qs, err = openBBolt(p); err != nil {
 			return nil, err
-		}
-		if err := os.MkdirAll(p, 0o700); err != nil {
-			return nil, blurline.Errorf(blurline.ErrUnavailable, "create data directory: %v", err)
-		}
-		if err := cgraph.InitQuadStore("bbolt", p, nil); err != nil && !errors.Is(err, cgraph.ErrDatabaseExists) {
-			return nil, blurline.Errorf(blurline.ErrUnavailable, "init bbolt store in %s: %v", p, err)
-		}
-		qs, err = cgraph.NewQuadStore("bbolt", p, nil)
-		if err != nil {
-			return nil, blurline.Errorf(blurline.ErrUnavailable, "open bbolt store in %s: %v", p, err)
 		}
 	}
 	s := &Store{lg: lg, addr: addr, backend: backend, qs: qs, idx: newIndex()}
 	if backend == "bbolt" {
-		s.dir = p
+		s.dir, s.bolt = p, bdb
 	}
 	if pg != nil {
 		s.pg = pg

@@ -95,6 +95,16 @@ func init() {
 			},
 			run: export,
 		},
+		"backup": {
+			args:  "[flags] FILE",
+			short: "write a consistent copy of the on-disk store to FILE",
+			long: "Backup copies the bbolt store in one read transaction to FILE (- for standard\n" +
+				"output). To restore, put the copy in a new data directory as indexes.bolt and\n" +
+				"start with --data DIR. The store must not be in use by a running serve; for a\n" +
+				"PostgreSQL store use pg_dump (docs/operations.md).",
+			flags: func(c *config) *flag.FlagSet { return c.plainFlags("backup") },
+			run:   backup,
+		},
 		"stats": {
 			args:  "[flags]",
 			short: "print counts of entities and facts by class and predicate",
@@ -298,4 +308,41 @@ func sortedCounts[K blurline.Class | blurline.Predicate](m map[K]int) []kn {
 	}
 	slices.SortFunc(out, func(a, b kn) int { return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.k, b.k)) })
 	return out
+}
+
+func backup(ctx context.Context, e *env) error {
+	if len(e.args) != 1 {
+		return fmt.Errorf("backup needs one FILE (- for standard output)")
+	}
+	e.cfg.NoSeed = true // a backup copies what is there
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var w io.Writer = e.stdout
+	var f *os.File
+	if name := e.args[0]; name != "-" {
+		if f, err = os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err != nil {
+			return err
+		}
+		w = f
+	}
+	n, err := s.Backup(ctx, w)
+	if f != nil {
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(f.Name())
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "backed up %d bytes of %s\n", n, s.Addr())
+	return nil
 }

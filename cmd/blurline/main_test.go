@@ -87,6 +87,17 @@ func TestCLI(t *testing.T) {
 		t.Errorf("export of the re-loaded export differs")
 	}
 
+	// A backup restores to the same data.
+	bk := filepath.Join(dir, "restore", "indexes.bolt")
+	os.MkdirAll(filepath.Dir(bk), 0o700)
+	if _, stderr, err := runCLI(t, env, "", "backup", bk); err != nil {
+		t.Fatalf("backup: %v %s", err, stderr)
+	}
+	restored, _, err := runCLI(t, map[string]string{"BLURLINE_DATA": filepath.Dir(bk), "BLURLINE_NO_SEED": "1"}, "", "export")
+	if err != nil || restored != exported {
+		t.Errorf("the restored backup exports differently (%v)", err)
+	}
+
 	if _, _, err := runCLI(t, env, "", "frobnicate"); err != errUsage {
 		t.Errorf("unknown command err = %v, want usage", err)
 	}
