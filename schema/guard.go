@@ -26,7 +26,15 @@ import (
 //     has up to maxHops hops); a list field without a `first` argument
 //     counts DefaultPageSize, except the lists whose length the parent's
 //     first already bounds (a connection's edges, a path's hops, a
-//     subgraph's nodes and edges). COST_LIMIT_EXCEEDED above MaxCost.
+//     subgraph's nodes and edges). COST_LIMIT_EXCEEDED above MaxCost;
+//   - repeated fields: more than MaxFieldPairs pairs of fields at the same
+//     response path, which graphql-go's overlapping-fields rule compares
+//     pair by pair (COST_LIMIT_EXCEEDED).
+
+// MaxFieldPairs bounds the pairs of fields that share a response path, the
+// work of graphql-go's quadratic overlapping-fields rule (see mergePairs).
+// A query that asks for each field once has none.
+const MaxFieldPairs = 2000
 
 // boundedLists are list fields whose length a page size above them already
 // counts: they do not multiply the cost again.
@@ -77,6 +85,12 @@ func guardRules(l Limits) []graphql.ValidationRuleFn {
 					report(ctx, "COST_LIMIT_EXCEEDED", []ast.Node{op},
 						"query cost %d is over the limit of %d: ask for smaller pages (first) or fewer hops", c, l.MaxCost)
 				}
+			}
+		}),
+		onDocument(func(ctx *graphql.ValidationContext, doc *ast.Document) {
+			if n := mergePairs(doc, MaxFieldPairs); n > MaxFieldPairs {
+				report(ctx, "COST_LIMIT_EXCEEDED", nil,
+					"the document repeats fields: over %d pairs of fields share a response path (fragments expanded); ask for each field once", MaxFieldPairs)
 			}
 		}),
 	}
@@ -190,10 +204,17 @@ func maxAliases(ctx *graphql.ValidationContext, doc *ast.Document, limit int) {
 	}
 }
 
+// Fragments are expanded with a memo: a fragment spread many times (or a
+// chain of fragments each spreading the next twice) is walked once, so the
+// guards stay linear in the size of the document where a naive expansion is
+// exponential.
+
 func maxDepth(ctx *graphql.ValidationContext, doc *ast.Document, limit int) {
 	frags := fragments(doc)
-	var depth func(ss *ast.SelectionSet, seen map[string]bool) int
-	depth = func(ss *ast.SelectionSet, seen map[string]bool) int {
+	memo := map[string]int{}
+	stack := map[string]bool{} // fragments being expanded (a cycle counts 0)
+	var depth func(ss *ast.SelectionSet) int
+	depth = func(ss *ast.SelectionSet) int {
 		if ss == nil {
 			return 0
 		}
@@ -203,16 +224,24 @@ func maxDepth(ctx *graphql.ValidationContext, doc *ast.Document, limit int) {
 			switch s := s.(type) {
 			case *ast.Field:
 				if s.SelectionSet != nil {
-					d = 1 + depth(s.SelectionSet, seen)
+					d = 1 + depth(s.SelectionSet)
 				}
 			case *ast.InlineFragment:
-				d = depth(s.SelectionSet, seen)
+				d = depth(s.SelectionSet)
 			case *ast.FragmentSpread:
-				if f, ok := frags[s.Name.Value]; ok && !seen[s.Name.Value] {
-					seen[s.Name.Value] = true
-					d = depth(f.SelectionSet, seen)
-					delete(seen, s.Name.Value)
+				name := s.Name.Value
+				f, ok := frags[name]
+				if !ok || stack[name] {
+					break
 				}
+				if fd, ok := memo[name]; ok {
+					d = fd
+					break
+				}
+				stack[name] = true
+				d = depth(f.SelectionSet)
+				delete(stack, name)
+				memo[name] = d
 			}
 			most = max(most, d)
 			if most > limit {
@@ -222,15 +251,31 @@ func maxDepth(ctx *graphql.ValidationContext, doc *ast.Document, limit int) {
 		return most
 	}
 	for _, op := range operations(doc) {
-		if d := 1 + depth(op.SelectionSet, map[string]bool{}); d > limit {
+		if d := 1 + depth(op.SelectionSet); d > limit {
 			report(ctx, "DEPTH_LIMIT_EXCEEDED", []ast.Node{op}, "query depth %d is over the limit of %d", d, limit)
 		}
 	}
 }
 
+// costCeiling bounds cost arithmetic: any cost this high is refused anyway.
+const costCeiling = 1 << 40
+
+// satMul multiplies without passing costCeiling.
+func satMul(a, b int) int {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a > costCeiling/b {
+		return costCeiling
+	}
+	return a * b
+}
+
 // queryCost estimates how many field resolutions an operation may cause.
 // vars, when given, supply the values of variables; otherwise a variable
-// page size counts as DefaultPageSize (Execute checks again with values).
+// page size counts as its argument's default (Execute checks again with
+// values). The cost of a fragment is linear in the multiplier it is spread
+// under, so each fragment is costed once and multiplied.
 func queryCost(s *graphql.Schema, doc *ast.Document, op *ast.OperationDefinition, vars map[string]any, l Limits) int {
 	frags := fragments(doc)
 	var root *graphql.Object
@@ -242,33 +287,37 @@ func queryCost(s *graphql.Schema, doc *ast.Document, op *ast.OperationDefinition
 	default:
 		root = s.QueryType()
 	}
-	const ceiling = 1 << 40
-	var walk func(t graphql.Type, ss *ast.SelectionSet, mult int, seen map[string]bool) int
-	walk = func(t graphql.Type, ss *ast.SelectionSet, mult int, seen map[string]bool) int {
-		if ss == nil || mult > ceiling {
+	if root == nil {
+		return 0
+	}
+	fieldsOf := func(t graphql.Type) graphql.FieldDefinitionMap {
+		switch t := t.(type) {
+		case *graphql.Object:
+			return t.Fields()
+		case *graphql.Interface:
+			return t.Fields()
+		}
+		return nil
+	}
+	memo := map[string]int{} // cost of a fragment spread under a multiplier of 1
+	stack := map[string]bool{}
+	// walk returns the cost of a selection set resolved once.
+	var walk func(t graphql.Type, ss *ast.SelectionSet) int
+	walk = func(t graphql.Type, ss *ast.SelectionSet) int {
+		if ss == nil {
 			return 0
 		}
 		total := 0
-		fieldsOf := func(t graphql.Type) graphql.FieldDefinitionMap {
-			switch t := t.(type) {
-			case *graphql.Object:
-				return t.Fields()
-			case *graphql.Interface:
-				return t.Fields()
-			}
-			return nil
-		}
 		for _, sel := range ss.Selections {
 			switch sel := sel.(type) {
 			case *ast.Field:
-				total += mult
 				var ft graphql.Type
 				fd := fieldsOf(t)[sel.Name.Value]
 				if fd != nil {
 					ft = fd.Type
 				}
-				m := mult * fieldMultiplier(sel, fd, t, vars, l)
-				total += walk(namedType(ft), sel.SelectionSet, m, seen)
+				m := fieldMultiplier(sel, fd, t, vars, l)
+				total += 1 + satMul(m, walk(namedType(ft), sel.SelectionSet))
 			case *ast.InlineFragment:
 				it := t
 				if sel.TypeCondition != nil {
@@ -276,32 +325,98 @@ func queryCost(s *graphql.Schema, doc *ast.Document, op *ast.OperationDefinition
 						it = nt
 					}
 				}
-				total += walk(it, sel.SelectionSet, mult, seen)
+				total += walk(it, sel.SelectionSet)
 			case *ast.FragmentSpread:
-				f, ok := frags[sel.Name.Value]
-				if !ok || seen[sel.Name.Value] {
+				name := sel.Name.Value
+				f, ok := frags[name]
+				if !ok || stack[name] {
 					continue
 				}
-				seen[sel.Name.Value] = true
-				ft := t
-				if f.TypeCondition != nil {
-					if nt := s.Type(f.TypeCondition.Name.Value); nt != nil {
-						ft = nt
+				c, ok := memo[name]
+				if !ok {
+					ft := t
+					if f.TypeCondition != nil {
+						if nt := s.Type(f.TypeCondition.Name.Value); nt != nil {
+							ft = nt
+						}
 					}
+					stack[name] = true
+					c = walk(ft, f.SelectionSet)
+					delete(stack, name)
+					memo[name] = c
 				}
-				total += walk(ft, f.SelectionSet, mult, seen)
-				delete(seen, sel.Name.Value)
+				total += c
 			}
-			if total > ceiling {
-				return ceiling
+			if total >= costCeiling {
+				return costCeiling
 			}
 		}
 		return total
 	}
-	if root == nil {
-		return 0
+	return walk(root, op.SelectionSet)
+}
+
+// mergePairs estimates the work of graphql-go's OverlappingFieldsCanBeMerged
+// rule, which compares every pair of fields that share a response path
+// (fragments expanded) and so is quadratic: 2000 copies of one field take
+// it tens of seconds. It counts those pairs in every operation and every
+// fragment definition (the rule checks each), expanding each fragment once
+// per selection set as the rule does, and stops at limit or after maxSteps
+// selections (returning more than limit).
+func mergePairs(doc *ast.Document, limit int) int {
+	const maxSteps = 1 << 20
+	frags := fragments(doc)
+	pairs, steps := 0, 0
+	counts := map[string]int{}
+	stack := map[string]bool{}
+	var walk func(ss *ast.SelectionSet, path string)
+	walk = func(ss *ast.SelectionSet, path string) {
+		if ss == nil {
+			return
+		}
+		expanded := map[string]bool{}
+		for _, sel := range ss.Selections {
+			if pairs > limit || steps > maxSteps {
+				return
+			}
+			steps++
+			switch sel := sel.(type) {
+			case *ast.Field:
+				name := sel.Name.Value
+				if sel.Alias != nil {
+					name = sel.Alias.Value
+				}
+				key := path + "\x00" + name
+				pairs += counts[key]
+				counts[key]++
+				walk(sel.SelectionSet, key)
+			case *ast.InlineFragment:
+				walk(sel.SelectionSet, path)
+			case *ast.FragmentSpread:
+				name := sel.Name.Value
+				f, ok := frags[name]
+				if !ok || stack[name] || expanded[name] {
+					continue
+				}
+				expanded[name] = true
+				stack[name] = true
+				walk(f.SelectionSet, path)
+				delete(stack, name)
+			}
+		}
 	}
-	return walk(root, op.SelectionSet, 1, map[string]bool{})
+	for i, d := range doc.Definitions {
+		switch d := d.(type) {
+		case *ast.OperationDefinition:
+			walk(d.SelectionSet, fmt.Sprintf("op%d", i))
+		case *ast.FragmentDefinition:
+			walk(d.SelectionSet, fmt.Sprintf("fragment%d", i))
+		}
+	}
+	if steps > maxSteps {
+		return limit + 1
+	}
+	return pairs
 }
 
 // fieldMultiplier is how many times a field's children may be resolved per

@@ -20,6 +20,18 @@ func nest(n int, inner string) string {
 	return `{ entity(id: "mss") { ` + q + ` } }`
 }
 
+// spreadChain is a document of n fragments, each spreading the next twice:
+// expanded naively, 2^n copies of the last.
+func spreadChain(n int) string {
+	var sb strings.Builder
+	sb.WriteString("{ ...F0 }")
+	for i := range n {
+		fmt.Fprintf(&sb, " fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
+	}
+	fmt.Fprintf(&sb, " fragment F%d on Query { stats { facts } }", n)
+	return sb.String()
+}
+
 func TestGuardRules(t *testing.T) {
 	a := newAPI(t, seededStore(t), Limits{})
 	var aliases strings.Builder
@@ -54,6 +66,14 @@ func TestGuardRules(t *testing.T) {
 		{"fragment spreads itself", `query { entity(id: "mss") { ...E } } fragment E on Entity { id ...E }`, nil, []string{"GRAPHQL_VALIDATION_FAILED"}},
 		{"fragment cycle under a field", `query { entity(id: "mss") { ...E } } fragment E on Entity { relationships { edges { node { other { ...F } } } } } fragment F on Entity { ...E }`, nil, []string{"GRAPHQL_VALIDATION_FAILED"}},
 		{"introspection (GraphiQL)", testutil.IntrospectionQuery, nil, nil},
+		// Documents that are small to send and costly to check: the guards
+		// expand each fragment once, and refuse repeated fields before
+		// graphql-go's quadratic overlapping-fields rule sees them.
+		{"fragment chain (2^30 expansions)", spreadChain(30), nil, []string{"COST_LIMIT_EXCEEDED"}},
+		{"one field 2000 times", "{ " + strings.Repeat(`entity(id: "mss") { id } `, 2000) + "}", nil, []string{"COST_LIMIT_EXCEEDED"}},
+		{"one field 10000 times", "{ stats { " + strings.Repeat("facts ", 10000) + "} }", nil, []string{"COST_LIMIT_EXCEEDED"}},
+		{"repeated fields in an unused fragment", "{ stats { facts } } fragment F on Query { " + strings.Repeat("stats { facts } ", 3000) + "}", nil, []string{"COST_LIMIT_EXCEEDED"}},
+		{"a field twice is fine", `{ entity(id: "mss") { id name } entity(id: "mss") { id kind } }`, nil, nil},
 		{"unknown field", `{ entity(id: "mss") { colour } }`, nil, []string{"GRAPHQL_VALIDATION_FAILED"}},
 		{"syntax error", `{ entity(id: "mss") { id }`, nil, []string{"GRAPHQL_PARSE_FAILED"}},
 	} {

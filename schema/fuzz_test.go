@@ -1,0 +1,45 @@
+package schema
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// FuzzQuery runs arbitrary documents against the seed: none may crash the
+// process (a fragment cycle would, without the guard rules), every error
+// must carry a code, and no error may be INTERNAL.
+//
+//	go test -run='^$' -fuzz=FuzzQuery -fuzztime=1m ./schema
+func FuzzQuery(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.graphql")
+	for _, file := range files {
+		f.Add(readFile(f, file))
+	}
+	for _, q := range []string{
+		`query{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }`,
+		`{ entity(id: "mss") { ...E } } fragment E on Entity { id ...E }`,
+		`{ a: stats { facts } a: stats { quads } }`,
+		`{ entities(first: -1) { totalCount } }`,
+		`{ relationships(after: "Zm9v") { totalCount } }`,
+		`{ paths(from: "mss", to: "mss", maxHops: 1) { length } }`,
+	} {
+		f.Add(q)
+	}
+	a := newAPI(f, seededStore(f), Limits{})
+	f.Fuzz(func(t *testing.T, query string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		res := a.Do(ctx, Request{Query: query})
+		for _, e := range res.Errors {
+			code, _ := e.Extensions["code"].(string)
+			switch code {
+			case "":
+				t.Errorf("%q: error without a code: %v", query, e)
+			case "INTERNAL":
+				t.Errorf("%q: internal error", query)
+			}
+		}
+	})
+}
