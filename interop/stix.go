@@ -34,7 +34,7 @@ type sobj struct {
 	typ, id  string
 	version  string
 	modified time.Time
-	profile  bool // written by Blurline (has x_blurline_id)
+	profile  bool // written by Blurline (has x_blurline_id or x_blurline_predicate)
 }
 
 // ImportSTIX imports a STIX 2.1 or 2.0 bundle in one write. A broken
@@ -153,7 +153,7 @@ func parseBundle(data []byte, pr *problems) (objs []*sobj, bundleID, version str
 			pr.add(o.at("spec_version"), "must be \"2.1\" or \"2.0\", got %q", o.version)
 		}
 		versions[o.version] = true
-		o.profile = o.has(xID)
+		o.profile = o.has(xID) || o.has(xPredicate)
 		o.modified = o.timestamp("modified")
 		o.check()
 		objs = append(objs, o)
@@ -445,7 +445,7 @@ func (m *stixMapper) describe(o *sobj, c blurline.Class) *item {
 	if n.Description == "" {
 		n.Description = strings.TrimSpace(o.str(xDescription))
 	}
-	if !o.profile || o.id != mintedID(o.typ, blurline.EntityIRI(o.str(xID))) && o.id != scoID(o.typ, name) {
+	if o.str(xID) == "" || o.id != mintedID(o.typ, blurline.EntityIRI(o.str(xID))) && o.id != scoID(o.typ, name) {
 		n.ExternalIDs = append(n.ExternalIDs, "stix:"+o.id)
 	}
 	srcs, ids := m.references(o)
@@ -457,7 +457,7 @@ func (m *stixMapper) describe(o *sobj, c blurline.Class) *item {
 		}
 	}
 	n.ExternalIDs = append(n.ExternalIDs, o.strs(xExternalIDs)...)
-	if o.profile {
+	if o.profile && o.str(xID) != "" {
 		n.ID = o.str(xID)
 		if v, ok := o.number(xNonState); ok {
 			n.NonState = &v
@@ -466,7 +466,7 @@ func (m *stixMapper) describe(o *sobj, c blurline.Class) *item {
 			n.MotiveWeight = &v
 		}
 	}
-	it := &item{src: o.id, typ: o.typ, node: n, fixedID: o.profile}
+	it := &item{src: o.id, typ: o.typ, node: n, fixedID: o.str(xID) != ""}
 	for _, x := range n.ExternalIDs {
 		if identifying(x) {
 			it.strong = append(it.strong, x)
@@ -647,7 +647,7 @@ func (m *stixMapper) provenance(o *sobj, pred blurline.Predicate) blurline.Fact 
 	rep := m.rep()
 	f := blurline.Fact{ID: o.id}
 	if o.profile {
-		f.ID = o.str(xID)
+		f.ID = cmp.Or(o.str(xID), o.id)
 	}
 	ctx := m.context[o.id]
 	if c, ok := o.number(xConfidence); ok && o.profile {

@@ -35,7 +35,8 @@ func jsonErr(data []byte, err error) error {
 		return fmt.Errorf("line %d, column %d: invalid JSON: %v", line, col, se)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("invalid JSON: unexpected end of input")
+		line, col := lineCol(data, len(data))
+		return fmt.Errorf("line %d, column %d: invalid JSON: unexpected end of input", line, col)
 	}
 	return fmt.Errorf("invalid JSON: %v", err)
 }
