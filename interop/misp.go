@@ -275,7 +275,7 @@ func (g *galaxyMapper) statements(c *cluster) {
 			f.Confidence = DefaultConfidence
 			rep.DefaultConfidence++
 		}
-		g.p.facts = append(g.p.facts, &planFact{src: c.uuid, fact: f, subj: c.it, obj: g.country(ctry)})
+		g.p.facts = append(g.p.facts, &planFact{src: c.uuid, typ: "country statement", fact: f, subj: c.it, obj: g.country(ctry)})
 		rep.count("country statement").Read++
 		rep.count("country statement").Mapped++
 	}
@@ -305,7 +305,7 @@ func (g *galaxyMapper) statements(c *cluster) {
 	if hasConf && conf < f.Confidence {
 		f.Confidence = conf
 	}
-	g.p.facts = append(g.p.facts, &planFact{src: c.uuid, fact: f, subj: c.it, obj: g.country(ctry)})
+	g.p.facts = append(g.p.facts, &planFact{src: c.uuid, typ: "sponsor statement", fact: f, subj: c.it, obj: g.country(ctry)})
 	rep.count("sponsor statement").Mapped++
 }
 
@@ -376,7 +376,7 @@ func (g *galaxyMapper) relations(c *cluster) {
 			f.Confidence = DefaultConfidence
 			rep.DefaultConfidence++
 		}
-		g.p.facts = append(g.p.facts, &planFact{src: c.uuid, fact: f, subj: subj, obj: obj, objNode: objNode})
+		g.p.facts = append(g.p.facts, &planFact{src: c.uuid, typ: "related", fact: f, subj: subj, obj: obj, objNode: objNode})
 		rep.count("related").Mapped++
 	}
 }

@@ -44,6 +44,7 @@ func (it *item) names() []string {
 // a statement points at directly (a ref resolved in the store).
 type planFact struct {
 	src                       string
+	typ                       string // source type, for the report
 	fact                      blurline.Fact
 	subj, obj, by             *item
 	subjNode, objNode, byNode string
@@ -411,7 +412,8 @@ func (p *plan) build() ([]blurline.Node, []blurline.Fact) {
 		}
 		f.AssertedBy = pick(pf.by, pf.byNode)
 		if f.Value == nil && f.Subject == f.Object {
-			p.rep.skip(pf.src, "statement", "both ends are one entity here (%s): the source relates two descriptions of one actor", f.Subject)
+			p.rep.count(pf.typ).Mapped--
+			p.rep.skip(pf.src, pf.typ, "both ends are one entity here (%s): the source relates two descriptions of one actor", f.Subject)
 			continue
 		}
 		if i, dup := seen[f.ID]; dup {

@@ -197,7 +197,10 @@ func TestSchemasRejectBrokenObjects(t *testing.T) {
 		"no name":             func(o interop.Object) { delete(o, "name") },
 		"created without ms":  func(o interop.Object) { o["created"] = "2021-03-02T00:00:00Z" },
 		"bad id":              func(o interop.Object) { o["id"] = "intrusion-set--HAFNIUM" },
-		"incident type":       func(o interop.Object) { o["type"] = "incident"; o["id"] = "intrusion-set--2688b13e-8e71-405a-9c40-0dee94bddf87" },
+		"incident type": func(o interop.Object) {
+			o["type"] = "incident"
+			o["id"] = "intrusion-set--2688b13e-8e71-405a-9c40-0dee94bddf87"
+		},
 	} {
 		b := good()
 		breakIt(b.Objects[0])

@@ -597,7 +597,7 @@ func (m *stixMapper) relationship(o *sobj) {
 			}
 		}
 	}
-	m.p.facts = append(m.p.facts, &planFact{src: o.id, fact: f, subj: subj, obj: obj, subjNode: subjNode, objNode: objNode,
+	m.p.facts = append(m.p.facts, &planFact{src: o.id, typ: o.typ, fact: f, subj: subj, obj: obj, subjNode: subjNode, objNode: objNode,
 		by: m.assertorItem(o), byNode: m.assertorNode(o)})
 	rep.count(o.typ).Mapped++
 }
@@ -637,7 +637,7 @@ func (m *stixMapper) note(o *sobj) {
 	f.Value = lit
 	f.ValidFrom = m.dateProp(o, xValidFrom)
 	f.ValidUntil = m.dateProp(o, xValidUntil)
-	m.p.facts = append(m.p.facts, &planFact{src: o.id, fact: f, subj: subj, subjNode: subjNode,
+	m.p.facts = append(m.p.facts, &planFact{src: o.id, typ: o.typ, fact: f, subj: subj, subjNode: subjNode,
 		by: m.assertorItem(o), byNode: m.assertorNode(o)})
 	rep.count(o.typ).Mapped++
 }

@@ -90,7 +90,8 @@ func init() {
 			long:  "Export writes every statement of the store as N-Quads with exact literals, sorted.",
 			flags: func(c *config) *flag.FlagSet {
 				fs := c.plainFlags("export")
-				fs.StringVar(&c.Format, "format", c.Format, "output format: nquads")
+				fs.StringVar(&c.Format, "format", c.Format, "output format: nquads or stix (a STIX 2.1 bundle, docs/interop.md)")
+				exportSTIXFlags(fs, c)
 				return fs
 			},
 			run: export,
@@ -105,6 +106,8 @@ func init() {
 			flags: func(c *config) *flag.FlagSet { return c.plainFlags("backup") },
 			run:   backup,
 		},
+		"import":         importCommand(),
+		"retract-import": retractImportCommand(),
 		"stats": {
 			args:  "[flags]",
 			short: "print counts of entities and facts by class and predicate",
@@ -249,8 +252,11 @@ func check(ctx context.Context, e *env) error {
 }
 
 func export(ctx context.Context, e *env) error {
+	if e.cfg.Format == "stix" {
+		return exportSTIX(ctx, e)
+	}
 	if e.cfg.Format != "nquads" {
-		return fmt.Errorf("unknown format %q (want nquads)", e.cfg.Format)
+		return fmt.Errorf("unknown format %q (want nquads or stix)", e.cfg.Format)
 	}
 	s, err := openStore(ctx, e)
 	if err != nil {

@@ -33,6 +33,8 @@ type config struct {
 	// export / stats
 	Format string
 	JSON   bool
+
+	Interop interopConfig // import, retract-import, export --format stix (interop.go)
 }
 
 func newConfig(getenv func(string) string) *config {
