@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,12 +150,7 @@ func argDirection(args map[string]any) blurline.Direction {
 // checkEntities returns NOT_FOUND for the first id that names no entity,
 // in one store call.
 func (a *API) checkEntities(ctx context.Context, ids ...string) error {
-	var want []string
-	for _, id := range ids {
-		if id != "" {
-			want = append(want, id)
-		}
-	}
+	want := ids
 	if len(want) == 0 {
 		return nil
 	}
@@ -169,6 +165,17 @@ func (a *API) checkEntities(ctx context.Context, ids ...string) error {
 	}
 	a.loaders(ctx).prime(nodes...)
 	return nil
+}
+
+// ids lists the ids of several arguments; optional single ids count only when given.
+func ids(lists [][]string, optional ...string) []string {
+	out := slices.Concat(lists...)
+	for _, id := range optional {
+		if id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // shortID turns an id or an entity IRI into the short id facts carry.

@@ -239,7 +239,7 @@ func (a *API) resolveRelationships(p graphql.ResolveParams) (any, error) {
 		return nil, err
 	}
 	q := blurline.FactQuery{From: argIDs(p.Args, "from"), To: argIDs(p.Args, "to"), Direction: argDirection(p.Args), FactFilter: filter}
-	if err := a.checkEntities(p.Context, append(append(slices.Clone(q.From), q.To...), q.AssertedBy)...); err != nil {
+	if err := a.checkEntities(p.Context, ids([][]string{q.From, q.To}, q.AssertedBy)...); err != nil {
 		return nil, err
 	}
 	facts, err := a.g.Facts(p.Context, q)
@@ -316,12 +316,12 @@ func (a *API) resolveAttributions(p graphql.ResolveParams) (any, error) {
 	}
 	filter.Predicates = []blurline.Predicate{blurline.AttributedTo}
 	q := blurline.FactQuery{To: argIDs(p.Args, "attributedTo"), Direction: blurline.Out, FactFilter: filter}
-	incident := argString(p.Args, "incident")
-	if incident != "" {
+	incident, hasIncident := p.Args["incident"].(string)
+	if hasIncident {
 		q.From = []string{incident}
 	}
 	by := argIDs(p.Args, "attributedBy")
-	if err := a.checkEntities(p.Context, append(append(slices.Clone(q.From), q.To...), by...)...); err != nil {
+	if err := a.checkEntities(p.Context, ids([][]string{q.From, q.To, by})...); err != nil {
 		return nil, err
 	}
 	facts, err := a.g.Facts(p.Context, q)
