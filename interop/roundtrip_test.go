@@ -2,6 +2,7 @@ package interop_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -119,5 +120,49 @@ func TestExportIsDeterministic(t *testing.T) {
 	}
 	if !strings.Contains(out[0], `"id": "intrusion-set--2688b13e-8e71-405a-9c40-0dee94bddf87"`) {
 		t.Error("HAFNIUM is not exported under its ATT&CK STIX id")
+	}
+}
+
+// TestExportSubgraph exports HAFNIUM's neighbourhood: every reference
+// resolves inside the bundle, it validates, and it imports into an empty store.
+func TestExportSubgraph(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, true)
+	b, err := interop.ExportSTIX(ctx, s, interop.ExportFilter{IDs: []string{"hafnium"}, Hops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, o := range b.Objects {
+		ids[o["id"].(string)] = true
+	}
+	if !ids["intrusion-set--2688b13e-8e71-405a-9c40-0dee94bddf87"] {
+		t.Fatal("the subgraph lacks HAFNIUM itself")
+	}
+	rels := 0
+	for _, o := range b.Objects {
+		for _, k := range []string{"source_ref", "target_ref", "created_by_ref"} {
+			if ref, ok := o[k].(string); ok && !ids[ref] {
+				t.Errorf("%s.%s = %s is not in the bundle", o["id"], k, ref)
+			}
+		}
+		if o["type"] == "relationship" {
+			rels++
+		}
+	}
+	want, _ := s.Facts(ctx, blurline.FactQuery{From: []string{"hafnium"}})
+	if rels < len(want) {
+		t.Errorf("%d relationships, want at least HAFNIUM's %d facts", rels, len(want))
+	}
+	if p := newStixValidator(t).validate(b); len(p) > 0 {
+		t.Fatalf("the subgraph does not validate: %s", p[0])
+	}
+	raw, _ := b.JSON()
+	empty := openStore(t, false)
+	if _, err := interop.ImportSTIX(ctx, empty, raw, interop.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := interop.ExportSTIX(ctx, s, interop.ExportFilter{IDs: []string{"no-such-entity"}}); !errors.Is(err, blurline.ErrNotFound) {
+		t.Errorf("exporting an unknown entity: %v, want ErrNotFound", err)
 	}
 }
