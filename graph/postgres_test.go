@@ -9,8 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/internal/pgtest"
 )
 
 func newPostgresDSN(t *testing.T) string {
@@ -104,5 +106,59 @@ func TestPostgresLiteralsAndBadAddress(t *testing.T) {
 		t.Errorf("Open(refused) err = %v, want ErrUnavailable", err)
 	} else {
 		t.Logf("refused connection: %v", err)
+	}
+}
+
+// TestPostgresLostConnection stops the database under an open store: Ready
+// fails with ErrUnavailable, and recovers by itself when the database is back.
+func TestPostgresLostConnection(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts its own cluster")
+	}
+	if postgresCluster(t) == nil {
+		t.Skip("PostgreSQL is not installed")
+	}
+	c, err := pgtest.Start() // a cluster of its own: this test stops it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	dsn, err := c.NewDatabase("lost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s := mustOpen(t, dsn)
+	mustLoadFile(t, s, "testdata/small.nq")
+	if err := s.Ready(ctx); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	if err := c.StopServer(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ready(ctx); !errors.Is(err, blurline.ErrUnavailable) {
+		t.Errorf("Ready with the database down = %v, want ErrUnavailable", err)
+	}
+	if err := s.Sync(ctx); !errors.Is(err, blurline.ErrUnavailable) {
+		t.Errorf("Sync with the database down = %v, want ErrUnavailable", err)
+	}
+	if _, err := s.Retract(ctx, "uk-apt40-hssd"); !errors.Is(err, blurline.ErrUnavailable) {
+		t.Errorf("Retract with the database down = %v, want ErrUnavailable", err)
+	}
+	if err := c.StartServer(); err != nil {
+		t.Fatal(err)
+	}
+	var rerr error
+	for i := 0; i < 50; i++ {
+		if rerr = s.Ready(ctx); rerr == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if rerr != nil {
+		t.Fatalf("Ready after the database came back: %v", rerr)
+	}
+	if _, err := s.Retract(ctx, "uk-apt40-hssd"); err != nil {
+		t.Errorf("Retract after recovery: %v", err)
 	}
 }
