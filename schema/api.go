@@ -242,6 +242,13 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 				"query cost %d is over the limit of %d: ask for smaller pages (first) or fewer hops", c, a.limits.MaxCost)}}
 		}
 	}
+	// A store shared by several servers catches up with the others' writes
+	// once per request (a no-op for the embedded stores).
+	if sy, ok := a.g.(syncer); ok {
+		if err := sy.Sync(ctx); err != nil {
+			return &graphql.Result{Errors: a.FormatErrors([]gqlerrors.FormattedError{gqlerrors.FormatError(err)})}
+		}
+	}
 	ctx = withLoaders(ctx, a.g, !a.noBatch)
 	res := graphql.Execute(graphql.ExecuteParams{
 		Schema:        a.schema,
@@ -281,6 +288,11 @@ func (a *API) Do(ctx context.Context, r Request) *graphql.Result {
 		return &graphql.Result{Errors: errs}
 	}
 	return a.Execute(ctx, op, r.Variables)
+}
+
+// syncer is a store shared with other servers (graph.Store on PostgreSQL).
+type syncer interface {
+	Sync(ctx context.Context) error
 }
 
 type writeKey struct{}
