@@ -3,8 +3,17 @@
 // [API] prepares (parses, guards, validates, caches by query text) and
 // executes requests against the knowledge graph, which it reaches through
 // the small [Graph] interface that *graph.Store satisfies. Every error
-// leaves through [FormatErrors], the one place that maps error kinds to
-// extensions.code and hides internal messages.
+// leaves through [API.FormatErrors], the one place that maps error kinds
+// to extensions.code and hides internal messages.
+//
+// The files, in the order a request meets them: api.go (Prepare, Execute,
+// the document cache, errors), guard.go (depth, aliases, cost, fragment
+// cycles and repeated fields, checked before graphql-go validates),
+// vars.go (strict variable checks), types.go (the Entity interface, a type
+// per class with typed relationship fields, Relationship and Statement),
+// resolve.go (queries), mutation.go (mutations), args.go (arguments,
+// limits, cursors) and loaders.go (per-request batch loading, one store
+// call per level). docs/api.md describes the API for its users.
 package schema
 
 import (
