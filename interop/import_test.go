@@ -40,6 +40,7 @@ func node(tb testing.TB, s *graph.Store, id string) *blurline.Node {
 }
 
 func TestImportATTACKForICS(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openStore(t, true)
 	rep := importSTIX(t, s, "ics-attack-18.1.json")
@@ -102,6 +103,7 @@ func TestImportATTACKForICS(t *testing.T) {
 }
 
 func TestImportMITREIntrusionSetGalaxy(t *testing.T) {
+	t.Parallel()
 	s := openStore(t, true)
 	rep := importGalaxy(t, s, "misp-mitre-intrusion-set.json")
 	if got := *rep.Types["cluster"]; got != (interop.TypeCount{Read: 191, Mapped: 185, Skipped: 6}) {
@@ -132,6 +134,7 @@ func TestImportMITREIntrusionSetGalaxy(t *testing.T) {
 }
 
 func TestImportThreatActorGalaxy(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openStore(t, true)
 	rep := importGalaxy(t, s, "misp-threat-actor.json")
@@ -230,6 +233,7 @@ func TestImportPoisonIvySTIX20(t *testing.T) {
 // entity with every alias, source and id; retracting the imports, newest
 // first, gives the seed back exactly.
 func TestOneEntityPerActor(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openStore(t, true)
 	seedDump := dump(t, s)
@@ -284,6 +288,7 @@ func TestOneEntityPerActor(t *testing.T) {
 
 // TestImportTwiceChangesNothing and RetractImport restores the store.
 func TestImportTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, f := range []struct {
 		name string
@@ -361,6 +366,9 @@ func TestMatchingNeverByLuck(t *testing.T) {
 }
 
 func TestBrokenBundleChangesNothing(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, true) // every rejected bundle must leave it as it is
+	before := dump(t, s)
 	const (
 		head = `{"type":"bundle","id":"bundle--6c1d1b4e-6f0e-4e43-9d7e-0f0e7c0b2a01","objects":[`
 		is   = `{"type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--6c1d1b4e-6f0e-4e43-9d7e-0f0e7c0b2a02","created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","name":"Test Group"}`
@@ -387,8 +395,6 @@ func TestBrokenBundleChangesNothing(t *testing.T) {
 		{"bad external reference", head + strings.Replace(is, `"name"`, `"external_references":["x"],"name"`, 1) + `]}`, ".external_references[0]: must be an object"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := openStore(t, true)
-			before := dump(t, s)
 			_, err := interop.ImportSTIX(context.Background(), s, []byte(c.input), interop.ImportOptions{Name: "broken.json"})
 			if err == nil {
 				t.Fatal("the broken bundle was accepted")
@@ -411,6 +417,9 @@ func TestBrokenBundleChangesNothing(t *testing.T) {
 }
 
 func TestBrokenGalaxyChangesNothing(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, true) // every rejected galaxy must leave it as it is
+	before := dump(t, s)
 	const cluster = `{"value":"Test Actor","uuid":"11111111-2222-4333-8444-555555555555","meta":{%s}}`
 	for _, c := range []struct{ name, input, want string }{
 		{"bad JSON", `{"type":"threat-actor","values":[`, "galaxy: line 1, column 34: invalid JSON: unexpected end of input"},
@@ -427,8 +436,6 @@ func TestBrokenGalaxyChangesNothing(t *testing.T) {
 			`related[0].tags: unknown estimative-language likelihood "perhaps"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := openStore(t, true)
-			before := dump(t, s)
 			_, err := interop.ImportMISPGalaxy(context.Background(), s, []byte(c.input), interop.ImportOptions{Name: "galaxy.json"})
 			if err == nil || !errors.Is(err, blurline.ErrInvalid) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error:\n%v\nwant ErrInvalid containing %q", err, c.want)
