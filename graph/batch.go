@@ -334,9 +334,9 @@ func (b *batch) addProvenance(q quad.Quad, prop, label, file string, line int) {
 		b.refs = append(b.refs, entityRef{iri: iri, line: line, file: file, what: "assertedBy"})
 	}
 	f := b.fact(label, file, line)
-	if !slices.Contains(f.props[prop], q.Object) {
-		f.props[prop] = append(f.props[prop], q.Object)
-	}
+	// New to this fact: add has dropped the quad if it came before
+	// (a scan of the values here made many sources quadratic).
+	f.props[prop] = append(f.props[prop], q.Object)
 }
 
 func (b *batch) addEntityProperty(q quad.Quad, prop, subj, file string, line int) {
@@ -350,7 +350,8 @@ func (b *batch) addEntityProperty(q quad.Quad, prop, subj, file string, line int
 	}
 	if prop == blurline.PropName {
 		name := literalText(q.Object)
-		if !slices.Contains(e.names, name) {
+		// Two names are enough to refuse the entity (finish).
+		if len(e.names) < 2 && !slices.Contains(e.names, name) {
 			e.names = append(e.names, name)
 		}
 	}
@@ -623,11 +624,19 @@ func sameQuad(a, b quad.Quad) bool {
 }
 
 func mergeProps(a, b map[string][]quad.Value) map[string][]quad.Value {
+	if len(b) == 0 {
+		return a // a new fact: its values are distinct (add drops repeated quads)
+	}
 	out := make(map[string][]quad.Value, len(a)+len(b))
+	seen := map[string]map[quad.Value]bool{}
 	for _, m := range []map[string][]quad.Value{a, b} {
 		for k, vs := range m {
+			if seen[k] == nil {
+				seen[k] = map[quad.Value]bool{}
+			}
 			for _, v := range vs {
-				if !slices.Contains(out[k], v) {
+				if !seen[k][v] {
+					seen[k][v] = true
 					out[k] = append(out[k], v)
 				}
 			}

@@ -29,6 +29,7 @@ type index struct {
 type nodeRec struct {
 	iri   string
 	attrs []attr
+	set   attrSet        // attrs as a set, once there are many (see attrSet)
 	node  *blurline.Node // nil while the entity has no class
 }
 
@@ -42,7 +43,49 @@ type factRec struct {
 	label string
 	rel   *quad.Quad
 	props []attr
+	set   attrSet        // props as a set, once there are many
 	fact  *blurline.Fact // nil while incomplete (no relationship)
+}
+
+// attrSet mirrors a record's attribute list once it has attrSetMin
+// entries, so that membership is not a scan: one entity or fact may have
+// thousands of aliases or sources, and a scan per quad made loading them
+// quadratic (20k aliases of one entity took 12 s).
+type attrSet map[attr]struct{}
+
+const attrSetMin = 16
+
+func (s attrSet) has(list []attr, a attr) bool {
+	if s != nil {
+		_, ok := s[a]
+		return ok
+	}
+	return slices.Contains(list, a)
+}
+
+// appendAttr appends a (not in list) to list, keeping set in step.
+func appendAttr(list []attr, set attrSet, a attr) ([]attr, attrSet) {
+	list = append(list, a)
+	switch {
+	case set != nil:
+		set[a] = struct{}{}
+	case len(list) >= attrSetMin:
+		set = make(attrSet, len(list))
+		for _, x := range list {
+			set[x] = struct{}{}
+		}
+	}
+	return list, set
+}
+
+// deleteAttr removes a from list (and set); it reports false when a is not there.
+func deleteAttr(list []attr, set attrSet, a attr) ([]attr, bool) {
+	if !set.has(list, a) {
+		return list, false
+	}
+	delete(set, a)
+	i := slices.Index(list, a)
+	return slices.Delete(list, i, i+1), true
 }
 
 func newIndex() *index {
@@ -129,10 +172,10 @@ func (ix *index) add(q quad.Quad, ch *changes) bool {
 		s, _ := iriOf(q.Subject)
 		n := ix.node(s, ch)
 		a := attr{pred: pred, val: q.Object, label: q.Label}
-		if slices.Contains(n.attrs, a) {
+		if n.set.has(n.attrs, a) {
 			return false
 		}
-		n.attrs = append(n.attrs, a)
+		n.attrs, n.set = appendAttr(n.attrs, n.set, a)
 	case kindRel:
 		l, _ := iriOf(q.Label)
 		f := ix.factRec(l, ch)
@@ -156,10 +199,10 @@ func (ix *index) add(q quad.Quad, ch *changes) bool {
 		l, _ := iriOf(q.Label)
 		f := ix.factRec(l, ch)
 		a := attr{pred: pred, val: q.Object}
-		if slices.Contains(f.props, a) {
+		if f.set.has(f.props, a) {
 			return false
 		}
-		f.props = append(f.props, a)
+		f.props, f.set = appendAttr(f.props, f.set, a)
 	default:
 		if _, ok := ix.other[q]; ok {
 			return false
@@ -180,11 +223,10 @@ func (ix *index) remove(q quad.Quad, ch *changes) bool {
 		if !ok {
 			return false
 		}
-		i := slices.Index(n.attrs, attr{pred: pred, val: q.Object, label: q.Label})
-		if i < 0 {
+		var found bool
+		if n.attrs, found = deleteAttr(n.attrs, n.set, attr{pred: pred, val: q.Object, label: q.Label}); !found {
 			return false
 		}
-		n.attrs = slices.Delete(n.attrs, i, i+1)
 		ch.nodes[s] = n
 	case kindRel:
 		l, _ := iriOf(q.Label)
@@ -209,11 +251,10 @@ func (ix *index) remove(q quad.Quad, ch *changes) bool {
 		if !ok {
 			return false
 		}
-		i := slices.Index(f.props, attr{pred: pred, val: q.Object})
-		if i < 0 {
+		var found bool
+		if f.props, found = deleteAttr(f.props, f.set, attr{pred: pred, val: q.Object}); !found {
 			return false
 		}
-		f.props = slices.Delete(f.props, i, i+1)
 		ch.facts[l] = f
 	default:
 		if _, ok := ix.other[q]; !ok {
@@ -273,16 +314,16 @@ func buildNode(iri string, attrs []attr) *blurline.Node {
 		case blurline.PropName:
 			n.Name = literalText(a.val)
 		case blurline.PropAlias:
-			n.Aliases = appendNew(n.Aliases, literalText(a.val))
+			n.Aliases = append(n.Aliases, literalText(a.val))
 		case blurline.PropDescription:
 			if n.Description == "" {
 				n.Description = literalText(a.val)
 			}
 		case blurline.PropSource:
 			s, _ := iriOf(a.val)
-			n.Sources = appendNew(n.Sources, s)
+			n.Sources = append(n.Sources, s)
 		case blurline.PropExternalID:
-			n.ExternalIDs = appendNew(n.ExternalIDs, literalText(a.val))
+			n.ExternalIDs = append(n.ExternalIDs, literalText(a.val))
 		case blurline.PropNonStateCharacter:
 			if f, err := numberValue(a.val); err == nil {
 				n.NonState = &f
@@ -299,10 +340,17 @@ func buildNode(iri string, attrs []attr) *blurline.Node {
 	if n.Name == "" {
 		n.Name = n.ID
 	}
-	slices.Sort(n.Aliases)
-	slices.Sort(n.Sources)
-	slices.Sort(n.ExternalIDs)
+	// Sorted, then without repeats (appendNew per item was quadratic).
+	n.Aliases = sortedSet(n.Aliases)
+	n.Sources = sortedSet(n.Sources)
+	n.ExternalIDs = sortedSet(n.ExternalIDs)
 	return n
+}
+
+// sortedSet sorts list and drops repeats.
+func sortedSet(list []string) []string {
+	slices.Sort(list)
+	return slices.Compact(list)
 }
 
 func appendNew(list []string, s string) []string {
@@ -329,7 +377,7 @@ func buildFact(label string, rel *quad.Quad, props []attr) *blurline.Fact {
 		switch a.pred {
 		case blurline.PropSource:
 			s, _ := iriOf(a.val)
-			f.Sources = appendNew(f.Sources, s)
+			f.Sources = append(f.Sources, s)
 		case blurline.PropConfidence:
 			f.Confidence, _ = numberValue(a.val)
 		case blurline.PropValidFrom:
@@ -354,7 +402,7 @@ func buildFact(label string, rel *quad.Quad, props []attr) *blurline.Fact {
 			f.Alleged = literalText(a.val) == "true"
 		}
 	}
-	slices.Sort(f.Sources)
+	f.Sources = sortedSet(f.Sources)
 	return f
 }
 
@@ -453,7 +501,7 @@ func (ix *index) has(q quad.Quad) bool {
 	case kindAttr:
 		s, _ := iriOf(q.Subject)
 		n, ok := ix.nodes[s]
-		return ok && slices.Contains(n.attrs, attr{pred: pred, val: q.Object, label: q.Label})
+		return ok && n.set.has(n.attrs, attr{pred: pred, val: q.Object, label: q.Label})
 	case kindRel:
 		l, _ := iriOf(q.Label)
 		f, ok := ix.facts[l]
@@ -463,7 +511,7 @@ func (ix *index) has(q quad.Quad) bool {
 	case kindProv:
 		l, _ := iriOf(q.Label)
 		f, ok := ix.facts[l]
-		return ok && slices.Contains(f.props, attr{pred: pred, val: q.Object})
+		return ok && f.set.has(f.props, attr{pred: pred, val: q.Object})
 	}
 	_, ok := ix.other[q]
 	return ok
