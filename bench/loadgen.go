@@ -137,17 +137,23 @@ func load(ctx context.Context, t *target, clients, maxReq int, maxDur time.Durat
 	return lv, nil
 }
 
-// timeOp runs op repeatedly, at most n times or for d, after a short
-// warm-up, and returns the sorted latencies.
+// timeOp runs op repeatedly after a short warm-up (up to 20 runs or d/5),
+// then at most n times or for d, but at least 5 times unless that takes
+// over 12*d, and returns the sorted latencies.
 func timeOp(ctx context.Context, n int, d time.Duration, op func(i int) error) (latencies, error) {
-	for i := range min(n, 20) {
+	warm := time.Now().Add(d / 5)
+	for i := 0; i < min(n, 20) && (i == 0 || time.Now().Before(warm)); i++ {
 		if err := op(i); err != nil {
 			return nil, err
 		}
 	}
 	var l latencies
-	deadline := time.Now().Add(d)
-	for i := 0; i < n && time.Now().Before(deadline); i++ {
+	start := time.Now()
+	deadline, hard := start.Add(d), start.Add(12*d)
+	for i := 0; i < n; i++ {
+		if now := time.Now(); now.After(hard) || now.After(deadline) && len(l) >= 5 {
+			break
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

@@ -27,6 +27,7 @@ type sizeResult struct {
 	Samples, Routes int // 2-hop answers compared between the systems, and their routes
 	Start           []string
 
+	LoadAvg    map[string]string        // /proc/loadavg as each phase began
 	ServeReady map[string]time.Duration // exec to ready, on the loaded data
 	ServeUse   map[string]measured      // over the server's life
 	HTTP       map[string][]level
@@ -68,7 +69,7 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, work string, n in
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	r := &sizeResult{Quads: n, ServeReady: map[string]time.Duration{}, ServeUse: map[string]measured{}, HTTP: map[string][]level{}}
+	r := &sizeResult{Quads: n, LoadAvg: map[string]string{}, ServeReady: map[string]time.Duration{}, ServeUse: map[string]measured{}, HTTP: map[string][]level{}}
 	file := filepath.Join(dir, "gen.nq")
 	dirB := filepath.Join(dir, "blurline-data")
 	dirC := filepath.Join(dir, "cayley-data")
@@ -99,12 +100,14 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, work string, n in
 
 	// Load.
 	logf("[%d] blurline load", n)
+	r.LoadAvg["blurline load"] = loadavg()
 	r.BlurlineLoad, err = runMeasured(ctx, filepath.Join(logs, "blurline-load.log"), bins.blurline, "load", "--no-seed", "--data", dirB, file)
 	if err != nil {
 		return nil, err
 	}
 	logf("[%d] blurline load: %s, peak RSS %s (%s)", n, secs(r.BlurlineLoad.Wall), mb(r.BlurlineLoad.MaxRSS), strings.TrimSpace(tail(filepath.Join(logs, "blurline-load.log"))))
 	logf("[%d] cayley init + load", n)
+	r.LoadAvg["cayley load"] = loadavg()
 	t0 = time.Now()
 	if _, err := runMeasured(ctx, filepath.Join(logs, "cayley-init.log"), bins.cayley, "init", "--db", "bolt", "--dbpath", dirC); err != nil {
 		return nil, err
@@ -132,6 +135,7 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, work string, n in
 	}
 	base := "http://" + loopback(port)
 	logf("[%d] blurline serve", n)
+	r.LoadAvg["blurline serve"] = loadavg()
 	srv, ready, err := startServer(ctx, "blurline serve", filepath.Join(logs, "blurline-serve.log"), base,
 		func(ctx context.Context, c *http.Client, base string) bool { return get(ctx, c, base+"/readyz") },
 		10*time.Minute, bins.blurline, "serve", "--no-seed", "--data", dirB, "--addr", loopback(port))
@@ -167,6 +171,7 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, work string, n in
 	}
 	base = "http://" + loopback(port)
 	logf("[%d] cayley http", n)
+	r.LoadAvg["cayley http"] = loadavg()
 	srv, ready, err = startServer(ctx, "cayley http", filepath.Join(logs, "cayley-http.log"), base,
 		func(ctx context.Context, c *http.Client, base string) bool { return get(ctx, c, base+"/") },
 		10*time.Minute, bins.cayley, "http", "--db", "bolt", "--dbpath", dirC, "--host", loopback(port))
