@@ -9,6 +9,8 @@ import (
 
 	"github.com/blurline/blurline"
 	_ "github.com/cayleygraph/cayley/graph/sql/postgres" // the shared backend
+	"github.com/cayleygraph/quad"
+	"github.com/cayleygraph/quad/pquads"
 	"github.com/lib/pq"
 )
 
@@ -194,4 +196,96 @@ func (s *Store) beginWrite(ctx context.Context) (func(), error) {
 		}
 		unlock()
 	}, nil
+}
+
+// pgNodeCols selects the columns of one nodes row, aliased by a.
+func pgNodeCols(a string) string {
+	return a + ".value, " + a + ".value_string, " + a + ".datatype, " + a + ".language, " + a + ".iri, " + a + ".bnode, " +
+		a + ".value_int, " + a + ".value_bool, " + a + ".value_float, " + a + ".value_time"
+}
+
+// pgNode is one scanned nodes row.
+type pgNode struct {
+	data   []byte
+	str    sql.NullString
+	typ    sql.NullString
+	lang   sql.NullString
+	iri    sql.NullBool
+	bnode  sql.NullBool
+	vint   sql.NullInt64
+	vbool  sql.NullBool
+	vfloat sql.NullFloat64
+	vtime  sql.NullTime
+}
+
+func (n *pgNode) dest() []any {
+	return []any{&n.data, &n.str, &n.typ, &n.lang, &n.iri, &n.bnode, &n.vint, &n.vbool, &n.vfloat, &n.vtime}
+}
+
+// value decodes a nodes row exactly as cayley's sql backend does.
+func (n *pgNode) value() (quad.Value, error) {
+	unescape := func(s string) string { return strings.ReplaceAll(s, `\x00`, "\x00") }
+	switch {
+	case n.str.Valid && n.iri.Bool:
+		return quad.IRI(n.str.String), nil
+	case n.str.Valid && n.bnode.Bool:
+		return quad.BNode(n.str.String), nil
+	case n.str.Valid && n.lang.Valid:
+		return quad.LangString{Value: quad.String(unescape(n.str.String)), Lang: n.lang.String}, nil
+	case n.str.Valid && n.typ.Valid:
+		return quad.TypedString{Value: quad.String(unescape(n.str.String)), Type: quad.IRI(n.typ.String)}, nil
+	case n.str.Valid:
+		return quad.String(unescape(n.str.String)), nil
+	case n.vint.Valid:
+		return quad.Int(n.vint.Int64), nil
+	case n.vbool.Valid:
+		return quad.Bool(n.vbool.Bool), nil
+	case n.vfloat.Valid:
+		return quad.Float(n.vfloat.Float64), nil
+	case n.vtime.Valid:
+		return quad.Time(n.vtime.Time.UTC()), nil
+	case n.data != nil:
+		return pquads.UnmarshalValue(n.data)
+	}
+	return nil, nil
+}
+
+// readAll reads every quad of cayley's tables in one query (cayley's own
+// iterator looks each value up separately: 1.2 s for the seed instead of
+// a few milliseconds).
+func (c *pgCoord) readAll(ctx context.Context, fn func(quad.Quad)) error {
+	q := "SELECT " + pgNodeCols("s") + ", " + pgNodeCols("p") + ", " + pgNodeCols("o") + ", " + pgNodeCols("l") +
+		", q.label_hash IS NOT NULL FROM quads q JOIN nodes s ON s.hash = q.subject_hash JOIN nodes p ON p.hash = q.predicate_hash" +
+		" JOIN nodes o ON o.hash = q.object_hash LEFT JOIN nodes l ON l.hash = q.label_hash"
+	rows, err := c.db.QueryContext(ctx, q)
+	if err != nil {
+		return pgError("read the quads", err)
+	}
+	defer rows.Close()
+	var s, p, o, l pgNode
+	var hasLabel bool
+	dest := append(append(append(append(s.dest(), p.dest()...), o.dest()...), l.dest()...), &hasLabel)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return pgError("read a quad", err)
+		}
+		var qd quad.Quad
+		var vals [4]quad.Value
+		for i, n := range []*pgNode{&s, &p, &o, &l} {
+			if i == 3 && !hasLabel {
+				break
+			}
+			v, err := n.value()
+			if err != nil {
+				return blurline.Errorf(blurline.ErrInternal, "decode a stored value: %v", err)
+			}
+			vals[i] = v
+		}
+		qd.Subject, qd.Predicate, qd.Object, qd.Label = vals[0], vals[1], vals[2], vals[3]
+		fn(qd)
+	}
+	if err := rows.Err(); err != nil {
+		return pgError("read the quads", err)
+	}
+	return nil
 }

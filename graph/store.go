@@ -130,6 +130,14 @@ func parseAddr(addr string) (backend, p string, err error) {
 func (s *Store) rebuild(ctx context.Context) error {
 	ix := newIndex()
 	ch := ix.begin()
+	if s.pg != nil {
+		if err := s.pg.readAll(ctx, func(q quad.Quad) { ix.add(q, ch) }); err != nil {
+			return err
+		}
+		ix.commit(ch)
+		s.idx = ix
+		return ctx.Err()
+	}
 	it := s.qs.QuadsAllIterator().Iterate()
 	defer it.Close()
 	for it.Next(ctx) {
