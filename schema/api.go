@@ -11,7 +11,9 @@
 // cycles and repeated fields, checked before graphql-go validates),
 // vars.go (strict variable checks), types.go (the Entity interface, a type
 // per class with typed relationship fields, Relationship and Statement),
-// resolve.go (queries), mutation.go (mutations), args.go (arguments,
+// resolve.go (queries), mutation.go (mutations), blur.go (the blur
+// analysis: BlurScore, blur and blurRanking), interop.go (STIX import,
+// retraction and export), args.go (arguments,
 // limits, cursors) and loaders.go (per-request batch loading, one store
 // call per level). docs/api.md describes the API for its users.
 package schema
@@ -27,6 +29,7 @@ import (
 	"sync"
 
 	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/blur"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
@@ -43,6 +46,7 @@ type Limits struct {
 	MaxCost       int // estimated items a query may touch (see guard.go)
 	MaxPageSize   int // largest first
 	MaxPathHops   int // largest maxHops/hops
+	MaxExport     int // most entities and facts in a stixBundle
 	CacheSize     int // prepared documents kept
 }
 
@@ -54,6 +58,7 @@ var DefaultLimits = Limits{
 	MaxCost:       50000,
 	MaxPageSize:   1000,
 	MaxPathHops:   8,
+	MaxExport:     20000,
 	CacheSize:     512,
 }
 
@@ -70,6 +75,7 @@ func (l Limits) withDefaults() Limits {
 	set(&l.MaxCost, d.MaxCost)
 	set(&l.MaxPageSize, d.MaxPageSize)
 	set(&l.MaxPathHops, d.MaxPathHops)
+	set(&l.MaxExport, d.MaxExport)
 	set(&l.CacheSize, d.CacheSize)
 	return l
 }
@@ -78,6 +84,7 @@ func (l Limits) withDefaults() Limits {
 type API struct {
 	lg     *slog.Logger
 	g      Graph
+	blur   *blur.Analyzer // one per API: it caches by store version, instant and state
 	limits Limits
 	schema graphql.Schema
 	guards []graphql.ValidationRuleFn
@@ -97,7 +104,7 @@ func New(lg *slog.Logger, g Graph, limits Limits) (*API, error) {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	a := &API{lg: lg, g: g, limits: limits.withDefaults(), cache: map[string]*list.Element{}, lru: list.New()}
+	a := &API{lg: lg, g: g, blur: blur.New(g), limits: limits.withDefaults(), cache: map[string]*list.Element{}, lru: list.New()}
 	s, err := a.buildSchema()
 	if err != nil {
 		return nil, err

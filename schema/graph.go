@@ -7,7 +7,8 @@ import (
 )
 
 // Graph is what the API needs of the knowledge store; *graph.Store
-// satisfies it. Methods that take a list of ids answer for all of them in
+// satisfies it, and it satisfies blur.Source (the blur analysis reads
+// Facts, Nodes, FindNodes and Version) and interop.Store. Methods that take a list of ids answer for all of them in
 // one call, so a resolver level makes one store call, not one per item.
 type Graph interface {
 	Node(ctx context.Context, id string) (*blurline.Node, error)
@@ -24,4 +25,10 @@ type Graph interface {
 	Write(ctx context.Context, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error)
 	Retract(ctx context.Context, id string) (*blurline.Fact, error)
 	LoadNQuads(ctx context.Context, name, text string) (added int, err error)
+
+	// WriteImport and RetractImport are what interop's STIX import needs
+	// beyond the reads above (interop.Store): a write that RetractImport
+	// can take back whole.
+	WriteImport(ctx context.Context, id string, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error)
+	RetractImport(ctx context.Context, id string) (int, error)
 }

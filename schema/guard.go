@@ -26,7 +26,9 @@ import (
 //     has up to maxHops hops); a list field without a `first` argument
 //     counts DefaultPageSize, except the lists whose length the parent's
 //     first already bounds (a connection's edges, a path's hops, a
-//     subgraph's nodes and edges). COST_LIMIT_EXCEEDED above MaxCost;
+//     subgraph's nodes and edges). A blur score's path, which no maxHops
+//     bounds, counts MaxPathHops hops; blurRanking is a list of its first
+//     scores. COST_LIMIT_EXCEEDED above MaxCost;
 //   - repeated fields: more than MaxFieldPairs pairs of fields at the same
 //     response path, which graphql-go's overlapping-fields rule compares
 //     pair by pair (COST_LIMIT_EXCEEDED).
@@ -45,6 +47,13 @@ var boundedLists = map[string]bool{
 	"Path.nodes":                   true,
 	"Subgraph.nodes":               true,
 	"Subgraph.edges":               true,
+}
+
+// unboundedPaths are Path fields whose length no maxHops bounds (a blur
+// path is as long as its strongest evidence): their Path.hops and
+// Path.nodes count as MaxPathHops each.
+var unboundedPaths = map[string]bool{
+	"BlurScore.path": true,
 }
 
 // guardError is a validation error with a code.
@@ -461,6 +470,9 @@ func fieldMultiplier(f *ast.Field, fd *graphql.FieldDefinition, parent graphql.T
 	}
 	if !hasPage && isList(fd.Type) && (parent == nil || !boundedLists[parent.Name()+"."+fd.Name]) {
 		m *= DefaultPageSize
+	}
+	if parent != nil && unboundedPaths[parent.Name()+"."+fd.Name] {
+		m *= l.MaxPathHops
 	}
 	return m
 }

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -9,7 +10,8 @@ import (
 	"github.com/graphql-go/graphql"
 )
 
-// mutation.go: the Mutation type. Every mutation first calls requireWrite
+// mutation.go: the Mutation type (importStix and retractImport are in
+// interop.go). Every mutation first calls requireWrite
 // (FORBIDDEN unless the context carries write access, and then nothing is
 // changed), then makes exactly one store write, which the store validates
 // exactly as it validates a loaded file and applies atomically.
@@ -66,49 +68,48 @@ func (b *builder) mutationType() *graphql.Object {
 			"added": {Type: nonNull(graphql.Int), Description: "Quads new to the store.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(int), nil }},
 		},
 	})
-	return graphql.NewObject(graphql.ObjectConfig{
-		Name: "Mutation",
-		Fields: graphql.Fields{
-			"addFacts": {
-				Type:        payload,
-				Description: "Adds entities and facts in one transaction: all or nothing, validated as the loader validates.",
-				Args: graphql.FieldConfigArgument{
-					"facts":    {Type: nonNull(listIn(factInput))},
-					"entities": {Type: listIn(entityInput)},
-				},
-				Resolve: a.resolveAddFacts,
+	fields := graphql.Fields{
+		"addFacts": {
+			Type:        payload,
+			Description: "Adds entities and facts in one transaction: all or nothing, validated as the loader validates.",
+			Args: graphql.FieldConfigArgument{
+				"facts":    {Type: nonNull(listIn(factInput))},
+				"entities": {Type: listIn(entityInput)},
 			},
-			"retractFact": {
-				Type:        b.statement,
-				Description: "Removes a fact (its relationship and provenance) and returns it. NOT_FOUND when there is none.",
-				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
-				Resolve: func(p graphql.ResolveParams) (any, error) {
-					if err := requireWrite(p.Context); err != nil {
-						return nil, err
-					}
-					f, err := a.g.Retract(p.Context, argString(p.Args, "id"))
-					if err != nil {
-						return nil, err
-					}
-					return f, nil
-				},
-			},
-			"loadNQuads": {
-				Type:        loadResult,
-				Description: "Loads N-Quads text in one transaction: all or nothing, each problem reported with its line.",
-				Args: graphql.FieldConfigArgument{
-					"text": {Type: nonNull(graphql.String)},
-					"name": {Type: graphql.String, DefaultValue: "request", Description: "The name problems are reported under."},
-				},
-				Resolve: func(p graphql.ResolveParams) (any, error) {
-					if err := requireWrite(p.Context); err != nil {
-						return nil, err
-					}
-					return a.g.LoadNQuads(p.Context, argString(p.Args, "name"), argString(p.Args, "text"))
-				},
+			Resolve: a.resolveAddFacts,
+		},
+		"retractFact": {
+			Type:        b.statement,
+			Description: "Removes a fact (its relationship and provenance) and returns it. NOT_FOUND when there is none.",
+			Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				if err := requireWrite(p.Context); err != nil {
+					return nil, err
+				}
+				f, err := a.g.Retract(p.Context, argString(p.Args, "id"))
+				if err != nil {
+					return nil, err
+				}
+				return f, nil
 			},
 		},
-	})
+		"loadNQuads": {
+			Type:        loadResult,
+			Description: "Loads N-Quads text in one transaction: all or nothing, each problem reported with its line.",
+			Args: graphql.FieldConfigArgument{
+				"text": {Type: nonNull(graphql.String)},
+				"name": {Type: graphql.String, DefaultValue: "request", Description: "The name problems are reported under."},
+			},
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				if err := requireWrite(p.Context); err != nil {
+					return nil, err
+				}
+				return a.g.LoadNQuads(p.Context, argString(p.Args, "name"), argString(p.Args, "text"))
+			},
+		},
+	}
+	maps.Copy(fields, b.interopMutations())
+	return graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Fields: fields})
 }
 
 type addFactsResult struct {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -55,9 +56,11 @@ const validFact = `{
 }`
 
 var mutations = map[string]string{
-	"addFacts":    `mutation { addFacts(facts: [` + validFact + `]) { facts { id } } }`,
-	"retractFact": `mutation { retractFact(id: "lithuania-member-of-nato") { id } }`,
-	"loadNQuads":  `mutation { loadNQuads(text: "<https://w3id.org/blurline/id/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#State> .\n<https://w3id.org/blurline/id/x> <https://w3id.org/blurline/ns#name> \"X\" .") { added } }`,
+	"addFacts":      `mutation { addFacts(facts: [` + validFact + `]) { facts { id } } }`,
+	"retractFact":   `mutation { retractFact(id: "lithuania-member-of-nato") { id } }`,
+	"importStix":    `mutation { importStix(bundle: ` + strconv.Quote(testBundle) + `) { importId } }`,
+	"retractImport": `mutation { retractImport(id: "bundle--5f2b3c1d-7a9e-4b6c-8d0f-1e2a3b4c5d01") { removed } }`,
+	"loadNQuads":    `mutation { loadNQuads(text: "<https://w3id.org/blurline/id/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#State> .\n<https://w3id.org/blurline/id/x> <https://w3id.org/blurline/ns#name> \"X\" .") { added } }`,
 }
 
 func TestMutationsRefusedWithoutWriteAccess(t *testing.T) {

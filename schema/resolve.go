@@ -108,6 +108,39 @@ func (b *builder) queryType() *graphql.Object {
 				}),
 				Resolve: a.resolveNeighbourhood,
 			},
+			"blur": {
+				Type: b.blurScore,
+				Description: "The blur of an actor with respect to a state (docs/blur.md): the score, its parts, the strongest evidence path " +
+					"with each hop's statement, and its bottleneck. NOT_FOUND for an unknown actor or state, BAD_USER_INPUT when state is not a State.",
+				Args: func() graphql.FieldConfigArgument {
+					args := b.blurArgs()
+					args["actor"] = &graphql.ArgumentConfig{Type: nonNull(graphql.ID), Description: "Any entity; actors are what the index is for."}
+					return args
+				}(),
+				Resolve: a.resolveBlur,
+			},
+			"blurRanking": {
+				Type: graphql.NewList(nonNull(b.blurScore)),
+				Description: "The actors tied to a state by at least one control path, highest score first (ties by actor id), each fully explained. " +
+					"Without state, every actor tied to any state, once, against the state giving it the highest score.",
+				Args: graphql.FieldConfigArgument{
+					"state": {Type: graphql.ID, Description: "A State; absent: all states."},
+					"asOf":  {Type: b.date, Description: "Rank on what was known and held at this date; a day means the end of that day (UTC)."},
+					"first": {Type: graphql.Int, DefaultValue: DefaultBlurRanking, Description: "The most returned."},
+				},
+				Resolve: a.resolveBlurRanking,
+			},
+			"stixBundle": {
+				Type: graphql.String,
+				Description: "A STIX 2.1 bundle (JSON text) of the entities within hops of ids and the facts among them, with the assertors; " +
+					"of the whole store when ids is absent or empty. LIMIT_EXCEEDED over the MaxExport limit of entities and facts. docs/interop.md gives the profile.",
+				Args: graphql.FieldConfigArgument{
+					"ids":  {Type: listIn(graphql.ID), Description: "The entities at the centre (the whole store when absent or empty)."},
+					"hops": {Type: graphql.Int, DefaultValue: 1, Description: "The radius around ids, 1 to the MaxPathHops limit."},
+					"asOf": {Type: b.date, Description: "Only facts that held and were public at this date."},
+				},
+				Resolve: a.resolveSTIXBundle,
+			},
 			"stats": {
 				Type:        b.stats,
 				Description: "Counts by kind and predicate.",

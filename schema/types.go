@@ -44,6 +44,7 @@ type builder struct {
 	subgraph     *graphql.Object
 	stats        *graphql.Object
 	attribution  *graphql.Object
+	blurScore    *graphql.Object
 }
 
 // buildSchema builds the GraphQL schema.
@@ -53,6 +54,7 @@ func (a *API) buildSchema() (graphql.Schema, error) {
 	b.factTypes()
 	b.entityTypes()
 	b.resultTypes()
+	b.blurTypes()
 	objects := make([]graphql.Type, 0, len(blurline.Classes))
 	for _, ci := range blurline.Classes {
 		objects = append(objects, b.classes[ci.Class])
@@ -508,6 +510,13 @@ func (b *builder) entityFields() graphql.Fields {
 				"after":         {Type: graphql.String},
 			},
 			Resolve: b.a.resolveEntityRelationships,
+		},
+		"blur": {
+			Type: b.blurScore,
+			Description: "The entity's blur (docs/blur.md) with respect to state, or to the state giving it the highest score: " +
+				"the score, its parts and the evidence path. An entity tied to no state scores 0, with a null path.",
+			Args:    b.blurArgs(),
+			Resolve: b.a.resolveEntityBlur,
 		},
 	}
 }
