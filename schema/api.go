@@ -26,7 +26,9 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/blur"
@@ -196,7 +198,7 @@ func (a *API) Prepare(query, operationName string) (*Operation, []gqlerrors.Form
 
 func (a *API) prepare(query string) *prepared {
 	p := &prepared{query: query}
-	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: []byte(query), Name: "GraphQL request"})})
+	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: maskComments(query), Name: "GraphQL request"})})
 	if err != nil {
 		fe := gqlerrors.FormatError(err)
 		fe.Extensions = map[string]any{"code": "GRAPHQL_PARSE_FAILED"}
@@ -220,6 +222,76 @@ func (a *API) prepare(query string) *prepared {
 	}
 	p.doc = doc
 	return p
+}
+
+// maskComments works around a graphql-go v0.8.1 lexer bug: after a
+// comment (or a byte-order mark) holding a character of more than one
+// byte, it mixes up byte and character offsets and misreads the next
+// name, so `# Run it with the ▶ button` before `query Name {` is a syntax
+// error. It replaces each such character of a comment, and each BOM
+// outside strings, with one space: the text means the same, and error
+// locations, which graphql-go counts in characters, do not move.
+func maskComments(query string) []byte {
+	if !hasNonASCII(query) {
+		return []byte(query)
+	}
+	out := make([]byte, 0, len(query))
+	inComment, inString, inBlock := false, false, false
+	for i := 0; i < len(query); {
+		r, n := utf8.DecodeRuneInString(query[i:])
+		switch {
+		case inComment:
+			if r == '\n' || r == '\r' {
+				inComment = false
+			}
+		case inBlock:
+			if strings.HasPrefix(query[i:], `\"""`) {
+				out = append(out, query[i:i+4]...)
+				i += 4
+				continue
+			}
+			if strings.HasPrefix(query[i:], `"""`) {
+				inBlock = false
+				out = append(out, `"""`...)
+				i += 3
+				continue
+			}
+		case inString:
+			if r == '\\' && i+1 < len(query) {
+				out = append(out, query[i:i+2]...)
+				i += 2
+				continue
+			}
+			if r == '"' || r == '\n' || r == '\r' {
+				inString = false
+			}
+		case r == '#':
+			inComment = true
+		case strings.HasPrefix(query[i:], `"""`):
+			inBlock = true
+			out = append(out, `"""`...)
+			i += 3
+			continue
+		case r == '"':
+			inString = true
+		}
+		if n > 1 && (inComment || r == '\uFEFF' && !inString && !inBlock) {
+			out = append(out, ' ')
+		} else {
+			out = append(out, query[i:i+n]...)
+		}
+		i += n
+	}
+	return out
+}
+
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *API) cached(query string) *prepared {
