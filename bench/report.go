@@ -287,7 +287,7 @@ func (rep *report) markdown(w io.Writer) {
 	p("`preds` is every relationship predicate of the vocabulary (%d IRIs), so that both systems walk the same edges: facts, not `rdf:type`, names or provenance. "+
 		"Before the load, the suite compares the two answers (the entity at the end of every 2-hop route, with multiplicity) from every sample entity, and stops if they differ; "+
 		"it compares cayley's in-process path answers with Blurline's the same way.\n\n", len(relPredicates()))
-	p("The HTTP load sends the query from 16 regional bureaus spread over the graph in turn. At each level (%s clients) it first warms up (10 requests per client), then runs until %d requests are done or %s has passed, whichever comes first; "+
+	p("The HTTP load sends the query from 16 regional bureaus spread over the graph in turn. Both servers are up during the HTTP runs (the idle one uses no CPU), and the levels alternate, Blurline then cayley, so that each pair is measured seconds apart. At each level (%s clients) it first warms up (10 requests per client), then runs until %d requests are done or %s has passed, whichever comes first; "+
 		"throughput is completed requests over elapsed time, and p50/p99 are per-request latencies seen by the client (send to last byte). "+
 		"The load generator shares the machine's cores with the server, so at 16 clients on a 2-core machine p99 is mostly queueing. "+
 		"In-process figures are p50/p99 over at most %d runs or %s (but at least 5 runs) after up to 20 warm-up runs; they run in the suite's own process, whose heap also holds Blurline's read model, as a server's does. Peak RSS is the child's `ru_maxrss` (MB = 10^6 bytes).\n\n",
@@ -342,7 +342,7 @@ func (rep *report) sizeSection(w io.Writer, r *sizeResult) {
 		c := r.HTTP[sysCayley][i]
 		p("| %d | %.0f | %s | %s | %.0f | %s | %s | **%s** | %d / %d |\n", b.Clients, b.RPS, ms(b.P50), ms(b.P99), c.RPS, ms(c.P50), ms(c.P99), ratio(b.RPS/c.RPS), b.Requests, c.Requests)
 	}
-	p("\nLoad average as each server started: %s (Blurline), %s (cayley).\n", r.LoadAvg["blurline serve"], r.LoadAvg["cayley http"])
+	p("\nLoad average as the servers started: %s.\n", r.LoadAvg["blurline serve"])
 	p("\n| server | exec to ready on this data | peak RSS over the run | CPU (user+sys) |\n|---|---|---|---|\n")
 	for _, s := range []string{sysBlurline, sysCayley} {
 		u := r.ServeUse[s]

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -119,92 +120,76 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, work string, n in
 	}
 	logf("[%d] cayley load: %s, peak RSS %s", n, secs(r.CayleyLoad.Wall), mb(r.CayleyLoad.MaxRSS))
 
-	// Query over HTTP, one server at a time.
+	// Query over HTTP. Both servers are up together (the idle one uses no
+	// CPU) and the client levels alternate between them, so that each pair
+	// of figures is measured seconds apart on a machine whose other load
+	// varies.
 	r.Start = startIDs(n)
-	samples := sampleIDs(n)
 	var gqlBodies, gizmoBodies [][]byte
 	for _, id := range r.Start {
 		gqlBodies = append(gqlBodies, graphQLBody(twoHopGraphQL(id)))
 		gizmoBodies = append(gizmoBodies, []byte(twoHopGizmo(id)))
 	}
-	want := map[string]multiset{} // Blurline's answers, to compare cayley's with
-
-	port, err := freePort()
+	portB, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	base := "http://" + loopback(port)
+	baseB := "http://" + loopback(portB)
 	logf("[%d] blurline serve", n)
 	r.LoadAvg["blurline serve"] = loadavg()
-	srv, ready, err := startServer(ctx, "blurline serve", filepath.Join(logs, "blurline-serve.log"), base,
+	srvB, ready, err := startServer(ctx, "blurline serve", filepath.Join(logs, "blurline-serve.log"), baseB,
 		func(ctx context.Context, c *http.Client, base string) bool { return get(ctx, c, base+"/readyz") },
-		10*time.Minute, bins.blurline, "serve", "--no-seed", "--data", dirB, "--addr", loopback(port))
+		10*time.Minute, bins.blurline, "serve", "--no-seed", "--data", dirB, "--addr", loopback(portB))
 	if err != nil {
 		return nil, err
 	}
 	r.ServeReady[sysBlurline] = ready
-	gql := &target{url: base + "/graphql", contentType: "application/json", bodies: gqlBodies, ok: graphQLOK}
-	err = func() error {
-		c := newClient(1)
-		for _, id := range samples {
-			t := &target{url: gql.url, contentType: gql.contentType, bodies: [][]byte{graphQLBody(twoHopGraphQL(id))}, ok: graphQLOK}
-			b, err := t.do(ctx, c, 0)
-			if err != nil {
-				return fmt.Errorf("blurline 2-hop from %s: %w", id, err)
-			}
-			if want[id], err = graphQLEnds(b); err != nil {
-				return fmt.Errorf("blurline 2-hop from %s: %w", id, err)
-			}
-			if len(want[id]) == 0 {
-				return fmt.Errorf("blurline 2-hop from %s: no entity two hops away", id)
-			}
+	logf("[%d] blurline serve ready in %s", n, secs(ready))
+	defer func() {
+		if srvB != nil {
+			srvB.stop()
 		}
-		return r.loadLevels(ctx, cfg, sysBlurline, gql)
 	}()
-	r.ServeUse[sysBlurline] = srv.stop()
+	portC, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-
-	if port, err = freePort(); err != nil {
-		return nil, err
-	}
-	base = "http://" + loopback(port)
+	baseC := "http://" + loopback(portC)
 	logf("[%d] cayley http", n)
 	r.LoadAvg["cayley http"] = loadavg()
-	srv, ready, err = startServer(ctx, "cayley http", filepath.Join(logs, "cayley-http.log"), base,
+	srvC, ready, err := startServer(ctx, "cayley http", filepath.Join(logs, "cayley-http.log"), baseC,
 		func(ctx context.Context, c *http.Client, base string) bool { return get(ctx, c, base+"/") },
-		10*time.Minute, bins.cayley, "http", "--db", "bolt", "--dbpath", dirC, "--host", loopback(port))
+		10*time.Minute, bins.cayley, "http", "--db", "bolt", "--dbpath", dirC, "--host", loopback(portC))
 	if err != nil {
 		return nil, err
 	}
 	r.ServeReady[sysCayley] = ready
-	giz := &target{url: base + "/api/v2/query?lang=gizmo", contentType: "text/plain", bodies: gizmoBodies, ok: gizmoOK}
-	err = func() error {
-		c := newClient(1)
-		for _, id := range samples {
-			t := &target{url: giz.url, contentType: giz.contentType, bodies: [][]byte{[]byte(twoHopGizmo(id))}, ok: gizmoOK}
-			b, err := t.do(ctx, c, 0)
-			if err != nil {
-				return fmt.Errorf("cayley 2-hop from %s: %w", id, err)
-			}
-			got, err := gizmoEnds(b)
-			if err != nil {
-				return fmt.Errorf("cayley 2-hop from %s: %w", id, err)
-			}
-			if got.String() != want[id].String() {
-				return fmt.Errorf("the 2-hop answers from %s differ:\nblurline: %v\ncayley:   %v", id, want[id], got)
-			}
-			r.Samples++
-			r.Routes += got.total()
+	defer func() {
+		if srvC != nil {
+			srvC.stop()
 		}
-		logf("[%d] the 2-hop answers agree on %d start entities (%d routes)", n, r.Samples, r.Routes)
-		return r.loadLevels(ctx, cfg, sysCayley, giz)
 	}()
-	r.ServeUse[sysCayley] = srv.stop()
+	gql := &target{url: baseB + "/graphql", contentType: "application/json", bodies: gqlBodies, ok: graphQLOK}
+	giz := &target{url: baseC + "/api/v2/query?lang=gizmo", contentType: "text/plain", bodies: gizmoBodies, ok: gizmoOK}
+	want, err := r.compare(ctx, gql, giz, sampleIDs(n))
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range cfg.Clients {
+		for _, x := range []struct {
+			sys string
+			t   *target
+		}{{sysBlurline, gql}, {sysCayley, giz}} {
+			lv, err := load(ctx, x.t, c, cfg.Requests, cfg.Duration)
+			if err != nil {
+				return nil, fmt.Errorf("%s at %d clients: %w", x.sys, c, err)
+			}
+			logf("[%d] %-8s %2d clients: %6.0f req/s  p50 %s  p99 %s  (%d requests in %s)", n, x.sys, c, lv.RPS, ms(lv.P50), ms(lv.P99), lv.Requests, secs(lv.Elapsed))
+			r.HTTP[x.sys] = append(r.HTTP[x.sys], lv)
+		}
+	}
+	r.ServeUse[sysBlurline], srvB = srvB.stop(), nil
+	r.ServeUse[sysCayley], srvC = srvC.stop(), nil
 
 	// In-process floors, paths and ranking.
 	if err := inProcess(ctx, cfg, r, dirB, dirC, want); err != nil {
@@ -213,17 +198,42 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, work string, n in
 	return r, nil
 }
 
-// loadLevels runs the load generator at each client level.
-func (r *sizeResult) loadLevels(ctx context.Context, cfg *config, sys string, t *target) error {
-	for _, c := range cfg.Clients {
-		lv, err := load(ctx, t, c, cfg.Requests, cfg.Duration)
-		if err != nil {
-			return fmt.Errorf("%s at %d clients: %w", sys, c, err)
+// compare sends the 2-hop query from each sample entity to both systems
+// and fails unless the answers (the entities at the ends of the routes,
+// with multiplicity) are the same. It returns Blurline's answers.
+func (r *sizeResult) compare(ctx context.Context, gql, giz *target, samples []string) (map[string]multiset, error) {
+	c := newClient(1)
+	defer c.CloseIdleConnections()
+	want := map[string]multiset{}
+	for _, id := range samples {
+		tb := &target{url: gql.url, contentType: gql.contentType, bodies: [][]byte{graphQLBody(twoHopGraphQL(id))}, ok: graphQLOK}
+		b, err := tb.do(ctx, c, 0)
+		if err == nil {
+			want[id], err = graphQLEnds(b)
 		}
-		logf("[%d] %s %2d clients: %6.0f req/s  p50 %s  p99 %s  (%d requests in %s)", r.Quads, sys, c, lv.RPS, ms(lv.P50), ms(lv.P99), lv.Requests, secs(lv.Elapsed))
-		r.HTTP[sys] = append(r.HTTP[sys], lv)
+		if err == nil && len(want[id]) == 0 {
+			err = errors.New("no entity two hops away")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("blurline 2-hop from %s: %w", id, err)
+		}
+		tc := &target{url: giz.url, contentType: giz.contentType, bodies: [][]byte{[]byte(twoHopGizmo(id))}, ok: gizmoOK}
+		b, err = tc.do(ctx, c, 0)
+		var got multiset
+		if err == nil {
+			got, err = gizmoEnds(b)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cayley 2-hop from %s: %w", id, err)
+		}
+		if got.String() != want[id].String() {
+			return nil, fmt.Errorf("the 2-hop answers from %s differ:\nblurline: %v\ncayley:   %v", id, want[id], got)
+		}
+		r.Samples++
+		r.Routes += got.total()
 	}
-	return nil
+	logf("[%d] the 2-hop answers agree on %d start entities (%d routes)", r.Quads, r.Samples, r.Routes)
+	return want, nil
 }
 
 // startup is the start-up time of `blurline serve`, median of a few trials.
