@@ -147,7 +147,7 @@ func (s *Store) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if v == s.seen.Load() {
+	if v <= s.seen.Load() {
 		return nil
 	}
 	s.mu.Lock()
@@ -157,9 +157,12 @@ func (s *Store) Sync(ctx context.Context) error {
 
 // syncLocked rebuilds the read model if the database moved past it. The
 // caller holds s.mu for writing; v is a version read before the rebuild
-// starts (a write during the rebuild shows up at the next Sync).
+// starts (a write during the rebuild shows up at the next Sync). The data
+// version only grows: a v at or below seen was read before a write that
+// the read model already has (this server's own, whose done recorded a
+// newer version meanwhile), and must not trigger a rebuild.
 func (s *Store) syncLocked(ctx context.Context, v int64) error {
-	if v == s.seen.Load() {
+	if v <= s.seen.Load() {
 		return nil
 	}
 	if err := s.rebuild(ctx); err != nil {
@@ -191,7 +194,7 @@ func (s *Store) beginWrite(ctx context.Context) (func(), error) {
 	}
 	return func() {
 		// Our own write bumped the version: the read model already has it.
-		if v, err := s.pg.version(context.Background()); err == nil {
+		if v, err := s.pg.version(context.Background()); err == nil && v > s.seen.Load() {
 			s.seen.Store(v)
 		}
 		unlock()
