@@ -221,9 +221,12 @@ func TestLoadCrash(t *testing.T) {
 			if err := rec.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(time.Duration(50+rng.IntN(250)) * time.Millisecond)
+			d := time.Duration(50+rng.IntN(250)) * time.Millisecond
+			time.Sleep(d)
 			rec.Process.Signal(syscall.SIGKILL)
 			rec.Wait()
+			_, jerr := os.Stat(journal)
+			t.Logf("kill %d: the reopening (recovery) killed after %v; journal still on disk: %v", i, d, jerr == nil)
 		}
 
 		got := takeSnapshot(t, bin, dir)
