@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/graph"
+	"github.com/blurline/blurline/schema"
 	"github.com/blurline/blurline/server"
 	"github.com/graphql-go/graphql/testutil"
 )
@@ -632,6 +636,244 @@ func TestHostileKnownPanics(t *testing.T) {
 		}
 		if r.Status != 400 {
 			t.Errorf("%q = %d %.200s, want 400 (a malformed document)", doc, r.Status, r.Body)
+		}
+	}
+}
+
+// slowGraph is the store with a Stats that takes delay (or until the
+// context ends), for the request timeout.
+type slowGraph struct {
+	*graph.Store
+	delay time.Duration
+}
+
+func (g slowGraph) Stats(ctx context.Context) (blurline.Stats, error) {
+	select {
+	case <-time.After(g.delay):
+	case <-ctx.Done():
+		return blurline.Stats{}, ctx.Err()
+	}
+	return g.Store.Stats(ctx)
+}
+
+// startLimited starts a real server over a seeded memory store with the
+// schema built over wrap(store) with limits.
+func startLimited(t *testing.T, cfg server.Config, limits schema.Limits, wrap func(*graph.Store) schema.Graph) string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := graph.Open(ctx, nil, "memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, _ := seedFS(t)
+	if _, _, err := st.EnsureSeed(ctx, fsys); err != nil {
+		t.Fatal(err)
+	}
+	var g schema.Graph = st
+	if wrap != nil {
+		g = wrap(st)
+	}
+	api, err := schema.New(nil, g, limits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- server.New(nil, cfg, api, st).Serve(sctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		st.Close()
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// padBody is a JSON request body for query of exactly n bytes.
+func padBody(query string, n int) []byte {
+	b := gqlBody(query, nil)
+	pad := n - len(b) - len(`,"p":""`)
+	if pad < 0 {
+		panic("padBody: too short")
+	}
+	return append(b[:len(b)-1], []byte(`,"p":"`+strings.Repeat("x", pad)+`"}`)...)
+}
+
+// TestLimits hits every limit of docs/operations.md that a request can
+// hit, just over it (and, where the edge is exact, just under it), and
+// checks the error code and status the page promises; then it checks the
+// page's table against the code's defaults.
+func TestLimits(t *testing.T) {
+	d := schema.DefaultLimits
+	def := startLimited(t, server.Config{Token: hostileToken, MaxBodyBytes: 4 << 20}, schema.Limits{}, nil)
+	small := startLimited(t, server.Config{MaxBodyBytes: 4096, ExecTimeout: time.Nanosecond}, schema.Limits{MaxExport: 10}, nil)
+	slow := startLimited(t, server.Config{RequestTimeout: 500 * time.Millisecond}, schema.Limits{},
+		func(st *graph.Store) schema.Graph { return slowGraph{st, 10 * time.Second} })
+
+	// depthQuery has depth n: the operation 1, __schema 1, queryType 1,
+	// then one per ofType.
+	depthQuery := func(n int) string {
+		return "{ __schema { queryType { " + strings.Repeat("ofType { ", n-3) + "name" + strings.Repeat(" }", n-3) + " } } }"
+	}
+	aliases := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			fmt.Fprintf(&b, " a%d: __typename", i)
+		}
+		return b.String() + " }"
+	}
+	auth := map[string]string{"Content-Type": appJSON, "Accept": gqlResp, "Authorization": "Bearer " + hostileToken}
+	load := func(text string) []byte {
+		return gqlBody(`mutation($t: String!) { loadNQuads(text: $t) { added } }`, map[string]any{"t": text})
+	}
+	var bad strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&bad, "<https://w3id.org/blurline/id/x%d> <https://w3id.org/blurline/ns#bogus> \"x\" .\n", i)
+	}
+	cases := []struct {
+		limit  string
+		url    string
+		header map[string]string
+		body   []byte
+		status int
+		code   string
+		msg    string // a part of the first error's message
+	}{
+		{"server.Config.MaxBodyBytes", small, nil, padBody(`{ __typename }`, 4096), 504, "TIMEOUT", ""}, // at the limit: read, then the 1 ns execution timeout
+		{"server.Config.MaxBodyBytes", small, nil, padBody(`{ __typename }`, 4097), 413, "PAYLOAD_TOO_LARGE", "4096"},
+		{"schema.Limits.MaxQueryBytes", def, nil, gqlBody("{ __typename }"+strings.Repeat(" ", d.MaxQueryBytes-14), nil), 200, "", ""},
+		{"schema.Limits.MaxQueryBytes", def, nil, gqlBody("{ __typename }"+strings.Repeat(" ", d.MaxQueryBytes-13), nil), 400, "LIMIT_EXCEEDED", fmt.Sprint(d.MaxQueryBytes)},
+		{"schema.Limits.MaxDepth", def, nil, gqlBody(depthQuery(d.MaxDepth), nil), 200, "", ""},
+		{"schema.Limits.MaxDepth", def, nil, gqlBody(depthQuery(d.MaxDepth+1), nil), 400, "DEPTH_LIMIT_EXCEEDED", fmt.Sprintf("depth %d", d.MaxDepth+1)},
+		{"schema.Limits.MaxAliases", def, nil, gqlBody(aliases(d.MaxAliases), nil), 200, "", ""},
+		{"schema.Limits.MaxAliases", def, nil, gqlBody(aliases(d.MaxAliases+1), nil), 400, "ALIAS_LIMIT_EXCEEDED", fmt.Sprint(d.MaxAliases + 1)},
+		{"schema.Limits.MaxCost", def, nil, gqlBody(`{ entities(first: 1000) { edges { node { relationships(first: 1000) { totalCount } } } } }`, nil), 400, "COST_LIMIT_EXCEEDED", fmt.Sprint(d.MaxCost)},
+		{"schema.Limits.MaxCost", def, nil, gqlBody(`query($n: Int) { entities(first: $n) { edges { node { relationships(first: $n) { totalCount } } } } }`, map[string]any{"n": 1000}), 400, "COST_LIMIT_EXCEEDED", fmt.Sprint(d.MaxCost)},
+		{"schema.Limits.MaxCost", def, nil, gqlBody(`query($n: Int) { entities(first: $n) { edges { node { relationships(first: $n) { totalCount } } } } }`, map[string]any{"n": 10}), 200, "", ""},
+		{"schema.MaxFieldPairs", def, nil, gqlBody("{"+strings.Repeat(" __typename", 63)+" }", nil), 200, "", ""}, // 1953 pairs
+		{"schema.MaxFieldPairs", def, nil, gqlBody("{"+strings.Repeat(" __typename", 64)+" }", nil), 400, "COST_LIMIT_EXCEEDED", fmt.Sprint(schema.MaxFieldPairs)},
+		{"schema.Limits.MaxPageSize", def, nil, gqlBody(fmt.Sprintf(`{ entities(first: %d) { totalCount } }`, d.MaxPageSize), nil), 200, "", ""},
+		{"schema.Limits.MaxPageSize", def, nil, gqlBody(fmt.Sprintf(`{ entities(first: %d) { totalCount } }`, d.MaxPageSize+1), nil), 200, "LIMIT_EXCEEDED", fmt.Sprint(d.MaxPageSize)},
+		{"schema.Limits.MaxPathHops", def, nil, gqlBody(fmt.Sprintf(`{ paths(from: "mss", to: "prc", maxHops: %d) { length } }`, d.MaxPathHops), nil), 200, "", ""},
+		{"schema.Limits.MaxPathHops", def, nil, gqlBody(fmt.Sprintf(`{ paths(from: "mss", to: "prc", maxHops: %d) { length } }`, d.MaxPathHops+1), nil), 200, "LIMIT_EXCEEDED", fmt.Sprint(d.MaxPathHops)},
+		{"schema.Limits.MaxPathHops", def, nil, gqlBody(fmt.Sprintf(`{ neighbourhood(id: "mss", hops: %d) { truncated } }`, d.MaxPathHops+1), nil), 200, "LIMIT_EXCEEDED", fmt.Sprint(d.MaxPathHops)},
+		{"schema.Limits.MaxExport", startLimited(t, server.Config{}, schema.Limits{MaxExport: 10}, nil), nil, gqlBody(`{ stixBundle }`, nil), 200, "LIMIT_EXCEEDED", "10"},
+		{"server.Config.ExecTimeout", small, nil, gqlBody(`{ __schema { types { name } } }`, nil), 504, "TIMEOUT", ""},
+		{"server.Config.RequestTimeout", slow, nil, gqlBody(`{ stats { facts } }`, nil), 504, "TIMEOUT", ""}, // cut in a resolver: no data either
+		{"N-Quads line length", def, auth, load("<https://w3id.org/blurline/id/x> <https://w3id.org/blurline/ns#name> \"" + strings.Repeat("x", 1<<20) + "\" .\n"), 200, "BAD_USER_INPUT", "line longer than"},
+		{"problems reported per input", def, auth, load(bad.String()), 200, "BAD_USER_INPUT", "and 10 more problems"},
+	}
+	for _, c := range cases {
+		h := c.header
+		if h == nil {
+			h = post4(nil)
+		}
+		r, err := hdo("POST", c.url+"/graphql", h, c.body)
+		if err != nil {
+			t.Errorf("%s: %v", c.limit, err)
+			continue
+		}
+		msg := ""
+		if errs, _ := r.JSON["errors"].([]any); len(errs) > 0 {
+			msg, _ = errs[0].(map[string]any)["message"].(string)
+		}
+		if r.Status != c.status || r.code() != c.code || !strings.Contains(msg, c.msg) {
+			t.Errorf("%s: %d %q %.120q; want %d %q with %q", c.limit, r.Status, r.code(), msg, c.status, c.code, c.msg)
+		} else {
+			t.Logf("%s: %d %s %.100q", c.limit, r.Status, r.code(), msg)
+		}
+	}
+
+	// The header and read timeouts, and the header size (net/http's own).
+	addr := strings.TrimPrefix(slow, "http://")
+	took, answer, cut := trickle(addr, []byte("POST /graphql HTTP/1.1\r\nHost: x\r\n"), []byte("X-Slow: a\r\n"), 50*time.Millisecond, 20*time.Second)
+	if !cut || answer != "" {
+		t.Errorf("header timeout: cut %v after %v, answer %.40q; want cut without an answer", cut, took, answer)
+	}
+	body := gqlBody(`{ __typename }`, nil)
+	took, answer, cut = trickle(addr, fmt.Appendf(nil, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body)+1000), body, 50*time.Millisecond, 20*time.Second)
+	if !cut || !strings.HasPrefix(answer, "HTTP/1.1 400") || !strings.Contains(answer, "BAD_REQUEST") {
+		t.Errorf("read timeout: cut %v after %v, answer %.80q; want 400 BAD_REQUEST", cut, took, answer)
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(def, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(c, "GET /graphql HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n", strings.Repeat("a", 2<<20))
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	c.Close()
+	if !strings.HasPrefix(line, "HTTP/1.1 431") {
+		t.Errorf("2 MiB of headers: %q, want 431", line)
+	}
+
+	checkLimitsDoc(t)
+}
+
+// checkLimitsDoc checks the defaults in docs/operations.md's limits table
+// against the code, and that every field of schema.Limits is in it.
+func checkLimitsDoc(t *testing.T) {
+	b, err := os.ReadFile("../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(b)
+	if i := strings.Index(section, "## Limits"); i >= 0 {
+		section = section[i:]
+	}
+	if i := strings.Index(section[3:], "\n## "); i >= 0 {
+		section = section[:i+3]
+	}
+	rows := map[string]string{}
+	for line := range strings.Lines(section) {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		rows[strings.Trim(strings.TrimSpace(cells[1]), "`")] = strings.TrimSpace(cells[2])
+	}
+	size := func(n int) string {
+		switch {
+		case n%(1<<20) == 0:
+			return fmt.Sprintf("%d MiB", n>>20)
+		case n%(1<<10) == 0:
+			return fmt.Sprintf("%d KiB", n>>10)
+		}
+		return fmt.Sprint(n)
+	}
+	secs := func(d time.Duration) string { return fmt.Sprintf("%g s", d.Seconds()) }
+	d := schema.DefaultLimits
+	want := map[string]string{
+		"server.Config.MaxBodyBytes":   size(server.DefaultMaxBodyBytes),
+		"server.Config.ExecTimeout":    secs(server.DefaultExecTimeout),
+		"server.Config.RequestTimeout": secs(server.DefaultRequestTimeout),
+		"server.Config.ShutdownGrace":  secs(server.DefaultShutdownGrace),
+		"schema.Limits.MaxQueryBytes":  size(d.MaxQueryBytes),
+		"schema.Limits.MaxDepth":       fmt.Sprint(d.MaxDepth),
+		"schema.Limits.MaxAliases":     fmt.Sprint(d.MaxAliases),
+		"schema.Limits.MaxCost":        fmt.Sprint(d.MaxCost),
+		"schema.Limits.MaxPageSize":    fmt.Sprint(d.MaxPageSize),
+		"schema.Limits.MaxPathHops":    fmt.Sprint(d.MaxPathHops),
+		"schema.Limits.MaxExport":      fmt.Sprint(d.MaxExport),
+		"schema.Limits.CacheSize":      fmt.Sprint(d.CacheSize),
+		"schema.MaxFieldPairs":         fmt.Sprint(schema.MaxFieldPairs),
+	}
+	for name, w := range want {
+		got, ok := rows[name]
+		if !ok {
+			t.Errorf("docs/operations.md: no row for %s", name)
+		} else if got != w {
+			t.Errorf("docs/operations.md: %s defaults to %q, the code to %q", name, got, w)
+		}
+	}
+	lt := reflect.TypeOf(schema.Limits{})
+	for i := range lt.NumField() {
+		if name := "schema.Limits." + lt.Field(i).Name; rows[name] == "" {
+			t.Errorf("docs/operations.md: schema.Limits has %s, the limits table does not", lt.Field(i).Name)
 		}
 	}
 }
