@@ -273,7 +273,8 @@ func (rep *report) markdown(w io.Writer) {
 	p("- CPU: %s, %d cores (`nproc`)\n- Memory: %s\n- %s\n- %s\n", m.CPU, m.CPUs, m.Memory, m.Go, m.Kernel)
 	p("- cayley %s (its CLI built from the module pinned in `bench/go.mod`), Blurline built from this tree\n", cayleyVersion)
 	p("- Load average (1, 5, 15 min) at the start: %s; at the end: %s. Other work on the machine shows up in the figures, in the tails (p99) first.\n", m.Load, rep.EndLoad)
-	p("- Both systems run as child processes on the same machine as the load generator, one at a time; every socket is on 127.0.0.1.\n\n")
+	p("- Both systems run as child processes on the same machine as the load generator (one at a time, except that both servers are up, one idle, during the HTTP runs); every socket is on 127.0.0.1.\n")
+	p("- Each figure comes from a single run: on a shared machine, compare the ratios measured within one run rather than figures across runs.\n\n")
 
 	p("## Commands\n\n")
 	p("Each size uses one generated file, `gen.nq` (`internal/gen`, `gen.Write(w, gen.Config{Quads: N, Seed: %d})`).\n\n", cfg.Seed)
