@@ -59,7 +59,8 @@ func startServe(t *testing.T, token string, args ...string) *serverProc {
 	l.Close()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--token", token}, args...)...)
 	var logBuf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logBuf, &syncWriter{w: &logBuf}
+	sw := &syncWriter{w: &logBuf}
+	cmd.Stdout, cmd.Stderr = sw, sw
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +83,8 @@ func startServe(t *testing.T, token string, args ...string) *serverProc {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
 	t.Fatalf("server on %s did not become ready:\n%s", addr, logBuf.String())
 	return nil
 }
