@@ -87,6 +87,9 @@ func fuzzSeeds(f *testing.F) []string {
 		`subscription { x }`,
 		`query A { __typename } query B { __typename }`,
 		`{ stats { quads byKind { kind count } } }`,
+		`{ entities(first: 2, after: "not a cursor") { edges { cursor } } }`,
+		`{ entities(first: 2, after: "ZW50aXR5OnByYw==") { edges { cursor node { id } } pageInfo { endCursor } } }`,
+		`{ entity(id: "mss") { relationships(first: 1, after: "cmVsYXRpb25zaGlwOng=") { edges { cursor } } } }`,
 		"{ \"\\u0000\" }",
 		`{ entity(id: "\uD800") { id } }`,
 	}
