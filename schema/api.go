@@ -196,8 +196,21 @@ func (a *API) Prepare(query, operationName string) (*Operation, []gqlerrors.Form
 	return &Operation{Type: op.Operation, Name: operationName, doc: p.doc, def: op}, nil
 }
 
-func (a *API) prepare(query string) *prepared {
-	p := &prepared{query: query}
+func (a *API) prepare(query string) (p *prepared) {
+	p = &prepared{query: query}
+	if errs := lexicalGuard(query); errs != nil {
+		p.errs = errs
+		return p
+	}
+	// graphql-go panics on some malformed documents (query($a:) {...} in
+	// typeFromAST): a validation error, not a server fault.
+	defer func() {
+		if r := recover(); r != nil {
+			a.lg.Warn("graphql-go panicked on a document", "panic", r)
+			p.doc = nil
+			p.errs = []gqlerrors.FormattedError{codedError("GRAPHQL_VALIDATION_FAILED", "the document is not valid GraphQL")}
+		}
+	}()
 	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: maskComments(query), Name: "GraphQL request"})})
 	if err != nil {
 		fe := gqlerrors.FormatError(err)

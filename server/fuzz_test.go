@@ -213,9 +213,6 @@ func FuzzGraphQLHandler(f *testing.F) {
 		got, _ := io.ReadAll(res.Body)
 		logs := fs.logs.String()[logsBefore:]
 		if strings.Contains(logs, "panic serving request") {
-			if bug := knownPanic(logs); bug != "" && os.Getenv("BLURLINE_HOSTILE_KNOWN") == "" {
-				t.Skipf("known bug (%s); BLURLINE_HOSTILE_KNOWN=1 reports it", bug)
-			}
 			t.Fatalf("the handler panicked (recovered by the middleware):\n%s", logs)
 		}
 		checkGraphQLAnswer(t, req, res, got)
@@ -223,23 +220,6 @@ func FuzzGraphQLHandler(f *testing.F) {
 			t.Fatalf("the store changed (version %d -> %d) for %s with Authorization %q: %s", before, after, method, auth, got)
 		}
 	})
-}
-
-// knownPanics are panics in graphql-go that schema.API.Prepare does not
-// stop yet, by a frame of their stack (see TestHostileKnownPanics). The
-// fuzz target skips them unless BLURLINE_HOSTILE_KNOWN is set, so that a
-// fuzz run finds what else there is.
-var knownPanics = map[string]string{
-	"graphql.typeFromAST": "a variable definition without a type, query($a:) { __typename }: nil dereference in graphql-go's TypeInfo",
-}
-
-func knownPanic(logs string) string {
-	for frame, bug := range knownPanics {
-		if strings.Contains(logs, frame) {
-			return bug
-		}
-	}
-	return ""
 }
 
 // checkGraphQLAnswer checks that a response of the GraphQL endpoint is

@@ -531,13 +531,9 @@ func isReset(err error) bool {
 // seconds to minutes in schema.API.Prepare, whose guard rules run inside
 // graphql-go's own validation walk, after its parser and before its
 // quadratic and worse rules (see the report for issue 7). Each must be
-// refused within hostileKnownCeiling. They run only with
-// BLURLINE_HOSTILE_KNOWN=1 until schema bounds them, since a failure
-// leaves a CPU busy for minutes.
+// refused within hostileKnownCeiling: schema's lexical guard
+// (schema/lexguard.go) now refuses them before graphql-go parses them.
 func TestHostileKnownSlow(t *testing.T) {
-	if os.Getenv("BLURLINE_HOSTILE_KNOWN") == "" {
-		t.Skip("known schema bugs (set BLURLINE_HOSTILE_KNOWN=1 to run): " + strings.Join(knownSlowNames(), "; "))
-	}
 	ts := startServer(t, server.Config{})
 	client := &http.Client{Timeout: hostileKnownCeiling}
 	for _, c := range knownSlow() {
@@ -618,12 +614,8 @@ func knownSlowNames() []string {
 // TestHostileKnownPanics holds documents that make graphql-go panic inside
 // schema.API.Prepare: the middleware recovers, but the client gets a 500
 // INTERNAL for a malformed document (and the log a stack trace per
-// request). Each must be a 400. They run only with BLURLINE_HOSTILE_KNOWN=1
-// until schema catches them (see knownPanics in fuzz_test.go).
+// request). Each must be a 400: schema.API.prepare now recovers them.
 func TestHostileKnownPanics(t *testing.T) {
-	if os.Getenv("BLURLINE_HOSTILE_KNOWN") == "" {
-		t.Skip("known schema bugs (set BLURLINE_HOSTILE_KNOWN=1 to run)")
-	}
 	ts := startServer(t, server.Config{})
 	for _, doc := range []string{
 		`query($A:) {A}`,
