@@ -77,6 +77,13 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if !s.acquire(r) {
+		w.Header().Set("Retry-After", "1")
+		s.refuse(w, r, media, &httpError{http.StatusServiceUnavailable, "UNAVAILABLE",
+			fmt.Sprintf("the server is busy (%d requests running): try again", s.cfg.MaxConcurrent)})
+		return
+	}
+	defer s.release()
 	op, errs := s.api.Prepare(req.Query, req.OperationName)
 	if errs != nil {
 		// A GraphQL request error: nothing ran, no data entry.

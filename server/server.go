@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -60,6 +61,12 @@ type Config struct {
 	CORSOrigins []string
 	// NoPlayground turns off the GraphiQL playground and the explorer.
 	NoPlayground bool
+	// MaxConcurrent bounds the GraphQL requests prepared and executed at
+	// once (default 4 per CPU); a request that cannot start within
+	// QueueTimeout (default 1 s, or less if its deadline is nearer) gets
+	// 503 UNAVAILABLE with Retry-After.
+	MaxConcurrent int
+	QueueTimeout  time.Duration
 }
 
 // Defaults for the zero fields of Config.
@@ -68,6 +75,7 @@ const (
 	DefaultExecTimeout    = 10 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultShutdownGrace  = 10 * time.Second
+	DefaultQueueTimeout   = time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -82,6 +90,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.MaxConcurrent <= 0 {
+		c.MaxConcurrent = 4 * runtime.GOMAXPROCS(0)
+	}
+	if c.QueueTimeout <= 0 {
+		c.QueueTimeout = DefaultQueueTimeout
 	}
 	return c
 }
@@ -105,6 +119,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Duration("shutdown_grace", c.ShutdownGrace),
 		slog.String("cors_origins", cors),
+		slog.Int("max_concurrent", c.MaxConcurrent),
+		slog.Duration("queue_timeout", c.QueueTimeout),
 		slog.Bool("playground", !c.NoPlayground),
 	)
 }
@@ -121,6 +137,7 @@ type Server struct {
 	tokenHash [sha256.Size]byte
 	metrics   *metrics
 	handler   http.Handler
+	slots     chan struct{} // one per GraphQL request running
 }
 
 // New builds a server for api over store.
@@ -129,6 +146,7 @@ func New(lg *slog.Logger, cfg Config, api *schema.API, store Store) *Server {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{lg: lg, cfg: cfg.withDefaults(), api: api, store: store}
+	s.slots = make(chan struct{}, s.cfg.MaxConcurrent)
 	if s.cfg.Token != "" {
 		s.tokenHash = sha256.Sum256([]byte(s.cfg.Token))
 		if len(s.cfg.Token) < 16 {
@@ -266,3 +284,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.lg.Info("server stopped")
 	return nil
 }
+
+// acquire waits for a free GraphQL slot, at most QueueTimeout or until the
+// request's deadline, whichever is nearer; it reports whether it got one.
+func (s *Server) acquire(r *http.Request) bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+	}
+	wait := s.cfg.QueueTimeout
+	if d, ok := r.Context().Deadline(); ok && time.Until(d) < wait {
+		wait = time.Until(d)
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+	return false
+}
+
+func (s *Server) release() { <-s.slots }

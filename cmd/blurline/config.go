@@ -29,6 +29,7 @@ type config struct {
 	BodyLimit       int64
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
+	MaxConcurrent   int
 
 	// export / stats
 	Format string

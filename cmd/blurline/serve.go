@@ -20,6 +20,7 @@ func (c *config) serveFlags() *flag.FlagSet {
 	fs.Int64Var(&c.BodyLimit, "max-body", c.BodyLimit, "largest request body in bytes")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one request")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-grace", c.ShutdownTimeout, "time in-flight requests get to finish on shutdown")
+	fs.IntVar(&c.MaxConcurrent, "max-concurrent", 0, "GraphQL requests running at once; more wait up to 1 s, then get 503 (0: 4 per CPU)")
 	return fs
 }
 
@@ -55,6 +56,7 @@ func serve(ctx context.Context, e *env) error {
 		RequestTimeout: e.cfg.RequestTimeout,
 		ShutdownGrace:  e.cfg.ShutdownTimeout,
 		CORSOrigins:    origins,
+		MaxConcurrent:  e.cfg.MaxConcurrent,
 	}
 	st, err := store.Stats(ctx)
 	if err != nil {
