@@ -34,13 +34,12 @@ var (
 	crashQuads = flag.Int("crash.quads", 60000, "TestLoadCrash: quads in the generated file (over graph's 20000-quad chunk, so the journal is used)")
 )
 
-// buildBlurline builds the command into a directory of the test.
+// buildBlurline builds the command (once per test binary, see buildBinary).
 func buildBlurline(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "blurline")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	bin, err := buildBinary()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	return bin
 }

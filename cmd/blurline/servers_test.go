@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -40,7 +39,6 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 type serverProc struct {
 	url string
 	cmd *exec.Cmd
-	log *bytes.Buffer
 }
 
 // startServe starts `blurline serve` with args on a free loopback port and
@@ -58,18 +56,17 @@ func startServe(t *testing.T, token string, args ...string) *serverProc {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--token", token}, args...)...)
-	var logBuf bytes.Buffer
-	sw := &syncWriter{w: &logBuf}
-	cmd.Stdout, cmd.Stderr = sw, sw
+	logs := &syncBuf{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serverProc{url: "http://" + addr, cmd: cmd, log: &logBuf}
+	p := &serverProc{url: "http://" + addr, cmd: cmd}
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
 		if t.Failed() {
-			t.Logf("server %s log:\n%s", addr, logBuf.String())
+			t.Logf("server %s log:\n%s", addr, logs.String())
 		}
 	})
 	deadline := time.Now().Add(60 * time.Second)
@@ -83,21 +80,8 @@ func startServe(t *testing.T, token string, args ...string) *serverProc {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	sw.mu.Lock()
-	defer sw.mu.Unlock()
-	t.Fatalf("server on %s did not become ready:\n%s", addr, logBuf.String())
+	t.Fatalf("server on %s did not become ready:\n%s", addr, logs.String())
 	return nil
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 // gql posts a GraphQL request and decodes the response.
