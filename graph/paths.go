@@ -51,6 +51,9 @@ func (s *Store) ShortestPaths(ctx context.Context, from, to string, o blurline.P
 	}
 	p := newPathSearch(ctx, s.idx, &o.FactFilter)
 	if !p.search(src, dst, o.MaxHops) {
+		if p.err != nil {
+			return nil, p.err
+		}
 		return nil, ctx.Err()
 	}
 	return p.paths(o.Limit), ctx.Err()
@@ -63,7 +66,7 @@ type pathSearch struct {
 	filter *blurline.FactFilter // nil when it lets every fact through
 	ids    map[string]int32     // entity IRI -> index into nodes
 	nodes  []pathNode
-	steps  int   // facts looked at, to check ctx now and then
+	steps  int   // facts looked at, to check ctx every 256
 	ds, dt int32 // depth reached from the source and from the target
 	src    int32
 	dst    int32
@@ -169,7 +172,7 @@ func (p *pathSearch) layer(frontier []int32, forward bool) (next []int32, met bo
 		for k, list := range [2][]*factRec{out, in} {
 			for _, r := range list {
 				p.steps++
-				if p.steps&1023 == 0 {
+				if p.steps&255 == 0 {
 					if p.err = p.ctx.Err(); p.err != nil {
 						return nil, false
 					}

@@ -15,9 +15,10 @@ import (
 	"github.com/blurline/blurline/graph"
 )
 
-// largeStore loads a random graph of n persons and m relatedTo facts among
-// them, plus an entity "island" that nothing touches: a search from n0 to
-// the island walks every fact of the component and finds nothing.
+// largeStore loads two random graphs of n persons and m relatedTo facts
+// each, n0 in one and "island" in the other: a search from n0 to the island
+// walks far into both components (it searches from both ends) and finds
+// nothing.
 func largeStore(tb testing.TB, n, m int) *graph.Store {
 	tb.Helper()
 	const (
@@ -30,17 +31,24 @@ func largeStore(tb testing.TB, n, m int) *graph.Store {
 		fmt.Fprintf(&sb, "<%s%s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <%sPerson> .\n", id, name, ns)
 		fmt.Fprintf(&sb, "<%s%s> <%sname> %q .\n", id, name, ns, name)
 	}
-	for i := range n {
-		entity(fmt.Sprintf("n%d", i))
-	}
-	entity("island")
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range m {
-		s, o := i%n, rng.IntN(n) // every person has a fact
-		f := fmt.Sprintf("<%sr%d>", fact, i)
-		fmt.Fprintf(&sb, "<%sn%d> <%srelatedTo> <%sn%d> %s .\n", id, s, ns, id, o, f)
-		fmt.Fprintf(&sb, "%s <%ssource> <https://example.org/r%d> %s .\n", f, ns, i, f)
-		fmt.Fprintf(&sb, "%s <%sconfidence> \"0.5\"^^<http://www.w3.org/2001/XMLSchema#decimal> %s .\n", f, ns, f)
+	for _, c := range []string{"n", "island"} {
+		name := func(i int) string {
+			if c == "island" && i == 0 {
+				return "island"
+			}
+			return fmt.Sprintf("%s%d", c, i)
+		}
+		for i := range n {
+			entity(name(i))
+		}
+		for i := range m {
+			s, o := i%n, rng.IntN(n) // every person has a fact
+			f := fmt.Sprintf("<%s%s-r%d>", fact, c, i)
+			fmt.Fprintf(&sb, "<%s%s> <%srelatedTo> <%s%s> %s .\n", id, name(s), ns, id, name(o), f)
+			fmt.Fprintf(&sb, "%s <%ssource> <https://example.org/r%d> %s .\n", f, ns, i, f)
+			fmt.Fprintf(&sb, "%s <%sconfidence> \"0.5\"^^<http://www.w3.org/2001/XMLSchema#decimal> %s .\n", f, ns, f)
+		}
 	}
 	s := openStore(tb)
 	if _, err := s.LoadNQuads(context.Background(), "large", sb.String()); err != nil {
