@@ -1,14 +1,20 @@
 package blur
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/graph"
+	"github.com/blurline/blurline/internal/gen"
 )
 
 // world is a deterministic generated graph shaped like the seed, repeated:
@@ -154,6 +160,7 @@ func BenchmarkRanking(b *testing.B) {
 		fresh bool
 	}{
 		{"state/uncached", w.states[0], time.Time{}, true},
+		{"state/uncached-whole-graph", w.states[0], time.Time{}, true},
 		{"state/cached", w.states[0], time.Time{}, false},
 		{"all-states/uncached", "", time.Time{}, true},
 		{"all-states/cached", "", time.Time{}, false},
@@ -165,6 +172,13 @@ func BenchmarkRanking(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			if strings.HasSuffix(b.Name(), "whole-graph") {
+				// As before the state's part: read every fact, then rank.
+				for b.Loop() {
+					rankWhole(b, store, bc.state, bc.asOf)
+				}
+				return
+			}
 			for b.Loop() {
 				if bc.fresh {
 					a = New(store)
@@ -175,6 +189,70 @@ func BenchmarkRanking(b *testing.B) {
 			}
 		})
 	}
+}
+
+// rankWhole ranks the actors of state on a snapshot of the whole graph,
+// as an uncached ranking did before it read only the state's part.
+func rankWhole(tb testing.TB, src Source, state string, asOf time.Time) []Score {
+	tb.Helper()
+	return newWholeGraph(tb, src, asOf).ranking(tb, state)
+}
+
+// BenchmarkRankingGenerated ranks the actors of one state of a graph made
+// by internal/gen (the bench program's data), uncached: on the state's
+// part of the graph, and on the whole graph as before. BENCH_QUADS sets
+// the size (default 100k):
+//
+//	BENCH_QUADS=1000000 go test -run='^$' -bench=RankingGenerated -benchtime=10x ./blur
+func BenchmarkRankingGenerated(b *testing.B) {
+	quads := 100_000
+	if v := os.Getenv("BENCH_QUADS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("BENCH_QUADS=%q: %v", v, err)
+		}
+		quads = n
+	}
+	var buf bytes.Buffer
+	if _, err := gen.Write(&buf, gen.Config{Quads: quads, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	store, err := graph.Open(context.Background(), nil, "memory:")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	if _, err := store.Load(ctx, graph.Source{Name: "gen.nq", R: &buf}); err != nil {
+		b.Fatal(err)
+	}
+	states, err := store.FindNodes(ctx, blurline.NodeQuery{Classes: []blurline.Class{blurline.State}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	state := fmt.Sprintf("state%d", len(states)/2) // as the bench program picks it
+	got, err := Ranking(ctx, store, state, time.Time{}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if want := rankWhole(b, store, state, time.Time{}); !reflect.DeepEqual(got, want) || len(got) == 0 {
+		b.Fatalf("ranking of %s: %d actors on its part, %d on the whole graph, or they differ", state, len(got), len(want))
+	}
+	b.Logf("%d states; %d actors tied to %s", len(states), len(got), state)
+	b.Run("part", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Ranking(ctx, store, state, time.Time{}, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("whole-graph", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rankWhole(b, store, state, time.Time{})
+		}
+	})
 }
 
 // BenchmarkBlur scores one actor against every state, warm.

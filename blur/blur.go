@@ -20,7 +20,9 @@
 // The definition, its reasoning and a worked example from the seed are in
 // docs/blur.md.
 //
-// An [Analyzer] caches its work by (store version, asOf, state), so a
+// A score or ranking for one state reads only what that state's evidence
+// paths can reach (see loadState); with state "" it reads every fact. An
+// [Analyzer] caches its work by (store version, asOf, state), so a
 // repeated ranking on an unchanged store costs a slice copy; a write bumps
 // the store's version and the next call starts afresh.
 package blur
@@ -48,6 +50,9 @@ const (
 type Source interface {
 	// Facts returns the facts matching q.
 	Facts(ctx context.Context, q blurline.FactQuery) ([]*blurline.Fact, error)
+	// FactsOf returns, for each id, the facts that touch it in direction
+	// dir and pass f, sorted by fact id.
+	FactsOf(ctx context.Context, ids []string, dir blurline.Direction, f blurline.FactFilter) ([][]*blurline.Fact, error)
 	// Nodes returns the entities for ids, in order, nil for an unknown id.
 	Nodes(ctx context.Context, ids []string) ([]*blurline.Node, error)
 	// FindNodes returns the entities matching q.
@@ -124,11 +129,20 @@ type Analyzer struct {
 
 	mu      sync.Mutex
 	version uint64
-	views   map[string]*flight[*view] // by instant
+	views   map[string]*view // by instant
 }
 
 // view is the cache for one store version and one instant.
 type view struct {
+	version uint64
+	asOf    time.Time
+	mu      sync.Mutex
+	parts   map[string]*flight[*part] // by state id, "" for the whole graph
+}
+
+// part is a snapshot, of the whole graph or of what one state reaches, and
+// the work done on it.
+type part struct {
 	g       *snapshot
 	mu      sync.Mutex
 	reaches map[int32]*flight[*reach]   // by state
@@ -137,7 +151,7 @@ type view struct {
 
 // New returns an Analyzer over src.
 func New(src Source) *Analyzer {
-	return &Analyzer{src: src, views: map[string]*flight[*view]{}}
+	return &Analyzer{src: src, views: map[string]*view{}}
 }
 
 // Blur scores actor against state at asOf. With state "" it picks the
@@ -151,37 +165,23 @@ func New(src Source) *Analyzer {
 func (a *Analyzer) Blur(ctx context.Context, actor, state string, asOf time.Time) (_ *Score, err error) {
 	defer wrap(&err, "blur.Blur(%q, %q)", actor, state)
 	actor, state = normID(actor), normID(state)
-	v, err := a.view(ctx, asOf)
+	p, err := a.part(ctx, state, asOf)
 	if err != nil {
 		return nil, err
 	}
-	g := v.g
-	if state != "" {
-		if _, err := a.stateIndex(ctx, g, state); err != nil {
-			return nil, err
-		}
-	}
+	g := p.g
 	x, ok := g.index[actor]
 	if !ok {
-		// An entity with no fact that holds at asOf.
-		ns, err := a.src.Nodes(ctx, []string{actor})
-		if err != nil {
-			return nil, err
-		}
-		if ns[0] == nil {
-			return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", actor)
-		}
-		s := finish(Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: g.asOf, Version: g.version})
-		return &s, nil
+		return a.unreached(ctx, g, actor, state)
 	}
 	if g.nodes[x] == nil {
 		return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", actor)
 	}
 	var r *reach
 	if state != "" {
-		r, err = a.reach(ctx, v, g.index[state])
+		r, err = a.reach(ctx, p, g.index[state])
 	} else {
-		r, err = a.bestReach(ctx, v, x)
+		r, err = a.bestReach(ctx, p, x)
 	}
 	if err != nil {
 		return nil, err
@@ -204,16 +204,11 @@ func (a *Analyzer) Blur(ctx context.Context, actor, state string, asOf time.Time
 func (a *Analyzer) Ranking(ctx context.Context, state string, asOf time.Time, first int) (_ []Score, err error) {
 	defer wrap(&err, "blur.Ranking(%q)", state)
 	state = normID(state)
-	v, err := a.view(ctx, asOf)
+	p, err := a.part(ctx, state, asOf)
 	if err != nil {
 		return nil, err
 	}
-	if state != "" {
-		if _, err := a.stateIndex(ctx, v.g, state); err != nil {
-			return nil, err
-		}
-	}
-	all, err := do(ctx, &v.mu, v.ranks, state, func() ([]Score, error) { return a.rank(ctx, v, state) })
+	all, err := do(ctx, &p.mu, p.ranks, state, func() ([]Score, error) { return a.rank(ctx, p, state) })
 	if err != nil {
 		return nil, err
 	}
@@ -224,11 +219,11 @@ func (a *Analyzer) Ranking(ctx context.Context, state string, asOf time.Time, fi
 }
 
 // rank builds the full ranking for state ("" for every state).
-func (a *Analyzer) rank(ctx context.Context, v *view, state string) ([]Score, error) {
-	g := v.g
+func (a *Analyzer) rank(ctx context.Context, p *part, state string) ([]Score, error) {
+	g := p.g
 	var out []Score
 	if state != "" {
-		r, err := a.reach(ctx, v, g.index[state])
+		r, err := a.reach(ctx, p, g.index[state])
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +236,7 @@ func (a *Analyzer) rank(ctx context.Context, v *view, state string) ([]Score, er
 			}
 		}
 	} else {
-		rs, err := a.allReaches(ctx, v)
+		rs, err := a.allReaches(ctx, p)
 		if err != nil {
 			return nil, err
 		}
@@ -267,8 +262,8 @@ func (a *Analyzer) rank(ctx context.Context, v *view, state string) ([]Score, er
 }
 
 // bestReach returns the reach of the state giving x its highest score.
-func (a *Analyzer) bestReach(ctx context.Context, v *view, x int32) (*reach, error) {
-	rs, err := a.allReaches(ctx, v)
+func (a *Analyzer) bestReach(ctx context.Context, p *part, x int32) (*reach, error) {
+	rs, err := a.allReaches(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -288,10 +283,10 @@ func pick(rs []*reach, x int32) *reach {
 	return best
 }
 
-func (a *Analyzer) allReaches(ctx context.Context, v *view) ([]*reach, error) {
-	rs := make([]*reach, 0, len(v.g.states))
-	for _, s := range v.g.states {
-		r, err := a.reach(ctx, v, s)
+func (a *Analyzer) allReaches(ctx context.Context, p *part) ([]*reach, error) {
+	rs := make([]*reach, 0, len(p.g.states))
+	for _, s := range p.g.states {
+		r, err := a.reach(ctx, p, s)
 		if err != nil {
 			return nil, err
 		}
@@ -300,27 +295,68 @@ func (a *Analyzer) allReaches(ctx context.Context, v *view) ([]*reach, error) {
 	return rs, nil
 }
 
-func (a *Analyzer) reach(ctx context.Context, v *view, s int32) (*reach, error) {
-	return do(ctx, &v.mu, v.reaches, s, func() (*reach, error) { return v.g.reachFrom(ctx, s) })
+func (a *Analyzer) reach(ctx context.Context, p *part, s int32) (*reach, error) {
+	return do(ctx, &p.mu, p.reaches, s, func() (*reach, error) { return p.g.reachFrom(ctx, s) })
 }
 
-// stateIndex checks that id is a State.
-func (a *Analyzer) stateIndex(ctx context.Context, g *snapshot, id string) (int32, error) {
-	if x, ok := g.index[id]; ok && g.state[x] {
-		return x, nil
-	}
-	ns, err := a.src.Nodes(ctx, []string{id})
+// unreached scores an actor that g does not hold: one no evidence path in
+// g reaches. On the whole graph, no fact that holds at g's instant touches
+// it; on a state's part, it may still have conducts facts of its own.
+func (a *Analyzer) unreached(ctx context.Context, g *snapshot, actor, state string) (*Score, error) {
+	ns, err := a.src.Nodes(ctx, []string{actor})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if ns[0] == nil {
-		return 0, blurline.Errorf(blurline.ErrNotFound, "no state %q", id)
+		return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", actor)
 	}
-	return 0, blurline.Errorf(blurline.ErrInvalid, "%q is a %s, not a State", id, ns[0].Class)
+	lists, err := a.src.FactsOf(ctx, []string{actor}, blurline.Out,
+		blurline.FactFilter{Predicates: []blurline.Predicate{blurline.Conducts}, AsOf: g.asOf})
+	if err != nil {
+		return nil, err
+	}
+	var facts []*blurline.Fact
+	var acts []string
+	for _, f := range lists[0] {
+		if f.Object != "" && f.Object != f.Subject {
+			facts = append(facts, f)
+			acts = append(acts, f.Object)
+		}
+	}
+	found, err := a.src.Nodes(ctx, acts)
+	if err != nil {
+		return nil, err
+	}
+	s := Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: g.asOf, Version: g.version}
+	s.Kappa, s.Activities = kappa(facts, func(id string) *blurline.Node { return found[slices.Index(acts, id)] })
+	s = finish(s)
+	return &s, nil
 }
 
-// view returns the cache for the source's current version and asOf,
-// loading the snapshot on first use.
+// part returns the snapshot for state at asOf ("" for the whole graph)
+// on the source's current version, loading it on first use. A state that
+// is unknown or not a State is an error.
+func (a *Analyzer) part(ctx context.Context, state string, asOf time.Time) (*part, error) {
+	v, err := a.view(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return do(ctx, &v.mu, v.parts, state, func() (*part, error) {
+		var g *snapshot
+		var err error
+		if state == "" {
+			g, err = load(ctx, a.src, v.version, v.asOf)
+		} else {
+			g, err = loadState(ctx, a.src, v.version, v.asOf, state)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &part{g: g, reaches: map[int32]*flight[*reach]{}, ranks: map[string]*flight[[]Score]{}}, nil
+	})
+}
+
+// view returns the cache for the source's current version and asOf.
 func (a *Analyzer) view(ctx context.Context, asOf time.Time) (*view, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -333,20 +369,17 @@ func (a *Analyzer) view(ctx context.Context, asOf time.Time) (*view, error) {
 		key = asOf.UTC().Format(time.RFC3339Nano)
 	}
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	if _, ok := a.views[key]; ver > a.version || !ok && len(a.views) >= maxViews {
 		a.version = max(a.version, ver)
-		a.views = map[string]*flight[*view]{}
+		a.views = map[string]*view{}
 	}
-	ver = a.version
-	views := a.views
-	a.mu.Unlock()
-	return do(ctx, &a.mu, views, key, func() (*view, error) {
-		g, err := load(ctx, a.src, ver, asOf)
-		if err != nil {
-			return nil, err
-		}
-		return &view{g: g, reaches: map[int32]*flight[*reach]{}, ranks: map[string]*flight[[]Score]{}}, nil
-	})
+	v, ok := a.views[key]
+	if !ok {
+		v = &view{version: a.version, asOf: asOf, parts: map[string]*flight[*part]{}}
+		a.views[key] = v
+	}
+	return v, nil
 }
 
 // score builds the full Score of x against r's state (r may be nil).
@@ -379,7 +412,12 @@ func finish(s Score) Score {
 
 // kappa is the noisy-OR of x's own conducts facts.
 func (g *snapshot) kappa(x int32) (float64, []Conduct) {
-	facts := g.conducts[x]
+	return kappa(g.conducts[x], func(id string) *blurline.Node { return g.nodes[g.index[id]] })
+}
+
+// kappa is the noisy-OR of an actor's conducts facts, node looking up
+// their activities.
+func kappa(facts []*blurline.Fact, node func(id string) *blurline.Node) (float64, []Conduct) {
 	if len(facts) == 0 {
 		return 0, nil
 	}
@@ -387,7 +425,7 @@ func (g *snapshot) kappa(x int32) (float64, []Conduct) {
 	keep := 1.0
 	for _, f := range facts {
 		c := Conduct{Fact: f, Activity: f.Object}
-		if n := g.nodes[g.index[f.Object]]; n != nil {
+		if n := node(f.Object); n != nil {
 			c.Name = n.Name
 			if n.MotiveWeight != nil {
 				c.Weight = min(max(*n.MotiveWeight, 0), 1)
