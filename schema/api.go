@@ -344,8 +344,9 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 		}
 	}
 	// A store shared by several servers catches up with the others' writes
-	// once per request (a no-op for the embedded stores).
-	if sy, ok := a.g.(syncer); ok {
+	// once per request (a no-op for the embedded stores), unless the caller
+	// just did so with Sync.
+	if sy, ok := a.g.(syncer); ok && ctx.Value(syncedKey{}) == nil {
 		if err := sy.Sync(ctx); err != nil {
 			return &graphql.Result{Errors: a.FormatErrors([]gqlerrors.FormattedError{gqlerrors.FormatError(err)})}
 		}
@@ -395,6 +396,29 @@ func (a *API) Do(ctx context.Context, r Request) *graphql.Result {
 type syncer interface {
 	Sync(ctx context.Context) error
 }
+
+type syncedKey struct{}
+
+// Sync catches the store up with the writes of other servers that share
+// it (a no-op for the embedded stores) and returns the store's version:
+// the data a request reads now is the data of that version, until a write
+// advances it. The returned context tells Execute that the store was just
+// synced, so that a request syncs once. A caller that keeps results by
+// version (the server's response cache) reads the version this way before
+// executing, and again with Version after, and keeps a result only if the
+// two agree.
+func (a *API) Sync(ctx context.Context) (context.Context, uint64, error) {
+	if sy, ok := a.g.(syncer); ok {
+		if err := sy.Sync(ctx); err != nil {
+			return ctx, 0, err
+		}
+	}
+	return context.WithValue(ctx, syncedKey{}, true), a.g.Version(), nil
+}
+
+// Version returns the store's version; it advances with every write,
+// including, after Sync, those of other servers.
+func (a *API) Version() uint64 { return a.g.Version() }
 
 type writeKey struct{}
 

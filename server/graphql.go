@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/blurline/blurline/schema"
+	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/location"
 )
@@ -119,8 +120,22 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ExecTimeout)
 	defer cancel()
-	res := s.api.Execute(ctx, op, req.Variables)
+	if op.Type == "query" && s.cache != nil {
+		s.serveQuery(ctx, w, r, media, op, req)
+		return
+	}
+	s.execute(ctx, w, r, media, op, req.Variables)
+}
 
+// execute runs a prepared operation and writes its response.
+func (s *Server) execute(ctx context.Context, w http.ResponseWriter, r *http.Request, media string, op *schema.Operation, variables map[string]any) {
+	res := s.api.Execute(ctx, op, variables)
+
+	s.writeResult(w, r, media, res)
+}
+
+// writeResult writes the response of an executed operation.
+func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, media string, res *graphql.Result) {
 	// The data entry is present once execution started: there is data, or
 	// an error sits on a field path. Otherwise the errors are request errors
 	// (variable coercion, cost, timeout before any field).
@@ -135,6 +150,51 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		status = statusFor(media, noDataStatus(res.Errors))
 	}
 	s.respond(w, r, media, status, res.Data, executed, res.Errors)
+}
+
+// serveQuery answers a query from the response cache, or executes it and
+// keeps a successful response for the next time. The store's version is
+// read before execution (after the store caught up with other servers)
+// and again after it: a response is kept only if no write came between,
+// under that version.
+func (s *Server) serveQuery(ctx context.Context, w http.ResponseWriter, r *http.Request, media string, op *schema.Operation, req gqlRequest) {
+	ctx, version, err := s.api.Sync(ctx)
+	if err != nil {
+		s.execute(ctx, w, r, media, op, req.Variables) // it syncs again and reports the error
+		return
+	}
+	vars, err := json.Marshal(req.Variables) // map keys sorted: a canonical form
+	if err != nil {
+		s.execute(ctx, w, r, media, op, req.Variables)
+		return
+	}
+	key := cacheKey{query: req.Query, operationName: req.OperationName, variables: string(vars),
+		write: r.Header.Get("Authorization") != "" && s.writeRefusal(r) == ""}
+	ri := infoFrom(r.Context())
+	if body := s.cache.get(version, key); body != nil {
+		if ri != nil {
+			ri.cache = "hit"
+		}
+		writeBody(w, media, http.StatusOK, body)
+		return
+	}
+	if ri != nil {
+		ri.cache = "miss"
+	}
+	res := s.api.Execute(ctx, op, req.Variables)
+	if len(res.Errors) > 0 || res.Data == nil {
+		s.writeResult(w, r, media, res)
+		return
+	}
+	body, err := s.encode(r, res.Data, true, nil)
+	if err != nil {
+		s.encodeFailed(w, r, media, err)
+		return
+	}
+	writeBody(w, media, http.StatusOK, body)
+	if s.api.Version() == version {
+		s.cache.put(version, key, body)
+	}
 }
 
 // statusFor returns the status for a GraphQL response with media type
@@ -368,6 +428,23 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, media string, e 
 // respond writes a GraphQL response. The data entry is written only when
 // hasData (it may then be null); errors are counted by code.
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, media string, status int, data any, hasData bool, errs []gqlerrors.FormattedError) {
+	buf, err := s.encode(r, data, hasData, errs)
+	if err != nil {
+		s.encodeFailed(w, r, media, err)
+		return
+	}
+	writeBody(w, media, status, buf)
+}
+
+func (s *Server) encodeFailed(w http.ResponseWriter, r *http.Request, media string, err error) {
+	s.lg.Error("encode GraphQL response", "err", err, "request_id", requestID(r.Context()))
+	writeHTTPError(w, r, media, http.StatusInternalServerError, "INTERNAL", "internal error")
+}
+
+// encode returns the JSON body of a GraphQL response, newline included.
+// The data entry is there only when hasData (it may then be null); errors
+// are counted by code.
+func (s *Server) encode(r *http.Request, data any, hasData bool, errs []gqlerrors.FormattedError) ([]byte, error) {
 	body := map[string]any{}
 	if hasData {
 		body["data"] = data
@@ -398,11 +475,9 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, media string, s
 	}
 	buf, err := json.Marshal(body)
 	if err != nil {
-		s.lg.Error("encode GraphQL response", "err", err, "request_id", requestID(r.Context()))
-		writeHTTPError(w, r, media, http.StatusInternalServerError, "INTERNAL", "internal error")
-		return
+		return nil, err
 	}
-	writeJSON(w, media, status, buf)
+	return append(buf, '\n'), nil
 }
 
 // writeHTTPError writes {"errors":[{"message":..., "extensions":{"code":...}}]}.
@@ -412,17 +487,19 @@ func writeHTTPError(w http.ResponseWriter, r *http.Request, media string, status
 		ext["requestId"] = requestID(r.Context())
 	}
 	buf, _ := json.Marshal(map[string]any{"errors": []wireError{{Message: msg, Extensions: ext}}})
-	writeJSON(w, media, status, buf)
+	writeBody(w, media, status, append(buf, '\n'))
 }
 
-func writeJSON(w http.ResponseWriter, media string, status int, buf []byte) {
+// writeBody writes a JSON body as it is; it never modifies body (which
+// may be the response cache's).
+func writeBody(w http.ResponseWriter, media string, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", media+"; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(buf)+1))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Cache-Control", "no-store")
 	h.Add("Vary", "Accept")
 	w.WriteHeader(status)
-	w.Write(append(buf, '\n'))
+	w.Write(body)
 }
 
 // negotiate picks the response media type from the Accept header values,

@@ -21,6 +21,7 @@ type reqInfo struct {
 	opType  string
 	opName  string
 	errors  int
+	cache   string // "hit" or "miss" for a query that looked in the response cache
 	started time.Time
 }
 
@@ -133,6 +134,9 @@ func (s *Server) logAndCount(r *http.Request, ri *reqInfo, sw *statusWriter) {
 	}
 	if ri.opType != "" {
 		attrs = append(attrs, slog.String("op_type", ri.opType), slog.String("op_name", ri.opName), slog.Int("gql_errors", ri.errors))
+	}
+	if ri.cache != "" {
+		attrs = append(attrs, slog.String("cache", ri.cache))
 	}
 	if ua := r.UserAgent(); ua != "" {
 		attrs = append(attrs, slog.String("user_agent", ua))

@@ -6,7 +6,8 @@
 // /explore (both built from front-end libraries embedded in the binary, see
 // assets/VERSIONS), and the operations endpoints /healthz, /readyz and
 // /metrics. Every request gets a request id, an access log line and
-// Prometheus counters.
+// Prometheus counters. Successful queries are kept in a response cache
+// until the next write to the store (cache.go).
 //
 // The server reaches the knowledge store only through the small [Store]
 // interface and the GraphQL API through [schema.API]; it never imports the
@@ -67,6 +68,10 @@ type Config struct {
 	// 503 UNAVAILABLE with Retry-After.
 	MaxConcurrent int
 	QueueTimeout  time.Duration
+	// ResponseCacheBytes bounds the response cache: complete responses of
+	// successful queries, kept until the next write to the store (see
+	// cache.go). Default 64 MiB; negative turns the cache off.
+	ResponseCacheBytes int64
 }
 
 // Defaults for the zero fields of Config.
@@ -76,6 +81,8 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultShutdownGrace  = 10 * time.Second
 	DefaultQueueTimeout   = time.Second
+
+	DefaultResponseCacheBytes = 64 << 20
 )
 
 func (c Config) withDefaults() Config {
@@ -96,6 +103,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QueueTimeout <= 0 {
 		c.QueueTimeout = DefaultQueueTimeout
+	}
+	if c.ResponseCacheBytes == 0 {
+		c.ResponseCacheBytes = DefaultResponseCacheBytes
 	}
 	return c
 }
@@ -122,6 +132,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_concurrent", c.MaxConcurrent),
 		slog.Duration("queue_timeout", c.QueueTimeout),
 		slog.Bool("playground", !c.NoPlayground),
+		slog.Int64("response_cache_bytes", max(0, c.ResponseCacheBytes)),
 	)
 }
 
@@ -137,7 +148,8 @@ type Server struct {
 	tokenHash [sha256.Size]byte
 	metrics   *metrics
 	handler   http.Handler
-	slots     chan struct{} // one per GraphQL request running
+	slots     chan struct{}  // one per GraphQL request running
+	cache     *responseCache // nil when off
 }
 
 // New builds a server for api over store.
@@ -154,6 +166,10 @@ func New(lg *slog.Logger, cfg Config, api *schema.API, store Store) *Server {
 		}
 	}
 	s.metrics = newMetrics(store)
+	if s.cfg.ResponseCacheBytes > 0 {
+		s.cache = newResponseCache(s.cfg.ResponseCacheBytes)
+		s.metrics.reg.MustRegister(s.cache.collectors()...)
+	}
 	s.handler = s.routes()
 	return s
 }

@@ -30,6 +30,8 @@ type config struct {
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 	MaxConcurrent   int
+	PprofAddr       string // serve net/http/pprof here; empty: off
+	ResponseCache   string // bytes, with an optional KiB, MiB or GiB; 0: off
 
 	// export / stats
 	Format string
@@ -46,6 +48,8 @@ func newConfig(getenv func(string) string) *config {
 		Token:           getenv("BLURLINE_TOKEN"),
 		TokenFile:       getenv("BLURLINE_TOKEN_FILE"),
 		CORSOrigins:     getenv("BLURLINE_CORS_ORIGINS"),
+		PprofAddr:       getenv("BLURLINE_PPROF_ADDR"),
+		ResponseCache:   or(getenv("BLURLINE_RESPONSE_CACHE"), "64MiB"),
 		LogFormat:       or(getenv("BLURLINE_LOG_FORMAT"), "text"),
 		BodyLimit:       1 << 20,
 		RequestTimeout:  30 * time.Second,

@@ -2,10 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"math"
 	"net"
+	"net/http"
+	"net/http/pprof"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/blurline/blurline/schema"
 	"github.com/blurline/blurline/server"
@@ -21,6 +28,8 @@ func (c *config) serveFlags() *flag.FlagSet {
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one request")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-grace", c.ShutdownTimeout, "time in-flight requests get to finish on shutdown")
 	fs.IntVar(&c.MaxConcurrent, "max-concurrent", 0, "GraphQL requests running at once; more wait up to 1 s, then get 503 (0: 4 per CPU)")
+	fs.StringVar(&c.ResponseCache, "response-cache", c.ResponseCache, "size of the cache of query responses, kept until the next write: bytes, or with KiB, MiB or GiB; 0: off (env BLURLINE_RESPONSE_CACHE)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiler (/debug/pprof/) on this address, apart from the API; empty: off (env BLURLINE_PPROF_ADDR)")
 	return fs
 }
 
@@ -29,6 +38,21 @@ func serve(ctx context.Context, e *env) error {
 	token, err := e.cfg.token()
 	if err != nil {
 		return err
+	}
+	cacheBytes, err := parseBytes(e.cfg.ResponseCache)
+	if err != nil {
+		return fmt.Errorf("--response-cache: %w", err)
+	}
+	if cacheBytes == 0 {
+		cacheBytes = -1 // off
+	}
+	tuneGC(e.lg)
+	if e.cfg.PprofAddr != "" {
+		stop, err := servePprof(e, e.cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	store, err := openStore(ctx, e)
 	if err != nil {
@@ -57,6 +81,8 @@ func serve(ctx context.Context, e *env) error {
 		ShutdownGrace:  e.cfg.ShutdownTimeout,
 		CORSOrigins:    origins,
 		MaxConcurrent:  e.cfg.MaxConcurrent,
+
+		ResponseCacheBytes: cacheBytes,
 	}
 	st, err := store.Stats(ctx)
 	if err != nil {
@@ -71,4 +97,51 @@ func serve(ctx context.Context, e *env) error {
 	fmt.Fprintf(e.stderr, "\n  Blurline is serving %d facts on %d entities.\n  Playground: http://%s/   Explorer: http://%s/explore   GraphQL: http://%s/graphql\n\n",
 		st.Facts, st.Entities, ln.Addr(), ln.Addr(), ln.Addr())
 	return server.New(e.lg, cfg, api, store).Serve(ctx, ln)
+}
+
+// servePprof serves Go's profiler on addr, a listener of its own so that
+// the profiles are never reachable through the API's address. It is off
+// unless asked for: profiles tell a lot about the process. The returned
+// function stops it.
+func servePprof(e *env, addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(e.lg.Handler(), slog.LevelWarn)}
+	e.lg.Info("profiler serving", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.lg.Warn("profiler stopped", "err", err)
+		}
+	}()
+	return func() { hs.Close() }, nil
+}
+
+// parseBytes reads a size: a whole number of bytes, optionally followed by
+// KiB, MiB or GiB (or KB, MB, GB, also powers of 1024).
+func parseBytes(s string) (int64, error) {
+	num := strings.TrimSpace(s)
+	unit := int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if len(num) > len(u.suffix) && strings.EqualFold(num[len(num)-len(u.suffix):], u.suffix) {
+			num, unit = strings.TrimSpace(num[:len(num)-len(u.suffix)]), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/unit {
+		return 0, fmt.Errorf("%q is not a size: give bytes, or a whole number with KiB, MiB or GiB", s)
+	}
+	return n * unit, nil
 }

@@ -152,10 +152,26 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		t.Fatalf("the servers disagree on the seed: %v/%v facts, %v/%v entities", fa, fb, ea, eb)
 	}
 
+	// b answers a repeated query from its response cache...
+	const tasked = `{ relationships(to: ["mss"], predicates: [taskedBy], first: 100) { totalCount } }`
+	taskedCount := func(p *serverProc) float64 {
+		out := gql(t, p.url, "", tasked, nil)
+		n, _ := out["data"].(map[string]any)["relationships"].(map[string]any)["totalCount"].(float64)
+		return n
+	}
+	tasked0 := taskedCount(b)
+	if n := taskedCount(b); n != tasked0 || cacheHits(t, b) != 1 {
+		t.Fatalf("b's second identical query: totalCount %v (want %v), %v cache hits (want 1)", n, tasked0, cacheHits(t, b))
+	}
+
 	// Read your write through the other server.
 	out := gql(t, a.url, token, loadMutation, map[string]any{"t": factNQ("acme")})
 	if out["errors"] != nil {
 		t.Fatalf("mutation through a: %v", out["errors"])
+	}
+	// ...and a write through a empties it.
+	if n := taskedCount(b); n != tasked0+1 {
+		t.Fatalf("b answers totalCount %v after a's write, want %v: a stale cached answer", n, tasked0+1)
 	}
 	out = gql(t, b.url, "", `{ entity(id: "acme") { name } }`, nil)
 	if name, _ := out["data"].(map[string]any)["entity"].(map[string]any)["name"].(string); name != "Contractor acme" {
@@ -209,4 +225,24 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	if n != 1+2*perServer {
 		t.Errorf("b lists %d of the %d new taskedBy facts", n, 1+2*perServer)
 	}
+}
+
+// cacheHits reads the response cache hits of a server from /metrics.
+func cacheHits(t *testing.T, p *serverProc) float64 {
+	t.Helper()
+	resp, err := http.Get(p.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "blurline_response_cache_hits_total "); ok {
+			var n float64
+			fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	t.Fatalf("no blurline_response_cache_hits_total in %s/metrics", p.url)
+	return 0
 }

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"runtime"
+	"testing"
+)
+
+func TestParseBytes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{
+		{"0", 0}, {"1000", 1000}, {"64MiB", 64 << 20}, {"64 MiB", 64 << 20}, {"2gib", 2 << 30},
+		{"512KiB", 512 << 10}, {"10MB", 10 << 20}, {"7B", 7},
+	} {
+		got, err := parseBytes(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"", "-1", "MiB", "1.5GiB", "12XB", "99999999999GiB"} {
+		if got, err := parseBytes(bad); err == nil {
+			t.Errorf("parseBytes(%q) = %d, want an error", bad, got)
+		}
+	}
+}
+
+func TestMemoryAvailable(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/meminfo")
+	}
+	if n := memoryAvailable(); n < 64<<20 {
+		t.Errorf("memoryAvailable() = %d, want the machine's memory", n)
+	}
+}
