@@ -294,6 +294,10 @@ func (s *Store) apply(adds, dels []quad.Quad) (int, error) {
 		if err := s.applyJournaled(adds); err != nil {
 			return 0, err
 		}
+	} else if s.pg != nil && len(dels) == 0 && len(adds) >= pgBulkMin {
+		if err := s.pg.pgBulkAdd(context.Background(), adds); err != nil {
+			return 0, err
+		}
 	} else if err := s.qs.ApplyDeltas(deltas, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}); err != nil {
 		s.lg.Error("write failed", "err", err)
 		return 0, blurline.Errorf(blurline.ErrInternal, "write to %s store: %v", s.backend, err)
