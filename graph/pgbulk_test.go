@@ -127,6 +127,31 @@ func pgTables(t *testing.T, s *Store) string {
 	return b.String()
 }
 
+// pgSchema lists the indexes, constraints and triggers of cayley's tables.
+func pgSchema(t *testing.T, s *Store) string {
+	t.Helper()
+	rows, err := s.pg.db.Query(`SELECT indexdef FROM pg_indexes WHERE tablename IN ('nodes', 'quads')
+		UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint WHERE conrelid IN ('nodes'::regclass, 'quads'::regclass)
+		UNION ALL SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('nodes'::regclass, 'quads'::regclass)
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(l + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
 // cayleyReadBack reads every quad through a fresh cayley QuadStore on dsn.
 func cayleyReadBack(t *testing.T, dsn string) []string {
 	t.Helper()
@@ -201,6 +226,9 @@ func TestPostgresBulkEquivalent(t *testing.T) {
 	ta, tb := pgTables(t, a), pgTables(t, b)
 	if ta != tb {
 		t.Fatalf("tables differ:\n%s", firstDiff(ta, tb))
+	}
+	if sa, sb := pgSchema(t, a), pgSchema(t, b); sa != sb {
+		t.Fatalf("the bulk load (indexes and foreign keys dropped and rebuilt) changed the schema:\n%s", firstDiff(sa, sb))
 	}
 	want := make([]string, len(quads))
 	for i, q := range quads {
@@ -337,4 +365,48 @@ func firstDiff(a, b string) string {
 		}
 	}
 	return "(same)"
+}
+
+// BenchmarkLoadPostgres loads a generated file into a new database through
+// Store.Load: "writer" is cayley's writer (the path before the bulk load;
+// a smaller file, it is slow), "bulk" the bulk path; bbolt beside them.
+//
+//	BLURLINE_REQUIRE_POSTGRES=1 go test -run='^$' -bench=LoadPostgres -benchtime=2x ./graph
+func BenchmarkLoadPostgres(b *testing.B) {
+	c := postgresCluster(b)
+	if c == nil {
+		b.Skip("PostgreSQL is not installed")
+	}
+	for _, tc := range []struct {
+		name  string
+		quads int
+		bulk  bool
+	}{{"writer", 10_000, false}, {"bulk", 100_000, true}, {"bbolt", 100_000, false}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			n, err := gen.Write(&buf, gen.Config{Quads: tc.quads, Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			data := buf.Bytes()
+			if !tc.bulk {
+				defer func(m int) { pgBulkMin = m }(pgBulkMin)
+				pgBulkMin = 1 << 30
+			}
+			for b.Loop() {
+				addr := "bbolt:" + b.TempDir()
+				if tc.name != "bbolt" {
+					if addr, err = c.NewDatabase("bench"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				s := mustOpen(b, addr)
+				if _, err := s.Load(context.Background(), Source{Name: "gen.nq", R: bytes.NewReader(data)}); err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "quads/s")
+		})
+	}
 }

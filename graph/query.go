@@ -185,6 +185,16 @@ func (s *Store) Export(ctx context.Context, w io.Writer) (n int, err error) {
 	defer wrap(&err, "graph.Export")
 	s.mu.RLock()
 	var quads []quad.Quad
+	if s.pg != nil {
+		// One SQL join instead of cayley's lookup of each value.
+		err = s.pg.readAll(ctx, func(q quad.Quad) {
+			if l, _ := iriOf(q.Label); l != blurline.MetaGraph {
+				quads = append(quads, q)
+			}
+		})
+		s.mu.RUnlock()
+		return writeSorted(ctx, w, quads, err)
+	}
 	it := s.qs.QuadsAllIterator().Iterate()
 	for it.Next(ctx) {
 		q, err := s.qs.Quad(it.Result())
@@ -202,7 +212,15 @@ func (s *Store) Export(ctx context.Context, w io.Writer) (n int, err error) {
 	it.Close()
 	s.mu.RUnlock()
 	if err != nil {
-		return 0, blurline.Errorf(blurline.ErrInternal, "read store: %v", err)
+		err = blurline.Errorf(blurline.ErrInternal, "read store: %v", err)
+	}
+	return writeSorted(ctx, w, quads, err)
+}
+
+// writeSorted writes quads in Export's order.
+func writeSorted(ctx context.Context, w io.Writer, quads []quad.Quad, err error) (int, error) {
+	if err != nil {
+		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
