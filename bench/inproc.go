@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -126,19 +127,7 @@ func inProcess(ctx context.Context, cfg *config, r *sizeResult, dirB, dirC strin
 	r.OpenTime = time.Since(t0)
 	logf("[%d] graph.Open of the loaded store: %s", r.Quads, secs(r.OpenTime))
 	err = r.measure(ctx, cfg, keyStore, "Blurline store 2-hop (FactsOf twice)", cfg.InProc, cfg.InProcT, func(i int) error {
-		id := r.Start[i%len(r.Start)]
-		first, err := st.FactsOf(ctx, []string{id}, blurline.Both, blurline.FactFilter{})
-		if err != nil {
-			return err
-		}
-		var others []string
-		for _, f := range first[0] {
-			if o := f.Other(id); o != "" && f.Object != "" {
-				others = append(others, o)
-			}
-		}
-		_, err = st.FactsOf(ctx, others, blurline.Both, blurline.FactFilter{})
-		return err
+		return storeTwoHop(ctx, st, r.Start[i%len(r.Start)])
 	})
 	if err != nil {
 		return err
@@ -148,8 +137,14 @@ func inProcess(ctx context.Context, cfg *config, r *sizeResult, dirB, dirC strin
 		return err
 	}
 	queries := make([]string, len(r.Start))
+	r.answers = map[string]string{}
 	for i, id := range r.Start {
 		queries[i] = twoHopGraphQL(id)
+		b, err := json.Marshal(api.Do(ctx, schema.Request{Query: queries[i]}))
+		if err != nil {
+			return err
+		}
+		r.answers[id] = string(b)
 	}
 	err = r.measure(ctx, cfg, keyGraphQL, "Blurline GraphQL 2-hop (schema.API.Do)", cfg.InProc, cfg.InProcT, func(i int) error {
 		res := api.Do(ctx, schema.Request{Query: queries[i%len(queries)]})

@@ -12,7 +12,12 @@
 //   - in-process floors: cayley's path package on the bbolt store against
 //     Blurline's GraphQL execution of the same query;
 //   - a 6-hop shortest path and a full blur ranking;
-//   - and, once, the start-up time of `blurline serve` with the seed.
+//   - PostgreSQL beside bbolt (postgres.go): `blurline load --store
+//     postgres://...` of the same file and the in-process 2-hops on that
+//     database, in a throwaway cluster (skipped where PostgreSQL is not
+//     installed, or above -postgres-max);
+//   - and, once, the start-up time of `blurline serve` with the seed, and a
+//     blur ranking of the seed on bbolt and on PostgreSQL.
 //
 // cayley's CLI is built from the pinned module by this module (bench/ is a
 // module of its own, so that its many dependencies stay out of Blurline's
@@ -65,6 +70,9 @@ type config struct {
 	Work     string        // working directory; a temporary one when empty
 	Keep     bool          // keep the working directory
 	Cayley   string        // a prebuilt cayley binary; built when empty
+	Blurline string        // a prebuilt blurline binary; built when empty
+	Postgres bool          // measure PostgreSQL beside bbolt
+	PGMax    int           // largest size measured on PostgreSQL
 	Profile  string        // directory for CPU profiles of the in-process phases
 	Root     string        // the Blurline repository
 }
@@ -89,10 +97,13 @@ func parseConfig(args []string, getenv func(string) string) (*config, error) {
 	fs.StringVar(&c.Work, "work", getenv("BENCH_WORK"), "working directory (env BENCH_WORK; default a temporary one, removed)")
 	fs.BoolVar(&c.Keep, "keep", getenv("BENCH_KEEP") == "1", "keep the working directory (env BENCH_KEEP=1)")
 	fs.StringVar(&c.Cayley, "cayley", getenv("BENCH_CAYLEY"), "prebuilt cayley binary (env BENCH_CAYLEY; default: build it)")
+	fs.StringVar(&c.Blurline, "blurline", getenv("BENCH_BLURLINE"), "prebuilt blurline binary (env BENCH_BLURLINE; default: build it from the repository)")
+	fs.BoolVar(&c.Postgres, "postgres", getenv("BENCH_POSTGRES") != "0", "measure PostgreSQL beside bbolt in a throwaway cluster (env BENCH_POSTGRES=0 to skip)")
+	fs.IntVar(&c.PGMax, "postgres-max", 1000000, "largest size loaded into PostgreSQL (env BENCH_POSTGRES_MAX)")
 	fs.StringVar(&c.Profile, "profile", getenv("BENCH_PROFILE"), "directory for CPU profiles of the in-process phases (env BENCH_PROFILE)")
 	// Environment fallbacks for the numeric flags.
 	for k, name := range map[string]string{"BENCH_SEED": "seed", "BENCH_REQUESTS": "requests", "BENCH_DURATION": "duration",
-		"BENCH_INPROC": "inproc", "BENCH_INPROC_TIME": "inproc-time"} {
+		"BENCH_INPROC": "inproc", "BENCH_INPROC_TIME": "inproc-time", "BENCH_POSTGRES_MAX": "postgres-max"} {
 		if v := getenv(k); v != "" {
 			if err := fs.Set(name, v); err != nil {
 				return nil, fmt.Errorf("%s=%q: %v", k, v, err)
@@ -201,8 +212,11 @@ func run(ctx context.Context, args []string, getenv func(string) string) (err er
 	if err != nil {
 		return fmt.Errorf("start-up: %w", err)
 	}
+	pg := startPostgres(ctx, cfg)
+	defer pg.stop()
+	rep.PG = pg
 	for _, n := range cfg.Sizes {
-		r, err := runSize(ctx, cfg, bins, work, n)
+		r, err := runSize(ctx, cfg, bins, pg, work, n)
 		if err != nil {
 			return fmt.Errorf("%d quads: %w", n, err)
 		}
@@ -212,6 +226,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) (err er
 				logf("remove the data of size %d: %v", n, err)
 			}
 		}
+	}
+	if err := seedRanking(ctx, cfg, pg, work); err != nil {
+		return fmt.Errorf("seed ranking: %w", err)
 	}
 	rep.Elapsed = time.Since(start)
 	rep.EndLoad = loadavg()

@@ -236,7 +236,12 @@ func buildBinaries(ctx context.Context, cfg *config, work string) (*binaries, er
 		b.buildTimes[name] = time.Since(start)
 		return nil
 	}
-	if err := build("blurline", cfg.Root, b.blurline, "./cmd/blurline"); err != nil {
+	if cfg.Blurline != "" {
+		if _, err := os.Stat(cfg.Blurline); err != nil {
+			return nil, errors.New("BENCH_BLURLINE: " + err.Error())
+		}
+		b.blurline = cfg.Blurline
+	} else if err := build("blurline", cfg.Root, b.blurline, "./cmd/blurline"); err != nil {
 		return nil, err
 	}
 	if b.cayley == "" {

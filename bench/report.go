@@ -24,6 +24,7 @@ type report struct {
 	Build   map[string]time.Duration
 	Startup *startup
 	Sizes   []*sizeResult
+	PG      *pgRun
 }
 
 type machineInfo struct {
@@ -225,7 +226,7 @@ func (rep *report) targets() []targetRow {
 			status(max(s.First, s.Restart) < time.Second),
 		})
 	}
-	return out
+	return append(out, rep.pgTargets()...)
 }
 
 // print writes the report to w as Markdown (also what goes to the file).
@@ -255,11 +256,11 @@ func (rep *report) markdown(w io.Writer) {
 		rep.Started.UTC().Format("2006-01-02 15:04 MST"), rep.Elapsed.Round(time.Second), strings.Join(sizes, " and "), joinInts(cfg.Sizes), cfg.Seed, rep.Machine.Commit)
 
 	if j := rep.judged(); j != nil {
-		p("## Targets (issue 6)\n\n")
+		p("## Targets (issues 6 and 9)\n\n")
 		if j.Quads != 1000000 {
 			p("The targets are set at 1M quads; this run judges them at %s quads, so treat the verdicts as indicative.\n\n", quads(j.Quads))
 		} else {
-			p("Judged at 1M quads, Blurline against cayley in the same run.\n\n")
+			p("Judged at 1M quads, Blurline against cayley (issue 6) and PostgreSQL against bbolt (issue 9) in the same run.\n\n")
 		}
 		p("| Target | Measured | |\n|---|---|---|\n")
 		for _, t := range rep.targets() {
@@ -297,6 +298,8 @@ func (rep *report) markdown(w io.Writer) {
 	for _, r := range rep.Sizes {
 		rep.sizeSection(w, r)
 	}
+
+	rep.pgSection(w)
 
 	if s := rep.Startup; s != nil {
 		p("## Start-up of `blurline serve`\n\n")

@@ -40,6 +40,9 @@ type sizeResult struct {
 	PathHops int
 	Paths    int
 	Ranking  rankingInfo
+
+	PG      *pgSize           // PostgreSQL beside bbolt
+	answers map[string]string // the bbolt store's GraphQL 2-hop answers (JSON), by start entity
 }
 
 // row is one in-process measurement.
@@ -65,7 +68,7 @@ const (
 )
 
 // runSize generates n quads and measures both systems on them.
-func runSize(ctx context.Context, cfg *config, bins *binaries, work string, n int) (*sizeResult, error) {
+func runSize(ctx context.Context, cfg *config, bins *binaries, pg *pgRun, work string, n int) (*sizeResult, error) {
 	dir := filepath.Join(work, fmt.Sprintf("size-%d", n))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -194,6 +197,9 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, work string, n in
 	// In-process floors, paths and ranking.
 	if err := inProcess(ctx, cfg, r, dirB, dirC, want); err != nil {
 		return nil, err
+	}
+	if err := postgresSize(ctx, cfg, pg, bins, r, file, logs); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return r, nil
 }
