@@ -221,7 +221,7 @@ func seedRanking(ctx context.Context, cfg *config, p *pgRun, work string) error 
 			return err
 		}
 		d := time.Since(t0)
-		p.SeedQuads = res.Added
+		p.SeedQuads, r.Quads = res.Added, res.Added
 		if x.key == keySeedPG {
 			p.SeedLoadPostgres = d
 		} else {
