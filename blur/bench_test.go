@@ -163,6 +163,7 @@ func BenchmarkRanking(b *testing.B) {
 		{"state/uncached-whole-graph", w.states[0], time.Time{}, true},
 		{"state/cached", w.states[0], time.Time{}, false},
 		{"all-states/uncached", "", time.Time{}, true},
+		{"all-states/uncached-whole-graph", "", time.Time{}, true},
 		{"all-states/cached", "", time.Time{}, false},
 		{"state-asOf/uncached", w.states[0], asOf, true},
 	} {
@@ -193,14 +194,15 @@ func BenchmarkRanking(b *testing.B) {
 
 // rankWhole ranks the actors of state on a snapshot of the whole graph,
 // as an uncached ranking did before it read only the state's part.
-func rankWhole(tb testing.TB, src Source, state string, asOf time.Time) []Score {
+func rankWhole(tb testing.TB, src factSource, state string, asOf time.Time) []Score {
 	tb.Helper()
 	return newWholeGraph(tb, src, asOf).ranking(tb, state)
 }
 
 // BenchmarkRankingGenerated ranks the actors of one state of a graph made
 // by internal/gen (the bench program's data), uncached: on the state's
-// part of the graph, and on the whole graph as before. BENCH_QUADS sets
+// part of the graph, and on the whole graph as before; and then the
+// actors of every state. BENCH_QUADS sets
 // the size (default 100k):
 //
 //	BENCH_QUADS=1000000 go test -run='^$' -bench=RankingGenerated -benchtime=10x ./blur
@@ -251,6 +253,14 @@ func BenchmarkRankingGenerated(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			rankWhole(b, store, state, time.Time{})
+		}
+	})
+	b.Run("all-states", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Ranking(ctx, store, "", time.Time{}, 0); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

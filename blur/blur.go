@@ -21,8 +21,8 @@
 // docs/blur.md.
 //
 // A score or ranking for one state reads only what that state's evidence
-// paths can reach (see loadState); with state "" it reads every fact. An
-// [Analyzer] caches its work by (store version, asOf, state), so a
+// paths can reach (see loadState); with state "" it reads that for every
+// state. An [Analyzer] caches its work by (store version, asOf, state), so a
 // repeated ranking on an unchanged store costs a slice copy; a write bumps
 // the store's version and the next call starts afresh.
 package blur
@@ -48,8 +48,6 @@ const (
 
 // Source is what the model reads. *graph.Store satisfies it.
 type Source interface {
-	// Facts returns the facts matching q.
-	Facts(ctx context.Context, q blurline.FactQuery) ([]*blurline.Fact, error)
 	// FactsOf returns, for each id, the facts that touch it in direction
 	// dir and pass f, sorted by fact id.
 	FactsOf(ctx context.Context, ids []string, dir blurline.Direction, f blurline.FactFilter) ([][]*blurline.Fact, error)
@@ -137,16 +135,16 @@ type view struct {
 	version uint64
 	asOf    time.Time
 	mu      sync.Mutex
-	parts   map[string]*flight[*part] // by state id, "" for the whole graph
+	parts   map[string]*flight[*part]               // by state id
+	ranks   map[string]*flight[[]Score]             // by state id, "" for all states
+	best    map[struct{}]*flight[map[string]choice] // one entry once asked
 }
 
-// part is a snapshot, of the whole graph or of what one state reaches, and
-// the work done on it.
+// part is the snapshot of what one state's evidence paths reach, and
+// the Dijkstra runs from the state on it.
 type part struct {
-	g       *snapshot
-	mu      sync.Mutex
-	reaches map[int32]*flight[*reach]   // by state
-	ranks   map[string]*flight[[]Score] // by state id, "" for all states
+	g *snapshot
+	r *reach
 }
 
 // New returns an Analyzer over src.
@@ -165,28 +163,34 @@ func New(src Source) *Analyzer {
 func (a *Analyzer) Blur(ctx context.Context, actor, state string, asOf time.Time) (_ *Score, err error) {
 	defer wrap(&err, "blur.Blur(%q, %q)", actor, state)
 	actor, state = normID(actor), normID(state)
-	p, err := a.part(ctx, state, asOf)
+	v, err := a.view(ctx, asOf)
 	if err != nil {
 		return nil, err
 	}
-	g := p.g
-	x, ok := g.index[actor]
-	if !ok {
-		return a.unreached(ctx, g, actor, state)
+	var c choice
+	if state != "" {
+		p, err := a.part(ctx, v, state)
+		if err != nil {
+			return nil, err
+		}
+		x, ok := p.g.index[actor]
+		if ok {
+			c = choice{p, p.r, x}
+		}
+	} else {
+		best, err := a.best(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		c = best[actor]
 	}
-	if g.nodes[x] == nil {
+	if c.p == nil {
+		return a.unreached(ctx, v, actor, state)
+	}
+	if c.p.g.nodes[c.x] == nil {
 		return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", actor)
 	}
-	var r *reach
-	if state != "" {
-		r, err = a.reach(ctx, p, g.index[state])
-	} else {
-		r, err = a.bestReach(ctx, p, x)
-	}
-	if err != nil {
-		return nil, err
-	}
-	s := g.score(r, x)
+	s := c.p.g.score(c.r, c.x)
 	if s.State == "" {
 		s.State = state
 	}
@@ -204,11 +208,11 @@ func (a *Analyzer) Blur(ctx context.Context, actor, state string, asOf time.Time
 func (a *Analyzer) Ranking(ctx context.Context, state string, asOf time.Time, first int) (_ []Score, err error) {
 	defer wrap(&err, "blur.Ranking(%q)", state)
 	state = normID(state)
-	p, err := a.part(ctx, state, asOf)
+	v, err := a.view(ctx, asOf)
 	if err != nil {
 		return nil, err
 	}
-	all, err := do(ctx, &p.mu, p.ranks, state, func() ([]Score, error) { return a.rank(ctx, p, state) })
+	all, err := do(ctx, &v.mu, v.ranks, state, func() ([]Score, error) { return a.rank(ctx, v, state) })
 	if err != nil {
 		return nil, err
 	}
@@ -219,36 +223,33 @@ func (a *Analyzer) Ranking(ctx context.Context, state string, asOf time.Time, fi
 }
 
 // rank builds the full ranking for state ("" for every state).
-func (a *Analyzer) rank(ctx context.Context, p *part, state string) ([]Score, error) {
-	g := p.g
+func (a *Analyzer) rank(ctx context.Context, v *view, state string) ([]Score, error) {
 	var out []Score
 	if state != "" {
-		r, err := a.reach(ctx, p, g.index[state])
+		p, err := a.part(ctx, v, state)
 		if err != nil {
 			return nil, err
 		}
+		g := p.g
 		for x := range int32(len(g.ids)) {
 			if x&1023 == 1023 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if r.bestRun[x] >= 0 && g.isActor(x) {
-				out = append(out, g.score(r, x))
+			if p.r.bestRun[x] >= 0 && g.isActor(x) {
+				out = append(out, g.score(p.r, x))
 			}
 		}
 	} else {
-		rs, err := a.allReaches(ctx, p)
+		best, err := a.best(ctx, v)
 		if err != nil {
 			return nil, err
 		}
-		for x := range int32(len(g.ids)) {
-			if x&1023 == 1023 && ctx.Err() != nil {
+		for _, c := range best {
+			if len(out)&1023 == 1023 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if !g.isActor(x) {
-				continue
-			}
-			if r := pick(rs, x); r != nil {
-				out = append(out, g.score(r, x))
+			if c.p.g.isActor(c.x) {
+				out = append(out, c.p.g.score(c.r, c.x))
 			}
 		}
 	}
@@ -261,48 +262,50 @@ func (a *Analyzer) rank(ctx context.Context, p *part, state string) ([]Score, er
 	return out, nil
 }
 
-// bestReach returns the reach of the state giving x its highest score.
-func (a *Analyzer) bestReach(ctx context.Context, p *part, x int32) (*reach, error) {
-	rs, err := a.allReaches(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	return pick(rs, x), nil
+// choice is the state that gives an entity its highest score: the part
+// of that state, its reach, and the entity in it.
+type choice struct {
+	p *part
+	r *reach
+	x int32
 }
 
-// pick returns the reach, among rs (in state id order), that gives x the
-// highest sigma (and so the highest score: nu and kappa do not depend on
-// the state), or nil when none reaches x.
-func pick(rs []*reach, x int32) *reach {
-	var best *reach
-	for _, r := range rs {
-		if r.bestRun[x] >= 0 && (best == nil || r.best[x] > best.best[x]*(1+1e-12)) {
-			best = r
-		}
-	}
-	return best
-}
-
-func (a *Analyzer) allReaches(ctx context.Context, p *part) ([]*reach, error) {
-	rs := make([]*reach, 0, len(p.g.states))
-	for _, s := range p.g.states {
-		r, err := a.reach(ctx, p, s)
+// best returns, for every entity some state reaches, the state giving it
+// the highest sigma (and so the highest score: nu and kappa do not depend
+// on the state), the first by id on a tie. It reads every state's part.
+func (a *Analyzer) best(ctx context.Context, v *view) (map[string]choice, error) {
+	return do(ctx, &v.mu, v.best, struct{}{}, func() (map[string]choice, error) {
+		ns, err := a.src.FindNodes(ctx, blurline.NodeQuery{Classes: []blurline.Class{blurline.State}})
 		if err != nil {
 			return nil, err
 		}
-		rs = append(rs, r)
-	}
-	return rs, nil
+		states := make([]string, len(ns))
+		for i, n := range ns {
+			states[i] = n.ID
+		}
+		slices.Sort(states)
+		best := map[string]choice{}
+		for _, st := range states {
+			p, err := a.part(ctx, v, st)
+			if err != nil {
+				return nil, err
+			}
+			for x, id := range p.g.ids {
+				if p.r.bestRun[x] < 0 {
+					continue
+				}
+				if c, ok := best[id]; !ok || p.r.best[x] > c.r.best[c.x]*(1+1e-12) {
+					best[id] = choice{p, p.r, int32(x)}
+				}
+			}
+		}
+		return best, ctx.Err()
+	})
 }
 
-func (a *Analyzer) reach(ctx context.Context, p *part, s int32) (*reach, error) {
-	return do(ctx, &p.mu, p.reaches, s, func() (*reach, error) { return p.g.reachFrom(ctx, s) })
-}
-
-// unreached scores an actor that g does not hold: one no evidence path in
-// g reaches. On the whole graph, no fact that holds at g's instant touches
-// it; on a state's part, it may still have conducts facts of its own.
-func (a *Analyzer) unreached(ctx context.Context, g *snapshot, actor, state string) (*Score, error) {
+// unreached scores an actor that no evidence path reaches (from state,
+// or from any state when state is ""): its nu and its kappa.
+func (a *Analyzer) unreached(ctx context.Context, v *view, actor, state string) (*Score, error) {
 	ns, err := a.src.Nodes(ctx, []string{actor})
 	if err != nil {
 		return nil, err
@@ -311,7 +314,7 @@ func (a *Analyzer) unreached(ctx context.Context, g *snapshot, actor, state stri
 		return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", actor)
 	}
 	lists, err := a.src.FactsOf(ctx, []string{actor}, blurline.Out,
-		blurline.FactFilter{Predicates: []blurline.Predicate{blurline.Conducts}, AsOf: g.asOf})
+		blurline.FactFilter{Predicates: []blurline.Predicate{blurline.Conducts}, AsOf: v.asOf})
 	if err != nil {
 		return nil, err
 	}
@@ -327,32 +330,25 @@ func (a *Analyzer) unreached(ctx context.Context, g *snapshot, actor, state stri
 	if err != nil {
 		return nil, err
 	}
-	s := Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: g.asOf, Version: g.version}
+	s := Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: v.asOf, Version: v.version}
 	s.Kappa, s.Activities = kappa(facts, func(id string) *blurline.Node { return found[slices.Index(acts, id)] })
 	s = finish(s)
 	return &s, nil
 }
 
-// part returns the snapshot for state at asOf ("" for the whole graph)
-// on the source's current version, loading it on first use. A state that
-// is unknown or not a State is an error.
-func (a *Analyzer) part(ctx context.Context, state string, asOf time.Time) (*part, error) {
-	v, err := a.view(ctx, asOf)
-	if err != nil {
-		return nil, err
-	}
+// part returns state's part of the graph and its reach in v, computing
+// them on first use. A state that is unknown or not a State is an error.
+func (a *Analyzer) part(ctx context.Context, v *view, state string) (*part, error) {
 	return do(ctx, &v.mu, v.parts, state, func() (*part, error) {
-		var g *snapshot
-		var err error
-		if state == "" {
-			g, err = load(ctx, a.src, v.version, v.asOf)
-		} else {
-			g, err = loadState(ctx, a.src, v.version, v.asOf, state)
-		}
+		g, err := loadState(ctx, a.src, v.version, v.asOf, state)
 		if err != nil {
 			return nil, err
 		}
-		return &part{g: g, reaches: map[int32]*flight[*reach]{}, ranks: map[string]*flight[[]Score]{}}, nil
+		r, err := g.reachFrom(ctx, g.index[state])
+		if err != nil {
+			return nil, err
+		}
+		return &part{g: g, r: r}, nil
 	})
 }
 
@@ -376,7 +372,8 @@ func (a *Analyzer) view(ctx context.Context, asOf time.Time) (*view, error) {
 	}
 	v, ok := a.views[key]
 	if !ok {
-		v = &view{version: a.version, asOf: asOf, parts: map[string]*flight[*part]{}}
+		v = &view{version: a.version, asOf: asOf, parts: map[string]*flight[*part]{},
+			ranks: map[string]*flight[[]Score]{}, best: map[struct{}]*flight[map[string]choice]{}}
 		a.views[key] = v
 	}
 	return v, nil

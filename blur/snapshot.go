@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/blurline/blurline"
@@ -51,106 +50,6 @@ func walkable() []blurline.Predicate {
 	}
 	slices.Sort(ps)
 	return ps
-}
-
-// load reads the facts holding at asOf and builds the snapshot.
-func load(ctx context.Context, src Source, version uint64, asOf time.Time) (*snapshot, error) {
-	facts, err := src.Facts(ctx, blurline.FactQuery{FactFilter: blurline.FactFilter{Predicates: walkable(), AsOf: asOf}})
-	if err != nil {
-		return nil, err
-	}
-	states, err := src.FindNodes(ctx, blurline.NodeQuery{Classes: []blurline.Class{blurline.State}})
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	var ids []string
-	note := func(id string) {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	for _, s := range states {
-		note(s.ID)
-	}
-	for _, f := range facts {
-		note(f.Subject)
-		note(f.Object)
-	}
-	slices.Sort(ids)
-	nodes, err := src.Nodes(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	g := &snapshot{
-		version:  version,
-		asOf:     asOf,
-		ids:      ids,
-		index:    make(map[string]int32, len(ids)),
-		nodes:    nodes,
-		state:    make([]bool, len(ids)),
-		conducts: map[int32][]*blurline.Fact{},
-	}
-	for i, id := range ids {
-		g.index[id] = int32(i)
-		if nodes[i] != nil && nodes[i].Class == blurline.State {
-			g.state[i] = true
-			g.states = append(g.states, int32(i))
-		}
-	}
-	byID := func(a, b *blurline.Fact) int { return strings.Compare(a.ID, b.ID) }
-	if !slices.IsSortedFunc(facts, byID) { // the store sorts them; a Source need not
-		facts = slices.SortedFunc(slices.Values(facts), byID)
-	}
-	var edges []edge
-	var levels [10]bool
-	for i, f := range facts {
-		if i&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		if f.Object == "" || f.Subject == f.Object {
-			continue
-		}
-		s, o := g.index[f.Subject], g.index[f.Object]
-		if f.Predicate == blurline.Conducts {
-			g.conducts[s] = append(g.conducts[s], f)
-			continue
-		}
-		level, cost, ok := weigh(f)
-		if !ok {
-			continue
-		}
-		if level >= 1 {
-			levels[level] = true
-		}
-		switch StepOf(f.Predicate) {
-		case ObjectToSubject:
-			edges = append(edges, edge{o, s, level, cost, f, false})
-		case SubjectToObject:
-			edges = append(edges, edge{s, o, level, cost, f, true})
-		case BothWays:
-			edges = append(edges, edge{o, s, level, cost, f, false}, edge{s, o, level, cost, f, true})
-		}
-	}
-	g.setLevels(levels)
-	// Counting sort into rows; stable, so each row stays in fact-id order.
-	g.start = make([]int32, len(ids)+1)
-	for _, e := range edges {
-		g.start[e.from+1]++
-	}
-	for i := range ids {
-		g.start[i+1] += g.start[i]
-	}
-	g.edges = make([]edge, len(edges))
-	next := slices.Clone(g.start[:len(ids)])
-	for _, e := range edges {
-		g.edges[next[e.from]] = e
-		next[e.from]++
-	}
-	return g, ctx.Err()
 }
 
 // setLevels lists the levels present, highest first.
