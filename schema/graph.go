@@ -8,7 +8,7 @@ import (
 
 // Graph is what the API needs of the knowledge store; *graph.Store
 // satisfies it, and it satisfies blur.Source (the blur analysis reads
-// Facts, FactsOf, Nodes, FindNodes and Version) and interop.Store. Methods that take a list of ids answer for all of them in
+// FactsOf, Nodes, FindNodes and Version) and interop.Store. Methods that take a list of ids answer for all of them in
 // one call, so a resolver level makes one store call, not one per item.
 type Graph interface {
 	Node(ctx context.Context, id string) (*blurline.Node, error)
