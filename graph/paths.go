@@ -15,8 +15,8 @@ const MaxPathHops = 8
 // ShortestPaths returns the shortest paths from one entity to another,
 // walking facts in either direction (cayley has no shortest-path helper).
 // All paths of the shortest length are returned, up to Limit, in a stable
-// order: backwards from the target, by the id of the entity one hop nearer
-// the source and then by fact id. It stops when ctx is cancelled and
+// order: backwards from the target, by the IRI of the entity one hop
+// nearer the source and then by fact IRI. It stops when ctx is cancelled and
 // returns ctx's error.
 //
 // The search is breadth first from both ends at once, one whole layer at a
@@ -25,8 +25,9 @@ const MaxPathHops = 8
 // crosses that meeting layer, so the paths are the forward search's
 // parents on the source side and the backward search's children, pruned
 // to those that lead to the meeting layer, on the target side. A one-way
-// search from a hub entity visits most of a large graph by 6 hops; the
-// two sides together visit about its square root.
+// search through hub entities visits most of a large graph by 6 hops; the
+// two sides together visit far less (6 hops across 1M generated quads: 2 ms
+// against 1.2 s in BenchmarkShortestPaths).
 func (s *Store) ShortestPaths(ctx context.Context, from, to string, o blurline.PathOptions) (paths []blurline.Path, err error) {
 	defer wrap(&err, "graph.ShortestPaths(%q, %q)", from, to)
 	if o.MaxHops == 0 {
