@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"sync/atomic"
 
 	"github.com/blurline/blurline"
 	_ "github.com/cayleygraph/cayley/graph/sql/postgres" // the shared backend
@@ -28,7 +29,8 @@ import (
 
 // pgCoord is the cross-server coordination of a postgres store.
 type pgCoord struct {
-	db *sql.DB
+	db       *sql.DB
+	rebuilds atomic.Int64 // full rebuilds after other servers' writes (for tests)
 }
 
 // advisoryKey is the pg_advisory_lock key of Blurline's writes.
@@ -37,14 +39,78 @@ const advisoryKey = 0x426c75726c696e65 // "Blurline"
 const pgSetup = `
 CREATE TABLE IF NOT EXISTS blurline_version (id INT PRIMARY KEY CHECK (id = 1), v BIGINT NOT NULL);
 INSERT INTO blurline_version (id, v) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+ALTER TABLE blurline_version ADD COLUMN IF NOT EXISTS log_from BIGINT;
+UPDATE blurline_version SET log_from = v + 1 WHERE log_from IS NULL;
+CREATE TABLE IF NOT EXISTS blurline_changes (v BIGINT NOT NULL, del BOOLEAN NOT NULL, s nodes, p nodes, o nodes, l nodes);
+CREATE INDEX IF NOT EXISTS blurline_changes_v ON blurline_changes (v);
 CREATE OR REPLACE FUNCTION blurline_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	UPDATE blurline_version SET v = v + 1 WHERE id = 1;
+	IF TG_OP IN ('UPDATE', 'TRUNCATE') THEN
+		UPDATE blurline_version SET log_from = v + 1 WHERE id = 1;
+	END IF;
 	RETURN NULL;
 END $$;
 CREATE OR REPLACE TRIGGER blurline_quads_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON quads
 	FOR EACH STATEMENT EXECUTE FUNCTION blurline_bump();
+CREATE OR REPLACE FUNCTION blurline_log_add() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE cur BIGINT; n BIGINT;
+BEGIN
+	SELECT v INTO cur FROM blurline_version WHERE id = 1;
+	SELECT count(*) INTO n FROM blurline_rows;
+	IF n > ` + pgLogMaxRowsSQL + ` THEN
+		DELETE FROM blurline_changes WHERE v <= cur;
+		UPDATE blurline_version SET log_from = cur + 1 WHERE id = 1;
+	ELSIF n > 0 THEN
+		INSERT INTO blurline_changes (v, del, s, p, o, l) SELECT cur, false, s, p, o, l FROM blurline_rows q
+			JOIN nodes s ON s.hash = q.subject_hash JOIN nodes p ON p.hash = q.predicate_hash
+			JOIN nodes o ON o.hash = q.object_hash LEFT JOIN nodes l ON l.hash = q.label_hash;
+	END IF;
+	PERFORM blurline_log_trim(cur);
+	RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION blurline_log_del() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE cur BIGINT; n BIGINT;
+BEGIN
+	SELECT v INTO cur FROM blurline_version WHERE id = 1;
+	SELECT count(*) INTO n FROM blurline_rows;
+	IF n > ` + pgLogMaxRowsSQL + ` THEN
+		DELETE FROM blurline_changes WHERE v <= cur;
+		UPDATE blurline_version SET log_from = cur + 1 WHERE id = 1;
+	ELSIF n > 0 THEN
+		INSERT INTO blurline_changes (v, del, s, p, o, l) SELECT cur, true, s, p, o, l FROM blurline_rows q
+			JOIN nodes s ON s.hash = q.subject_hash JOIN nodes p ON p.hash = q.predicate_hash
+			JOIN nodes o ON o.hash = q.object_hash LEFT JOIN nodes l ON l.hash = q.label_hash;
+	END IF;
+	PERFORM blurline_log_trim(cur);
+	RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION blurline_log_trim(cur BIGINT) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF cur % 1000 = 0 THEN
+		DELETE FROM blurline_changes WHERE v <= cur - ` + pgLogKeepSQL + `;
+		UPDATE blurline_version SET log_from = cur - ` + pgLogKeepSQL + ` + 1 WHERE id = 1 AND log_from <= cur - ` + pgLogKeepSQL + `;
+	END IF;
+END $$;
+CREATE OR REPLACE TRIGGER blurline_quads_log_add AFTER INSERT ON quads REFERENCING NEW TABLE AS blurline_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION blurline_log_add();
+CREATE OR REPLACE TRIGGER blurline_quads_log_del AFTER DELETE ON quads REFERENCING OLD TABLE AS blurline_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION blurline_log_del();
 `
+
+// The change log. Next to the version, triggers on cayley's quads table
+// record each inserted or deleted quad, with its values (cayley's nodes
+// rows, copied at the time, since a deleted quad's nodes go with it), and
+// the version of the statement. A server whose read model is at version
+// seen applies the changes after seen instead of rebuilding, if the log
+// still holds all of them: blurline_version.log_from is the first version
+// the log is complete from. A statement of more than pgLogMaxRows quads (a
+// bulk load) is not logged (log_from moves past it, and readers rebuild);
+// the log keeps about the last pgLogKeep versions (one per statement).
+const (
+	pgLogMaxRowsSQL = "20000"
+	pgLogKeepSQL    = "100000"
+)
 
 // openPGCoord connects, and under the write lock creates cayley's tables
 // (first use) and Blurline's version row and trigger.
@@ -162,16 +228,92 @@ func (s *Store) Sync(ctx context.Context) error {
 // the read model already has (this server's own, whose done recorded a
 // newer version meanwhile), and must not trigger a rebuild.
 func (s *Store) syncLocked(ctx context.Context, v int64) error {
-	if v <= s.seen.Load() {
+	seen := s.seen.Load()
+	if v <= seen {
+		return nil
+	}
+	ch, to, ok, err := s.pg.changesSince(ctx, seen)
+	if err != nil {
+		return err
+	}
+	if ok {
+		// The log holds every change since seen: apply them in order.
+		c := s.idx.begin()
+		for _, x := range ch {
+			if x.del {
+				s.idx.remove(x.q, c)
+			} else {
+				s.idx.add(x.q, c)
+			}
+		}
+		s.idx.commit(c)
+		s.seen.Store(to)
+		s.version.Add(1)
+		s.lg.Debug("read model caught up with another server's writes", "version", to, "changes", len(ch))
 		return nil
 	}
 	if err := s.rebuild(ctx); err != nil {
 		return err
 	}
+	s.pg.rebuilds.Add(1)
 	s.seen.Store(v)
 	s.version.Add(1)
 	s.lg.Debug("read model rebuilt after another server's write", "version", v)
 	return nil
+}
+
+// pgChange is one logged change.
+type pgChange struct {
+	del bool
+	q   quad.Quad
+}
+
+// changesSince reads, in one snapshot, the data version and every change
+// after version seen up to it. ok is false when the log no longer holds
+// them all (the caller rebuilds).
+func (c *pgCoord) changesSince(ctx context.Context, seen int64) (ch []pgChange, to int64, ok bool, err error) {
+	tx, err := c.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return nil, 0, false, pgError("read the change log", err)
+	}
+	defer tx.Rollback()
+	var from int64
+	if err := tx.QueryRowContext(ctx, "SELECT v, log_from FROM blurline_version WHERE id = 1").Scan(&to, &from); err != nil {
+		return nil, 0, false, pgError("read the change log", err)
+	}
+	if from > seen+1 {
+		return nil, 0, false, nil
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT c.del, "+pgNodeCols("(c.s)")+", "+pgNodeCols("(c.p)")+", "+pgNodeCols("(c.o)")+", "+pgNodeCols("(c.l)")+
+		", (c.l).hash IS NOT NULL FROM blurline_changes c WHERE c.v > $1 AND c.v <= $2 ORDER BY c.v", seen, to)
+	if err != nil {
+		return nil, 0, false, pgError("read the change log", err)
+	}
+	defer rows.Close()
+	var x pgChange
+	var sn, pn, on, ln pgNode
+	var hasLabel bool
+	dest := append(append(append(append([]any{&x.del}, sn.dest()...), pn.dest()...), on.dest()...), ln.dest()...)
+	dest = append(dest, &hasLabel)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, false, pgError("read the change log", err)
+		}
+		var vals [4]quad.Value
+		for i, n := range []*pgNode{&sn, &pn, &on, &ln} {
+			if i == 3 && !hasLabel {
+				break
+			}
+			if vals[i], err = n.value(); err != nil {
+				return nil, 0, false, blurline.Errorf(blurline.ErrInternal, "decode a logged value: %v", err)
+			}
+		}
+		ch = append(ch, pgChange{del: x.del, q: quad.Quad{Subject: vals[0], Predicate: vals[1], Object: vals[2], Label: vals[3]}})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, false, pgError("read the change log", err)
+	}
+	return ch, to, true, nil
 }
 
 // beginWrite takes the cluster-wide write lock and syncs; the caller holds
