@@ -10,57 +10,34 @@ import (
 
 	"github.com/blurline/blurline"
 	cgraph "github.com/cayleygraph/cayley/graph"
+	ckv "github.com/cayleygraph/cayley/graph/kv"
 	"github.com/cayleygraph/quad"
+	hbolt "github.com/hidal-go/hidalgo/kv/bbolt"
+	"go.etcd.io/bbolt"
 )
 
 // Large loads into an on-disk store.
 //
 // One bbolt transaction of n random inserts costs O(n²) (a node only splits
-// at commit), so a large load is written in transactions of chunkQuads
-// quads. To keep it all or nothing, the quads new to the store are first
-// written to a journal file and synced; the journal is removed only after
-// the last chunk has committed. A load that fails midway deletes what it
-// wrote; a load interrupted by a crash is rolled back when the store is
-// next opened (recoverJournal), before anything reads it.
+// at commit), and cayley's ApplyDeltas looks up and rewrites every key it
+// touches in random order. A load of more than chunkQuads new quads into
+// bbolt is therefore a bulk write (kvbulk.go): cayley's key-value layout
+// written directly, in sorted order and bounded transactions, behind a
+// synced undo journal (bulk.journal), all or nothing. A bulk write that
+// fails midway is undone at once; one interrupted by a crash is undone when
+// the store is next opened (recoverJournal), before anything reads it.
+//
+// Versions before the bulk write wrote large loads in chunks of ApplyDeltas
+// behind a journal of the new quads (load.journal); recoverJournal still
+// rolls such a load back.
 
-// chunkQuads is the most quads written in one backend transaction.
+// chunkQuads is the most quads written in one ApplyDeltas transaction: a
+// larger load into bbolt is a bulk write.
 const chunkQuads = 20000
 
 const journalName = "load.journal"
 
 func (s *Store) journalPath() string { return filepath.Join(s.dir, journalName) }
-
-// applyJournaled writes adds in chunks, all or nothing. The caller holds s.mu.
-func (s *Store) applyJournaled(adds []quad.Quad) error {
-	fresh := make([]quad.Quad, 0, len(adds))
-	for _, q := range adds {
-		if !s.idx.has(q) {
-			fresh = append(fresh, q)
-		}
-	}
-	if len(fresh) == 0 {
-		return nil
-	}
-	if err := writeJournal(s.journalPath(), fresh); err != nil {
-		return blurline.Errorf(blurline.ErrInternal, "write load journal: %v", err)
-	}
-	for i := 0; i < len(fresh); i += chunkQuads {
-		chunk := fresh[i:min(i+chunkQuads, len(fresh))]
-		if err := s.qs.ApplyDeltas(deltasOf(chunk, cgraph.Add), cgraph.IgnoreOpts{IgnoreDup: true}); err != nil {
-			s.lg.Error("chunked load failed; rolling back", "err", err, "written", i)
-			if rerr := s.deleteChunked(fresh[:i]); rerr != nil {
-				s.lg.Error("rollback failed: the journal stays for the next open", "err", rerr)
-				return blurline.Errorf(blurline.ErrInternal, "write to %s store: %v (rollback failed: %v)", s.backend, err, rerr)
-			}
-			os.Remove(s.journalPath())
-			return blurline.Errorf(blurline.ErrInternal, "write to %s store: %v", s.backend, err)
-		}
-	}
-	if err := removeSynced(s.journalPath()); err != nil {
-		return blurline.Errorf(blurline.ErrInternal, "remove load journal: %v", err)
-	}
-	return nil
-}
 
 func deltasOf(qs []quad.Quad, a cgraph.Procedure) []cgraph.Delta {
 	d := make([]cgraph.Delta, len(qs))
@@ -84,6 +61,9 @@ func (s *Store) deleteChunked(qs []quad.Quad) error {
 func (s *Store) recoverJournal(ctx context.Context) error {
 	if s.dir == "" {
 		return nil
+	}
+	if err := s.recoverBulk(); err != nil {
+		return err
 	}
 	f, err := os.Open(s.journalPath())
 	if errors.Is(err, os.ErrNotExist) {
@@ -112,6 +92,106 @@ func (s *Store) recoverJournal(ctx context.Context) error {
 	}
 	s.lg.Warn("rolled back a load that was interrupted", "quads", len(qs))
 	return ctx.Err()
+}
+
+// applyBulk writes adds with a bulk write (kvbulk.go), all or nothing, and
+// opens cayley's quad store anew over the changed data. The caller holds s.mu.
+func (s *Store) applyBulk(ctx context.Context, adds []quad.Quad) error {
+	if _, err := bulkWrite(ctx, s.bolt, s.dir, adds); err != nil {
+		s.lg.Error("bulk load failed", "err", err)
+		return blurline.Errorf(blurline.ErrInternal, "write to %s store: %v", s.backend, err)
+	}
+	return s.reopenCayley()
+}
+
+// reopenCayley replaces cayley's quad store by one opened anew on the same
+// bbolt database, so that what it caches at open (the bloom filter of the
+// quads, the node caches) covers what a bulk write or an undo changed
+// underneath. The old one is dropped, not closed: closing would close the
+// database.
+func (s *Store) reopenCayley() error {
+	qs, err := ckv.New(hbolt.New(s.bolt), nil)
+	if err != nil {
+		return blurline.Errorf(blurline.ErrInternal, "reopen the bbolt store: %v", err)
+	}
+	s.qs = qs
+	return nil
+}
+
+// bulkWrite writes adds into db (cayley's kv layout) with a bulk write,
+// behind a synced undo journal in dir, all or nothing. It returns how many
+// quads were new to the store.
+func bulkWrite(ctx context.Context, db *bbolt.DB, dir string, adds []quad.Quad) (int, error) {
+	p, err := planBulk(db, adds)
+	if err != nil {
+		return 0, err
+	}
+	if len(p.quads) == 0 {
+		return 0, nil
+	}
+	if err := p.collectIndexUndo(db); err != nil {
+		return 0, err
+	}
+	path := filepath.Join(dir, bulkJournalName)
+	if err := writeSynced(path, p.encodeUndo()); err != nil {
+		return 0, fmt.Errorf("write the undo journal: %v", err)
+	}
+	if err := p.write(ctx, db); err != nil {
+		if uerr := undoBulk(db, bulkUndo{horizon: p.horizon, size: p.size, entries: p.undo}); uerr != nil {
+			return 0, fmt.Errorf("%v (undo failed, the journal stays for the next open: %v)", err, uerr)
+		}
+		if rerr := removeSynced(path); rerr != nil {
+			return 0, fmt.Errorf("%v (undone; remove the journal: %v)", err, rerr)
+		}
+		return 0, err
+	}
+	if err := removeSynced(path); err != nil {
+		return 0, fmt.Errorf("remove the undo journal: %v", err)
+	}
+	return len(p.quads), nil
+}
+
+// recoverBulk undoes a bulk write that a crash interrupted.
+func (s *Store) recoverBulk() error {
+	path := filepath.Join(s.dir, bulkJournalName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return blurline.Errorf(blurline.ErrUnavailable, "read the bulk load journal: %v", err)
+	}
+	if u, ok := decodeUndo(data); ok {
+		// A torn journal is one whose write never began: nothing to undo.
+		if err := undoBulk(s.bolt, u); err != nil {
+			return blurline.Errorf(blurline.ErrInternal, "roll back an interrupted bulk load: %v", err)
+		}
+		s.lg.Warn("rolled back a bulk load that was interrupted")
+	}
+	if err := removeSynced(path); err != nil {
+		return blurline.Errorf(blurline.ErrInternal, "remove the bulk load journal: %v", err)
+	}
+	return s.reopenCayley()
+}
+
+// writeSynced writes data to a new file at path and syncs it and its directory.
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
 }
 
 func writeJournal(path string, qs []quad.Quad) error {

@@ -290,8 +290,8 @@ func (s *Store) apply(adds, dels []quad.Quad) (int, error) {
 	if len(deltas) == 0 {
 		return 0, nil
 	}
-	if len(dels) == 0 && len(adds) > chunkQuads && s.dir != "" {
-		if err := s.applyJournaled(adds); err != nil {
+	if len(dels) == 0 && len(adds) > chunkQuads && s.bolt != nil {
+		if err := s.applyBulk(context.Background(), adds); err != nil {
 			return 0, err
 		}
 	} else if s.pg != nil && len(dels) == 0 && len(adds) >= pgBulkMin {

@@ -1,0 +1,392 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/blurline/blurline/internal/gen"
+	"github.com/blurline/blurline/seed"
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/cayley/query/path"
+	cproto "github.com/cayleygraph/cayley/graph/proto"
+	"github.com/cayleygraph/quad"
+	"go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+)
+
+// bulkTestQuads returns generated quads, the seed and tricky literals:
+// typed, language-tagged, unicode, blank nodes, quads without a label.
+func bulkTestQuads(tb testing.TB, n int) []quad.Quad {
+	tb.Helper()
+	var buf bytes.Buffer
+	if _, err := gen.Write(&buf, gen.Config{Quads: n, Seed: 3}); err != nil {
+		tb.Fatal(err)
+	}
+	fsys := seed.FS()
+	srcs, closeAll, err := sourcesFromFS(fsys)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer closeAll()
+	srcs = append(srcs, Source{Name: "gen.nq", R: &buf})
+	var out []quad.Quad
+	seen := map[quad.Quad]bool{}
+	add := func(q quad.Quad) {
+		if !seen[q] {
+			seen[q] = true
+			out = append(out, q)
+		}
+	}
+	for _, src := range srcs {
+		r := newNQuadsReader(src.R)
+		for {
+			lq, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				tb.Fatal(err)
+			}
+			add(lq.Quad)
+		}
+	}
+	s, p := quad.IRI("http://ex.org/s"), quad.IRI("http://ex.org/p")
+	for _, o := range []quad.Value{
+		quad.String("plain"), quad.String("ünïcödé ✓ 日本語"), quad.String(""),
+		quad.LangString{Value: "bonjour", Lang: "fr"}, quad.LangString{Value: "hello", Lang: "en-GB"},
+		quad.TypedString{Value: "42", Type: "http://www.w3.org/2001/XMLSchema#integer"},
+		quad.TypedString{Value: "2020-01-02", Type: "http://www.w3.org/2001/XMLSchema#date"},
+		quad.BNode("b1"), quad.IRI("http://ex.org/ö"),
+	} {
+		add(quad.Quad{Subject: s, Predicate: p, Object: o})
+		add(quad.Quad{Subject: s, Predicate: p, Object: o, Label: quad.IRI("http://ex.org/g")})
+	}
+	add(quad.Quad{Subject: quad.BNode("b1"), Predicate: p, Object: s, Label: quad.BNode("g2")})
+	return out
+}
+
+// newKV opens a new, empty cayley bbolt store in a temporary directory.
+func newKV(tb testing.TB) (string, *bbolt.DB, cgraph.QuadStore) {
+	tb.Helper()
+	dir := tb.TempDir()
+	db, qs, err := openBBolt(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { qs.Close() })
+	return dir, db, qs
+}
+
+// dumpKV lists every bucket and key of db; log primitives are shown
+// decoded, without their timestamps (the time of the write).
+func dumpKV(tb testing.TB, db *bbolt.DB) map[string]string {
+	tb.Helper()
+	out := map[string]string{}
+	err := db.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error {
+				key := fmt.Sprintf("%q/%x", name, k)
+				if string(name) == "log" {
+					var p cproto.Primitive
+					if err := proto.Unmarshal(v, &p); err != nil {
+						return err
+					}
+					if p.Timestamp == 0 {
+						return fmt.Errorf("log entry %x has no timestamp", k)
+					}
+					p.Timestamp = 0
+					out[key] = fmt.Sprintf("id=%d s=%d p=%d o=%d l=%d del=%v val=%x", p.ID, p.Subject, p.Predicate, p.Object, p.Label, p.Deleted, p.Value)
+					return nil
+				}
+				out[key] = fmt.Sprintf("%x", v)
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+func diffKV(tb testing.TB, what string, want, got map[string]string) {
+	tb.Helper()
+	n := 0
+	for k, w := range want {
+		if g, ok := got[k]; !ok || g != w {
+			if n++; n <= 10 {
+				tb.Errorf("%s: key %s = %q, want %q", what, k, g, w)
+			}
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok {
+			if n++; n <= 10 {
+				tb.Errorf("%s: extra key %s = %q", what, k, g)
+			}
+		}
+	}
+	if n > 0 {
+		tb.Fatalf("%s: %d keys differ (of %d wanted, %d got)", what, n, len(want), len(got))
+	}
+}
+
+func applyOrFail(tb testing.TB, qs cgraph.QuadStore, qq []quad.Quad, a cgraph.Procedure) {
+	tb.Helper()
+	if err := qs.ApplyDeltas(deltasOf(qq, a), cgraph.IgnoreOpts{}); err != nil {
+		tb.Fatalf("ApplyDeltas: %v", err)
+	}
+}
+
+// TestBulkWriteMatchesApplyDeltas writes the same quads once through
+// cayley's ApplyDeltas and once through a bulk write and compares every
+// bucket; then it checks that cayley reads and changes the bulk-written
+// store as its own, and that loading again changes nothing.
+func TestBulkWriteMatchesApplyDeltas(t *testing.T) {
+	ctx := context.Background()
+	all := bulkTestQuads(t, 6000)
+	half := len(all) / 2
+	first, second := all[:half], all[half:]
+
+	_, refDB, ref := newKV(t)
+	dir, bulkDB, _ := newKV(t)
+
+	// An empty store, then a store with data (the second write overlaps the first).
+	applyOrFail(t, ref, first, cgraph.Add)
+	if n, err := bulkWrite(ctx, bulkDB, dir, first); err != nil || n != len(first) {
+		t.Fatalf("bulkWrite(first) = %d, %v; want %d", n, err, len(first))
+	}
+	diffKV(t, "after the first write", dumpKV(t, refDB), dumpKV(t, bulkDB))
+	applyOrFail(t, ref, second, cgraph.Add)
+	overlapping := append(append([]quad.Quad{}, first[:100]...), second...)
+	overlapping = append(overlapping, second[:50]...) // repeats within the input
+	if n, err := bulkWrite(ctx, bulkDB, dir, overlapping); err != nil || n != len(second) {
+		t.Fatalf("bulkWrite(second) = %d, %v; want %d", n, err, len(second))
+	}
+	diffKV(t, "after the second write", dumpKV(t, refDB), dumpKV(t, bulkDB))
+
+	// Loading again changes nothing.
+	before := dumpKV(t, bulkDB)
+	if n, err := bulkWrite(ctx, bulkDB, dir, all); err != nil || n != 0 {
+		t.Fatalf("bulkWrite(all again) = %d, %v; want 0", n, err)
+	}
+	diffKV(t, "after writing everything again", before, dumpKV(t, bulkDB))
+
+	// cayley on the bulk-written store, opened as any later process would.
+	bulk, err := cgraphQuadStore(bulkDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCayleyReads(t, bulk, all)
+
+	// Deletes (a node whose last quad goes disappears) and adds through
+	// cayley, the same on both: the stores stay equal.
+	var dels []quad.Quad
+	for _, q := range all {
+		if q.Subject == quad.IRI("http://ex.org/s") || strings.Contains(fmt.Sprint(q.Subject), "s3-bureau1>") {
+			dels = append(dels, q)
+		}
+	}
+	dels = append(dels, all[len(all)-1])
+	for _, qs := range []cgraph.QuadStore{ref, bulk} {
+		applyOrFail(t, qs, dels, cgraph.Delete)
+	}
+	diffKV(t, "after cayley deleted quads", dumpKV(t, refDB), dumpKV(t, bulkDB))
+	for _, qs := range []cgraph.QuadStore{ref, bulk} {
+		if v, err := qs.ValueOf(quad.IRI("http://ex.org/s")); err != nil || v != nil {
+			t.Errorf("ValueOf(a node without quads) = %v, %v; want none", v, err)
+		}
+		applyOrFail(t, qs, dels[:len(dels)/2], cgraph.Add)
+	}
+	diffKV(t, "after cayley added them back", dumpKV(t, refDB), dumpKV(t, bulkDB))
+	checkCayleyReads(t, bulk, append(all[:0:0], keepOut(all, dels[len(dels)/2:])...))
+
+	// A bulk write of the rest of the deleted quads (new ids; the deleted
+	// primitives stay in the log, as with cayley).
+	rest := dels[len(dels)/2:]
+	applyOrFail(t, ref, rest, cgraph.Add)
+	if n, err := bulkWrite(ctx, bulkDB, dir, all); err != nil || n != len(rest) {
+		t.Fatalf("bulkWrite(deleted quads again) = %d, %v; want %d", n, err, len(rest))
+	}
+	diffKV(t, "after a bulk write re-added deleted quads", dumpKV(t, refDB), dumpKV(t, bulkDB))
+	bulk, err = cgraphQuadStore(bulkDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCayleyReads(t, bulk, all)
+}
+
+func keepOut(all, out []quad.Quad) []quad.Quad {
+	drop := map[quad.Quad]bool{}
+	for _, q := range out {
+		drop[q] = true
+	}
+	var keep []quad.Quad
+	for _, q := range all {
+		if !drop[q] {
+			keep = append(keep, q)
+		}
+	}
+	return keep
+}
+
+// checkCayleyReads checks what cayley reads from qs against want: every
+// quad, the size, and a lookup on each index.
+func checkCayleyReads(tb testing.TB, qs cgraph.QuadStore, want []quad.Quad) {
+	tb.Helper()
+	ctx := context.Background()
+	got := map[quad.Quad]bool{}
+	it := qs.QuadsAllIterator().Iterate()
+	for it.Next(ctx) {
+		q, err := qs.Quad(it.Result())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		got[q] = true
+	}
+	it.Close()
+	if len(got) != len(want) {
+		tb.Errorf("cayley iterates %d quads, want %d", len(got), len(want))
+	}
+	for _, q := range want {
+		if !got[q] {
+			tb.Fatalf("cayley does not find %v", q)
+		}
+	}
+	st, err := qs.Stats(ctx, false)
+	if err != nil || st.Quads.Value != int64(len(want)) {
+		tb.Errorf("Stats = %+v, %v; want %d quads", st, err, len(want))
+	}
+	// Out (subject-predicate index) and In (object-predicate-subject index)
+	// from a few subjects, against the quads.
+	for _, q := range want[:min(len(want), 40)] {
+		var outWant, inWant int
+		for _, w := range want {
+			if w.Subject == q.Subject && w.Predicate == q.Predicate {
+				outWant++
+			}
+			if w.Object == q.Object && w.Predicate == q.Predicate {
+				inWant++
+			}
+		}
+		outs, err := path.StartPath(qs, q.Subject).Out(q.Predicate).Iterate(ctx).AllValues(qs)
+		if err != nil || len(outs) != outWant {
+			tb.Errorf("Out(%v, %v): %d values, %v; want %d", q.Subject, q.Predicate, len(outs), err, outWant)
+		}
+		ins, err := path.StartPath(qs, q.Object).In(q.Predicate).Iterate(ctx).AllValues(qs)
+		if err != nil || len(ins) != inWant {
+			tb.Errorf("In(%v, %v): %d values, %v; want %d", q.Object, q.Predicate, len(ins), err, inWant)
+		}
+	}
+}
+
+// TestBulkWriteUndo interrupts bulk writes after each of their commits and
+// checks that the undo (in process, and from the journal on the next open)
+// leaves the store exactly as before.
+func TestBulkWriteUndo(t *testing.T) {
+	ctx := context.Background()
+	all := bulkTestQuads(t, 3000)
+	dir, db, _ := newKV(t)
+	base := all[:len(all)/3]
+	if _, err := bulkWrite(ctx, db, dir, base); err != nil {
+		t.Fatal(err)
+	}
+	before := dumpKV(t, db)
+	defer func(n int) { bulkTxPuts = n }(bulkTxPuts)
+	bulkTxPuts = 700 // many small transactions
+	errCrash := errors.New("simulated crash")
+	crashAt := func(stop int) {
+		bulkCommitHook = func(n int) error {
+			if n == stop {
+				return errCrash
+			}
+			return nil
+		}
+	}
+	defer func() { bulkCommitHook = nil }()
+	commits := 0
+	for stop := 1; ; stop++ {
+		crashAt(stop)
+		n, err := bulkWrite(ctx, db, dir, all)
+		bulkCommitHook = nil
+		if err == nil {
+			if n != len(all)-len(base) {
+				t.Fatalf("bulkWrite = %d, want %d", n, len(all)-len(base))
+			}
+			commits = stop - 1
+			break
+		}
+		if !errors.Is(err, errCrash) && !strings.Contains(err.Error(), errCrash.Error()) {
+			t.Fatalf("stop %d: %v", stop, err)
+		}
+		diffKV(t, fmt.Sprintf("undone after commit %d", stop), before, dumpKV(t, db))
+		if _, err := os.Stat(filepath.Join(dir, bulkJournalName)); !os.IsNotExist(err) {
+			t.Fatalf("journal left after an undone write: %v", err)
+		}
+	}
+	if commits < 5 {
+		t.Fatalf("the write took %d transactions; want several", commits)
+	}
+	after := dumpKV(t, db)
+
+	// A crash: the journal stays, and the next open undoes the write.
+	more := bulkTestQuads(t, 9000)
+	s := &Store{lg: testLogger(t), dir: dir, bolt: db}
+	for _, stop := range []int{1, 3, 1000} { // 1000: after the last commit
+		p, err := planBulk(db, more)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.collectIndexUndo(db); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeSynced(filepath.Join(dir, bulkJournalName), p.encodeUndo()); err != nil {
+			t.Fatal(err)
+		}
+		crashAt(stop)
+		err = p.write(ctx, db)
+		bulkCommitHook = nil
+		if err != nil && !errors.Is(err, errCrash) {
+			t.Fatalf("write with a crash after commit %d: %v", stop, err)
+		}
+		if err := s.recoverBulk(); err != nil {
+			t.Fatal(err)
+		}
+		diffKV(t, fmt.Sprintf("recovered after a crash after commit %d", stop), after, dumpKV(t, db))
+		if _, err := os.Stat(filepath.Join(dir, bulkJournalName)); !os.IsNotExist(err) {
+			t.Fatalf("journal left after recovery: %v", err)
+		}
+		checkCayleyReads(t, s.qs, all)
+	}
+
+	// A torn journal (its write never began) is dropped; nothing changes.
+	p, err := planBulk(db, more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := p.encodeUndo()
+	if err := writeSynced(filepath.Join(dir, bulkJournalName), j[:len(j)-3]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.recoverBulk(); err != nil {
+		t.Fatal(err)
+	}
+	diffKV(t, "after a torn journal", after, dumpKV(t, db))
+}
+
+// cgraphQuadStore opens cayley's quad store on db anew.
+func cgraphQuadStore(db *bbolt.DB) (cgraph.QuadStore, error) {
+	s := &Store{bolt: db}
+	if err := s.reopenCayley(); err != nil {
+		return nil, err
+	}
+	return s.qs, nil
+}
+
