@@ -27,14 +27,20 @@ func goodFact(name, s, p, o string) string {
 // TestBrokenInputs loads broken files into a store that already holds
 // testdata/small.nq: each must be rejected with the right line and leave
 // the store exactly as it was, on every backend.
-func TestBrokenInputs(t *testing.T) {
-	header := "# a comment\n" + id + "new> " + typ + " " + ns + "Contractor> .\n" + id + "new> " + ns + "name> \"New\" .\n" // lines 1-3
-	cases := []struct {
-		name string
-		body string // starts at line 4
-		line int
-		want string
-	}{
+// brokenHeader is lines 1-3 of every brokenCases input.
+const brokenHeader = "# a comment\n" + id + "new> " + typ + " " + ns + "Contractor> .\n" + id + "new> " + ns + "name> \"New\" .\n"
+
+// brokenCase is an input (brokenHeader+body) that a store holding
+// testdata/small.nq must refuse, with its first problem on line.
+type brokenCase struct {
+	name string
+	body string // starts at line 4
+	line int
+	want string
+}
+
+func brokenCases() []brokenCase {
+	return []brokenCase{
 		{"space in IRI (quad's lenient parser accepts it)", id + "new> <https://w3id.org/blurline/ns#a b> " + id + "mss> .\n", 4, "not allowed in an IRI"},
 		{"relative IRI", "<new> " + ns + "name> \"x\" .\n", 4, "not absolute"},
 		{"missing dot", id + "new> " + ns + "alias> \"x\"\n", 4, "expected '.'"},
@@ -69,6 +75,10 @@ func TestBrokenInputs(t *testing.T) {
 			fact + "f1> " + ns + "validFrom> \"2021-01-01\"^^<http://www.w3.org/2001/XMLSchema#date> " + fact + "f1> .\n" +
 			fact + "f1> " + ns + "validUntil> \"2020-01-01\"^^<http://www.w3.org/2001/XMLSchema#date> " + fact + "f1> .\n", 4, "not after validFrom"},
 	}
+}
+
+func TestBrokenInputs(t *testing.T) {
+	header, cases := brokenHeader, brokenCases()
 	ctx := context.Background()
 	for name, open := range backends(t) {
 		s := open(t)

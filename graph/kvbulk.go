@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -73,10 +74,20 @@ type bulkNode struct {
 // bulkQuad is one new quad: indexes into the plan's nodes (-1: no label).
 type bulkQuad [4]int32
 
-// bulkKey is a key of an index bucket and the quad id to append to it.
+// bulkKey is a key of an index bucket (the ids of the index's directions)
+// and the quad id to append to it.
 type bulkKey struct {
-	key [32]byte // big-endian ids, len(dirs)*8 bytes used
+	key [4]uint64
 	id  uint64
+}
+
+// bytes returns the key as stored: n big-endian ids.
+func (k *bulkKey) bytes(n int) []byte {
+	b := make([]byte, 8*n)
+	for i := range n {
+		binary.BigEndian.PutUint64(b[8*i:], k.key[i])
+	}
+	return b
 }
 
 // bulkPlan is everything a bulk write will change, read in one transaction.
@@ -301,18 +312,18 @@ func (p *bulkPlan) indexKeys(ind ckv.QuadIndex) []bulkKey {
 		k := &keys[i]
 		k.id = p.firstQ + uint64(i)
 		for j, d := range ind.Dirs {
-			var id uint64
 			if n := q[dirIndex(d)]; n >= 0 {
-				id = p.nodes[n].id
+				k.key[j] = p.nodes[n].id
 			}
-			binary.BigEndian.PutUint64(k.key[j*8:], id)
 		}
 	}
 	slices.SortFunc(keys, func(a, b bulkKey) int {
-		if c := bytes.Compare(a.key[:], b.key[:]); c != 0 {
-			return c
+		for i := range a.key {
+			if c := cmp.Compare(a.key[i], b.key[i]); c != 0 {
+				return c
+			}
 		}
-		return int(a.id - b.id)
+		return cmp.Compare(a.id, b.id)
 	})
 	return keys
 }
@@ -327,7 +338,8 @@ func dirIndex(d quad.Direction) int {
 }
 
 // collectIndexUndo adds the old values of the existing index keys the plan
-// appends to (the new quads' ids come after every id already listed).
+// appends to (the new quads' ids come after every id already listed). Only
+// a key made of existing nodes' ids can exist.
 func (p *bulkPlan) collectIndexUndo(db *bbolt.DB) error {
 	return db.View(func(tx *bbolt.Tx) error {
 		for _, ind := range p.indexes {
@@ -336,15 +348,25 @@ func (p *bulkPlan) collectIndexUndo(db *bbolt.DB) error {
 			if b == nil {
 				continue
 			}
-			klen := len(ind.Dirs) * 8
-			keys := p.indexKeys(ind)
-			for i := 0; i < len(keys); i++ {
-				if i > 0 && keys[i].key == keys[i-1].key {
+			seen := map[[4]uint64]bool{}
+		quads:
+			for _, q := range p.quads {
+				var k bulkKey
+				for j, d := range ind.Dirs {
+					if n := q[dirIndex(d)]; n >= 0 {
+						if !p.nodes[n].exists {
+							continue quads
+						}
+						k.key[j] = p.nodes[n].id
+					}
+				}
+				if seen[k.key] {
 					continue
 				}
-				k := keys[i].key[:klen]
-				if old := b.Get(k); old != nil {
-					p.undo = append(p.undo, undoEntry{bucket: name, key: bytes.Clone(k), old: bytes.Clone(old)})
+				seen[k.key] = true
+				key := k.bytes(len(ind.Dirs))
+				if old := b.Get(key); old != nil {
+					p.undo = append(p.undo, undoEntry{bucket: name, key: key, old: bytes.Clone(old)})
 				}
 			}
 		}
@@ -503,20 +525,19 @@ func (p *bulkPlan) write(ctx context.Context, db *bbolt.DB) (err error) {
 	slices.SortFunc(inds, func(a, b ckv.QuadIndex) int { return bytes.Compare(indexBucket(a), indexBucket(b)) })
 	for _, ind := range inds {
 		name := indexBucket(ind)
-		klen := len(ind.Dirs) * 8
 		keys := p.indexKeys(ind)
 		for i := 0; i < len(keys); {
 			b, err := w.bucket(name)
 			if err != nil {
 				return err
 			}
-			key := keys[i].key[:klen]
+			key := keys[i].bytes(len(ind.Dirs))
 			list := bytes.Clone(b.Get(key))
 			j := i
 			for ; j < len(keys) && keys[j].key == keys[i].key; j++ {
 				list = binary.AppendUvarint(list, keys[j].id)
 			}
-			if err := w.put(name, bytes.Clone(key), list); err != nil {
+			if err := w.put(name, key, list); err != nil {
 				return err
 			}
 			i = j

@@ -14,8 +14,8 @@ import (
 	"github.com/blurline/blurline/internal/gen"
 	"github.com/blurline/blurline/seed"
 	cgraph "github.com/cayleygraph/cayley/graph"
-	"github.com/cayleygraph/cayley/query/path"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
+	"github.com/cayleygraph/cayley/query/path"
 	"github.com/cayleygraph/quad"
 	"go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
@@ -76,7 +76,7 @@ func bulkTestQuads(tb testing.TB, n int) []quad.Quad {
 func newKV(tb testing.TB) (string, *bbolt.DB, cgraph.QuadStore) {
 	tb.Helper()
 	dir := tb.TempDir()
-	db, qs, err := openBBolt(dir)
+	db, qs, err := openBBolt(dir, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -390,3 +390,129 @@ func cgraphQuadStore(db *bbolt.DB) (cgraph.QuadStore, error) {
 	return s.qs, nil
 }
 
+// TestStoreBulkLoad loads more than chunkQuads quads (a bulk write) into
+// bbolt and the same into memory: the stores, the read models and what a
+// reopened store reads must agree; then writes through cayley on top.
+func TestStoreBulkLoad(t *testing.T) {
+	ctx := context.Background()
+	var buf bytes.Buffer
+	if _, err := gen.Write(&buf, gen.Config{Quads: chunkQuads + 5000, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	dir := t.TempDir()
+	ref := mustOpen(t, "memory:")
+	s := mustOpen(t, "bbolt:"+dir)
+	for _, st := range []*Store{ref, s} {
+		mustLoadFile(t, st, "testdata/small.nq")
+		res, err := st.Load(ctx, Source{Name: "gen.nq", R: bytes.NewReader(data)})
+		if err != nil || res.Added <= chunkQuads {
+			t.Fatalf("%s: Load = %+v, %v", st.Backend(), res, err)
+		}
+	}
+	same := func(what string) {
+		t.Helper()
+		if got, want := export(t, s), export(t, ref); got != want {
+			t.Fatalf("%s: bbolt store exports %d bytes, memory %d", what, len(got), len(want))
+		}
+		gs, _ := s.Stats(ctx)
+		ws, _ := ref.Stats(ctx)
+		if fmt.Sprint(gs) != fmt.Sprint(ws) {
+			t.Fatalf("%s: Stats = %+v, want %+v", what, gs, ws)
+		}
+	}
+	same("after the bulk load")
+	s.Close()
+	s = mustOpen(t, "bbolt:"+dir)
+	same("reopened")
+	// Loading again changes nothing.
+	if res, err := s.Load(ctx, Source{Name: "gen.nq", R: bytes.NewReader(data)}); err != nil || res.Added != 0 {
+		t.Fatalf("second Load = %+v, %v; want nothing added", res, err)
+	}
+	// Small writes (cayley's ApplyDeltas) on the bulk-written store.
+	for _, st := range []*Store{ref, s} {
+		if _, err := st.Retract(ctx, "mss-part-of-prc"); err != nil {
+			t.Fatalf("%s: Retract: %v", st.Backend(), err)
+		}
+		mustLoadFile(t, st, "testdata/small.nq")
+	}
+	same("after a retract and a load")
+	s.Close()
+	s = mustOpen(t, "bbolt:"+dir)
+	same("reopened again")
+}
+
+// TestLoader loads through a Loader (no read model; checks against the
+// bbolt store; bulk writes) and compares with a Store doing the same.
+func TestLoader(t *testing.T) {
+	ctx := context.Background()
+	var buf bytes.Buffer
+	if _, err := gen.Write(&buf, gen.Config{Quads: 8000, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	dir := t.TempDir()
+	ref := mustOpen(t, "memory:")
+	if _, _, err := ref.EnsureSeed(ctx, seed.FS()); err != nil {
+		t.Fatal(err)
+	}
+	mustLoadFile(t, ref, "testdata/small.nq")
+	refGen, err := ref.Load(ctx, Source{Name: "gen.nq", R: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	l, err := OpenLoader(ctx, testLogger(t), "bbolt:"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded, _, err := l.EnsureSeed(ctx, seed.FS()); err != nil || !loaded {
+		t.Fatalf("EnsureSeed = %v, %v; want loaded", loaded, err)
+	}
+	if loaded, _, err := l.EnsureSeed(ctx, seed.FS()); err != nil || loaded {
+		t.Fatalf("second EnsureSeed = %v, %v; want nothing loaded", loaded, err)
+	}
+	f, err := os.Open("testdata/small.nq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := l.Load(ctx, Source{Name: "small.nq", R: f}); err != nil {
+		t.Fatal(err)
+	}
+	// Every broken input is refused as a Store refuses it, checked
+	// against what the store holds, and changes nothing.
+	for _, tc := range brokenCases() {
+		_, err := l.Load(ctx, Source{Name: "broken.nq", R: strings.NewReader(brokenHeader + tc.body)})
+		var ie *InputError
+		if !errors.As(err, &ie) || len(ie.Problems) == 0 {
+			t.Fatalf("%s: Load = %v, want an *InputError", tc.name, err)
+		}
+		if p := ie.Problems[0]; p.Line != tc.line || !strings.Contains(p.Msg, tc.want) {
+			t.Errorf("%s: first problem = %q, want line %d: ...%s...", tc.name, p, tc.line, tc.want)
+		}
+	}
+	res, err := l.Load(ctx, Source{Name: "gen.nq", R: bytes.NewReader(data)})
+	if err != nil || res != refGen {
+		t.Fatalf("Loader.Load = %+v, %v; want %+v", res, err, refGen)
+	}
+	// Loading again adds nothing (checked against the store, not a model).
+	if res, err := l.Load(ctx, Source{Name: "gen.nq", R: bytes.NewReader(data)}); err != nil || res.Added != 0 {
+		t.Fatalf("second Loader.Load = %+v, %v; want nothing added", res, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := mustOpen(t, "bbolt:"+dir)
+	if got, want := export(t, s), export(t, ref); got != want {
+		t.Fatalf("the Loader's store exports %d bytes, the reference %d", len(got), len(want))
+	}
+	if !s.Seeded() {
+		t.Errorf("the Loader's store is not marked seeded")
+	}
+	gs, _ := s.Stats(ctx)
+	ws, _ := ref.Stats(ctx)
+	if fmt.Sprint(gs) != fmt.Sprint(ws) {
+		t.Fatalf("Stats = %+v, want %+v", gs, ws)
+	}
+}

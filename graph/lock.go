@@ -22,7 +22,8 @@ import (
 // dir: the same file and layout as cayley's own "bbolt" backend
 // (DIR/indexes.bolt), opened here so that Blurline holds the *bbolt.DB for
 // consistent backups and waits for the file lock only briefly.
-func openBBolt(dir string) (*bbolt.DB, cgraph.QuadStore, error) {
+// opts go to cayley's quad store (a Loader turns its bloom filters off).
+func openBBolt(dir string, opts cgraph.Options) (*bbolt.DB, cgraph.QuadStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "create data directory: %v", err)
 	}
@@ -37,7 +38,7 @@ func openBBolt(dir string) (*bbolt.DB, cgraph.QuadStore, error) {
 		db.Close()
 		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "init bbolt store in %s: %v", dir, err)
 	}
-	qs, err := ckv.New(db, nil)
+	qs, err := ckv.New(db, opts)
 	if err != nil {
 		db.Close()
 		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "open bbolt store in %s: %v", dir, err)

@@ -34,6 +34,9 @@ type lineQuad struct {
 type nquadsReader struct {
 	br   *bufio.Reader
 	line int
+	// terms holds one copy of each IRI, blank node and datatype read: the
+	// quads share them, and none keeps its line's text alive.
+	terms map[string]quad.Value
 }
 
 func newNQuadsReader(r io.Reader) *nquadsReader {
@@ -57,9 +60,42 @@ func (r *nquadsReader) Next() (lineQuad, error) {
 			return lineQuad{}, &LineError{Line: r.line, Msg: perr.Error()}
 		}
 		if ok {
+			q.Subject, q.Predicate = r.intern(q.Subject), r.intern(q.Predicate)
+			q.Object, q.Label = r.intern(q.Object), r.intern(q.Label)
 			return lineQuad{Quad: q, Line: r.line}, nil
 		}
 	}
+}
+
+// intern returns the reader's copy of v (a literal's text is already a copy).
+func (r *nquadsReader) intern(v quad.Value) quad.Value {
+	if r.terms == nil {
+		r.terms = make(map[string]quad.Value)
+	}
+	switch x := v.(type) {
+	case quad.IRI:
+		if c, ok := r.terms[string(x)]; ok {
+			return c
+		}
+		c := quad.Value(quad.IRI(strings.Clone(string(x))))
+		r.terms[string(c.(quad.IRI))] = c
+		return c
+	case quad.BNode:
+		k := "_:" + string(x)
+		if c, ok := r.terms[k]; ok {
+			return c
+		}
+		c := quad.Value(quad.BNode(strings.Clone(string(x))))
+		r.terms[k] = c
+		return c
+	case quad.TypedString:
+		x.Type = r.intern(x.Type).(quad.IRI)
+		return x
+	case quad.LangString:
+		x.Lang = strings.Clone(x.Lang)
+		return x
+	}
+	return v
 }
 
 func (r *nquadsReader) readLine() (string, error) {

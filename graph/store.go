@@ -27,6 +27,7 @@ import (
 
 	"github.com/blurline/blurline"
 	cgraph "github.com/cayleygraph/cayley/graph"
+	ckv "github.com/cayleygraph/cayley/graph/kv"
 	"github.com/cayleygraph/cayley/graph/memstore"
 	"github.com/cayleygraph/quad"
 	"go.etcd.io/bbolt"
@@ -53,6 +54,12 @@ type Store struct {
 // Open opens (creating if needed) the store at addr: "memory:", "bbolt:PATH" or PATH.
 func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err error) {
 	defer wrap(&err, "graph.Open(%q)", Redact(addr))
+	return open(ctx, lg, addr, true)
+}
+
+// open opens the store at addr; without model, a bbolt store is opened
+// without its read model (s.idx stays nil: see Loader).
+func open(ctx context.Context, lg *slog.Logger, addr string, model bool) (*Store, error) {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
@@ -60,9 +67,11 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 	if err != nil {
 		return nil, err
 	}
-	var qs cgraph.QuadStore
-	var pg *pgCoord
-	var bdb *bbolt.DB
+	var (
+		qs  cgraph.QuadStore
+		pg  *pgCoord
+		bdb *bbolt.DB
+	)
 	switch backend {
 	case "memory":
 		qs = memstore.New()
@@ -77,7 +86,13 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 			return nil, pgError("open the postgres store", err)
 		}
 	case "bbolt":
-		if bdb, qs, err = openBBolt(p); err != nil {
+		var opts cgraph.Options
+		if !model {
+			// cayley's bloom filters (about 250 MB, built at open) only
+			// serve its own writes, which a Loader does not make.
+			opts = cgraph.Options{ckv.OptNoBloom: true}
+		}
+		if bdb, qs, err = openBBolt(p, opts); err != nil {
 			return nil, err
 		}
 	}
@@ -97,6 +112,10 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 	if err := s.recoverJournal(ctx); err != nil {
 		s.closeBackends()
 		return nil, err
+	}
+	if !model && s.bolt != nil {
+		s.idx = nil
+		return s, nil
 	}
 	if err := s.rebuild(ctx); err != nil {
 		s.closeBackends()
@@ -263,6 +282,9 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 		return LoadResult{}, err
 	}
 	defer done()
+	if s.idx == nil {
+		return s.commitKV(ctx, b)
+	}
 	b.finish(s.idx)
 	if err := b.Err(); err != nil {
 		return LoadResult{}, err
@@ -329,6 +351,9 @@ var seededQuad = quad.Quad{
 func (s *Store) Seeded() bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if s.idx == nil {
+		return s.seededKV()
+	}
 	_, ok := s.idx.other[seededQuad]
 	return ok
 }

@@ -214,11 +214,19 @@ func load(ctx context.Context, e *env) error {
 		return err
 	}
 	defer closeAll()
-	s, err := openStore(ctx, e)
+	// A Loader: the store without its read model, which a load that
+	// writes and exits does not need.
+	graph.SetCayleyLogger(e.lg)
+	s, err := graph.OpenLoader(ctx, e.lg, e.cfg.storeAddr())
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if !e.cfg.NoSeed {
+		if _, _, err := s.EnsureSeed(ctx, seed.FS()); err != nil {
+			return fmt.Errorf("load the embedded seed: %w", err)
+		}
+	}
 	res, err := s.Load(ctx, srcs...)
 	if err != nil {
 		return reportInput(e, err)

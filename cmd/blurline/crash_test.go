@@ -31,7 +31,7 @@ import (
 var (
 	crashSeed  = flag.Uint64("crash.seed", 7, "crash tests: seed of the kill points")
 	crashKills = flag.Int("crash.kills", 3, "crash tests: random kill points per test (TestLoadCrash adds two while its journal is on disk)")
-	crashQuads = flag.Int("crash.quads", 60000, "TestLoadCrash: quads in the generated file (over graph's 20000-quad chunk, so the journal is used)")
+	crashQuads = flag.Int("crash.quads", 60000, "TestLoadCrash: quads in the generated file (over graph's 20000-quad chunk, so the load is a bulk write behind its journal)")
 )
 
 // buildBlurline builds the command (once per test binary, see buildBinary).
@@ -177,7 +177,7 @@ func TestLoadCrash(t *testing.T) {
 		}
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
-		journal := filepath.Join(dir, "load.journal")
+		journal := filepath.Join(dir, "bulk.journal") // the bulk write's undo journal (graph/kvbulk.go)
 		hadJournal := false
 		var killedAt time.Duration
 		began := time.Now()
@@ -465,7 +465,7 @@ func TestServeCrash(t *testing.T) {
 		})
 		if sendBig {
 			// Kill while the big load is being written: once its journal is on disk.
-			journal := filepath.Join(dir, "load.journal")
+			journal := filepath.Join(dir, "bulk.journal") // the bulk write's undo journal (graph/kvbulk.go)
 			deadline := time.Now().Add(120 * time.Second)
 			for time.Now().Before(deadline) {
 				if _, err := os.Stat(journal); err == nil {

@@ -1,0 +1,258 @@
+package graph
+
+import (
+	"context"
+	"encoding/binary"
+	"io/fs"
+	"log/slog"
+
+	"github.com/blurline/blurline"
+	cproto "github.com/cayleygraph/cayley/graph/proto"
+	"github.com/cayleygraph/cayley/graph/refs"
+	"github.com/cayleygraph/quad"
+	"github.com/cayleygraph/quad/pquads"
+	"go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+)
+
+// A Loader writes into a store without building its read model: for a
+// process that only loads files and exits (blurline load). On bbolt the
+// read model (about 1.7 GB at 1M quads) is never built: the input is
+// checked against what the store already holds about the entities and
+// facts it names (kvLookup), then written with a bulk write (kvbulk.go),
+// all or nothing. Other backends fall back to an ordinary Store.
+type Loader struct{ s *Store }
+
+// OpenLoader opens (creating if needed) the store at addr for loading.
+func OpenLoader(ctx context.Context, lg *slog.Logger, addr string) (_ *Loader, err error) {
+	defer wrap(&err, "graph.OpenLoader(%q)", Redact(addr))
+	s, err := open(ctx, lg, addr, false)
+	if err != nil {
+		return nil, err
+	}
+	return &Loader{s: s}, nil
+}
+
+// EnsureSeed loads the seed into a store that has never been seeded (see
+// Store.EnsureSeed).
+func (l *Loader) EnsureSeed(ctx context.Context, fsys fs.FS) (bool, LoadResult, error) {
+	return l.s.EnsureSeed(ctx, fsys)
+}
+
+// Load validates the sources strictly against the store and writes them,
+// all or nothing (see Store.Load).
+func (l *Loader) Load(ctx context.Context, srcs ...Source) (LoadResult, error) {
+	return l.s.Load(ctx, srcs...)
+}
+
+// Close closes the store.
+func (l *Loader) Close() error { return l.s.Close() }
+
+// commitKV is commitBatch for a store without a read model (bbolt): the
+// caller holds s.mu.
+func (s *Store) commitKV(ctx context.Context, b *batch) (LoadResult, error) {
+	lk, err := newKVLookup(s.bolt, b)
+	if err != nil {
+		return LoadResult{}, blurline.Errorf(blurline.ErrInternal, "read the %s store: %v", s.backend, err)
+	}
+	b.finish(lk)
+	if err := b.Err(); err != nil {
+		return LoadResult{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return LoadResult{}, err
+	}
+	// What the check needed is garbage now: let the write have the memory.
+	adds, read := b.adds, len(b.adds)
+	*b = batch{}
+	n, err := bulkWrite(ctx, s.bolt, s.dir, adds)
+	if err != nil {
+		s.lg.Error("bulk load failed", "err", err)
+		return LoadResult{}, blurline.Errorf(blurline.ErrInternal, "write to %s store: %v", s.backend, err)
+	}
+	// cayley's QuadStore now lags behind the data; nothing in a Loader
+	// uses it again but Close, and the next Open starts afresh.
+	s.version.Add(1)
+	return LoadResult{Read: read, Added: n}, nil
+}
+
+// seededKV reports whether the store (bbolt, without read model) holds seededQuad.
+func (s *Store) seededKV() bool {
+	var has bool
+	err := s.bolt.View(func(tx *bbolt.Tx) error {
+		indexes, err := readIndexes(tx)
+		if err != nil {
+			return err
+		}
+		var p cproto.Primitive
+		for _, d := range quad.Directions {
+			id := nodeID(tx, seededQuad.Get(d))
+			if id == 0 {
+				return nil
+			}
+			p.SetDirection(d, id)
+		}
+		has, err = hasQuad(tx, indexes, &p)
+		return err
+	})
+	if err != nil {
+		s.lg.Error("read the store", "err", err)
+	}
+	return has
+}
+
+// nodeID returns the id of value v in the store, or 0.
+func nodeID(tx *bbolt.Tx, v quad.Value) uint64 {
+	if v == nil {
+		return 0
+	}
+	h := refs.HashOf(v)
+	b := tx.Bucket(valBucket('v', h))
+	if b == nil {
+		return 0
+	}
+	id, _ := binary.Uvarint(b.Get(h[:]))
+	return id
+}
+
+// kvLookup is what a batch's check needs to know of a bbolt store, read
+// from cayley's log for the entities and facts the batch names only.
+type kvLookup struct {
+	classes map[string]blurline.Class
+	names   map[string][]string
+	facts   map[string]*kvFact
+}
+
+type kvFact struct {
+	rel   *quad.Quad
+	props map[string][]quad.Value
+}
+
+func (l *kvLookup) classOf(iri string) (blurline.Class, bool) {
+	c, ok := l.classes[iri]
+	return c, ok
+}
+
+func (l *kvLookup) namesOf(iri string) []string { return l.names[iri] }
+
+func (l *kvLookup) factProps(label string) (*quad.Quad, map[string][]quad.Value, bool) {
+	f, ok := l.facts[label]
+	if !ok || f.rel == nil {
+		return nil, nil, false
+	}
+	return f.rel, f.props, true
+}
+
+// newKVLookup reads from db what b's check needs: the class and names of
+// every entity b describes or refers to, and the relationship and
+// provenance of every fact it names. The store's quads are read only if one
+// of them is already in the store, in one pass over the log.
+func newKVLookup(db *bbolt.DB, b *batch) (*kvLookup, error) {
+	l := &kvLookup{classes: map[string]blurline.Class{}, names: map[string][]string{}, facts: map[string]*kvFact{}}
+	err := db.View(func(tx *bbolt.Tx) error {
+		entities := map[uint64]string{}
+		facts := map[uint64]string{}
+		for iri := range b.entities {
+			if id := nodeID(tx, quad.IRI(iri)); id != 0 {
+				entities[id] = iri
+			}
+		}
+		for _, r := range b.refs {
+			if id := nodeID(tx, quad.IRI(r.iri)); id != 0 {
+				entities[id] = r.iri
+			}
+		}
+		for label := range b.facts {
+			if id := nodeID(tx, quad.IRI(label)); id != 0 {
+				facts[id] = label
+			}
+		}
+		if len(entities) == 0 && len(facts) == 0 {
+			return nil
+		}
+		typeID := nodeID(tx, quad.IRI(blurline.RDFType))
+		nameID := nodeID(tx, quad.IRI(blurline.PropIRI(blurline.PropName)))
+		log := tx.Bucket(bucketLog)
+		if log == nil {
+			return nil
+		}
+		var quads []*cproto.Primitive
+		err := log.ForEach(func(_, v []byte) error {
+			var p cproto.Primitive
+			if err := proto.Unmarshal(v, &p); err != nil {
+				return err
+			}
+			if p.IsNode() || p.Deleted {
+				return nil
+			}
+			_, ent := entities[p.Subject]
+			_, fact := facts[p.Label]
+			if ent && (p.Predicate == typeID || p.Predicate == nameID) || fact {
+				quads = append(quads, &p)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		values := map[uint64]quad.Value{}
+		value := func(id uint64) (quad.Value, error) {
+			if id == 0 {
+				return nil, nil
+			}
+			if v, ok := values[id]; ok {
+				return v, nil
+			}
+			var p cproto.Primitive
+			if err := proto.Unmarshal(log.Get(be64(id)), &p); err != nil {
+				return nil, err
+			}
+			v, err := pquads.UnmarshalValue(p.Value)
+			values[id] = v
+			return v, err
+		}
+		for _, p := range quads {
+			var q quad.Quad
+			for _, d := range quad.Directions {
+				v, err := value(p.GetDirection(d))
+				if err != nil {
+					return err
+				}
+				q.Set(d, v)
+			}
+			l.add(q)
+		}
+		return nil
+	})
+	return l, err
+}
+
+// add records one quad of the store as the read model would classify it.
+func (l *kvLookup) add(q quad.Quad) {
+	kind, pred := classify(q)
+	subj, _ := iriOf(q.Subject)
+	label, _ := iriOf(q.Label)
+	switch kind {
+	case kindAttr:
+		switch pred {
+		case "type":
+			c, _ := iriOf(q.Object)
+			local, _ := blurline.LocalName(c)
+			l.classes[subj] = blurline.Class(local)
+		case blurline.PropName:
+			l.names[subj] = appendNew(l.names[subj], literalText(q.Object))
+		}
+	case kindRel, kindProv:
+		f := l.facts[label]
+		if f == nil {
+			f = &kvFact{props: map[string][]quad.Value{}}
+			l.facts[label] = f
+		}
+		if kind == kindProv {
+			f.props[pred] = append(f.props[pred], q.Object)
+		} else if f.rel == nil {
+			qq := q
+			f.rel = &qq
+		}
+	}
+}
