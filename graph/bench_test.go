@@ -7,6 +7,8 @@ import (
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/gen"
+	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
 )
 
 // BenchmarkLoad loads a generated file of 100k quads into a new store.
@@ -55,5 +57,92 @@ func BenchmarkTwoHop(b *testing.B) {
 		if _, err := s.FactsOf(ctx, ids, blurline.Both, blurline.FactFilter{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// generatedQuads parses n generated quads (the same as loadGenerated's).
+func generatedQuads(b *testing.B, n int) []quad.Quad {
+	b.Helper()
+	var buf bytes.Buffer
+	if _, err := gen.Write(&buf, gen.Config{Quads: n, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	batch, err := parseSources(context.Background(), []Source{{Name: "gen.nq", R: &buf}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return batch.adds
+}
+
+// BenchmarkBulkWrite writes the same 100k quads into a new bbolt store
+// through cayley's ApplyDeltas, in chunks of chunkQuads as large loads did
+// before the bulk write, and through the bulk write.
+//
+//	go test -run='^$' -bench=BulkWrite -benchtime=3x ./graph
+func BenchmarkBulkWrite(b *testing.B) {
+	adds := generatedQuads(b, 100_000)
+	ctx := context.Background()
+	for _, mode := range []string{"applydeltas", "bulk"} {
+		b.Run(mode, func(b *testing.B) {
+			for b.Loop() {
+				dir := b.TempDir()
+				db, qs, err := openBBolt(dir, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if mode == "bulk" {
+					if _, err := bulkWrite(ctx, db, dir, adds); err != nil {
+						b.Fatal(err)
+					}
+				} else {
+					for i := 0; i < len(adds); i += chunkQuads {
+						chunk := adds[i:min(i+chunkQuads, len(adds))]
+						if err := qs.ApplyDeltas(deltasOf(chunk, cgraph.Add), cgraph.IgnoreOpts{IgnoreDup: true}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				qs.Close()
+			}
+			b.ReportMetric(float64(len(adds))*float64(b.N)/b.Elapsed().Seconds(), "quads/s")
+		})
+	}
+}
+
+// BenchmarkRebuild builds the read model of a bbolt store of 100k quads
+// through cayley's QuadsAllIterator and Quad (as Open did before) and from
+// cayley's log read directly (rebuildKV, as Open does now).
+//
+//	go test -run='^$' -bench=Rebuild -benchtime=3x ./graph
+func BenchmarkRebuild(b *testing.B) {
+	ctx := context.Background()
+	s := mustOpen(b, "bbolt:"+b.TempDir())
+	loadGenerated(b, s, 100_000)
+	for _, mode := range []string{"iterator", "log"} {
+		b.Run(mode, func(b *testing.B) {
+			for b.Loop() {
+				ix := newIndex()
+				ch := ix.begin()
+				if mode == "log" {
+					if err := rebuildKV(ctx, s.bolt, func(q quad.Quad) { ix.add(q, ch) }); err != nil {
+						b.Fatal(err)
+					}
+				} else {
+					it := s.qs.QuadsAllIterator().Iterate()
+					for it.Next(ctx) {
+						q, err := s.qs.Quad(it.Result())
+						if err != nil {
+							b.Fatal(err)
+						}
+						ix.add(q, ch)
+					}
+					it.Close()
+				}
+				ix.commit(ch)
+				if ix.quads < 100_000 {
+					b.Fatalf("rebuilt %d quads", ix.quads)
+				}
+			}
+		})
 	}
 }

@@ -20,7 +20,7 @@ import (
 //
 // One bbolt transaction of n random inserts costs O(n²) (a node only splits
 // at commit), and cayley's ApplyDeltas looks up and rewrites every key it
-// touches in random order. A load of more than chunkQuads new quads into
+// touches in random order. A load of more than bulkMinQuads quads into
 // bbolt is therefore a bulk write (kvbulk.go): cayley's key-value layout
 // written directly, in sorted order and bounded transactions, behind a
 // synced undo journal (bulk.journal), all or nothing. A bulk write that
@@ -31,9 +31,14 @@ import (
 // behind a journal of the new quads (load.journal); recoverJournal still
 // rolls such a load back.
 
-// chunkQuads is the most quads written in one ApplyDeltas transaction: a
-// larger load into bbolt is a bulk write.
+// chunkQuads is the most quads written in one ApplyDeltas transaction
+// (when an old journal is rolled back).
 const chunkQuads = 20000
+
+// bulkMinQuads: a Store writes a load of more quads into bbolt with a bulk
+// write (which then opens cayley's quad store anew, a read of its log), a
+// smaller one with ApplyDeltas. A variable for tests.
+var bulkMinQuads = chunkQuads
 
 const journalName = "load.journal"
 

@@ -302,7 +302,6 @@ func be64(x uint64) []byte {
 	return k
 }
 
-func uvarint(x uint64) []byte { return binary.AppendUvarint(nil, x) }
 
 // indexKeys lists the index entries of the plan's new quads for one index,
 // sorted by key and then quad id.
@@ -382,6 +381,23 @@ type bulkTx struct {
 	b       *bbolt.Bucket
 	puts    int
 	commits int
+	arena   []byte // keys and values of the open transaction
+}
+
+// appendNew returns what f appends to an empty slice, in the arena when it
+// fits in size bytes: many small keys and values, few allocations. bbolt
+// keeps them until the commit; then the arena is dropped.
+func (w *bulkTx) appendNew(size int, f func([]byte) []byte) []byte {
+	if cap(w.arena)-len(w.arena) < size {
+		w.arena = make([]byte, 0, max(1<<20, size))
+	}
+	free := w.arena[len(w.arena):len(w.arena)]
+	b := f(free)
+	if len(b) <= size { // appended in place
+		w.arena = w.arena[:len(w.arena)+len(b)]
+		return b[:len(b):len(b)]
+	}
+	return b
 }
 
 // bucket returns the named bucket in the current transaction, beginning one
@@ -437,7 +453,7 @@ func (w *bulkTx) commit() error {
 		return nil
 	}
 	err := w.tx.Commit()
-	w.tx, w.name, w.b, w.puts = nil, nil, nil, 0
+	w.tx, w.name, w.b, w.puts, w.arena = nil, nil, nil, 0, nil
 	w.commits++
 	if err == nil && bulkCommitHook != nil {
 		err = bulkCommitHook(w.commits)
@@ -489,11 +505,16 @@ func (p *bulkPlan) write(ctx context.Context, db *bbolt.DB) (err error) {
 		prim := primitiveOf(q, p.nodes)
 		prim.ID = p.firstQ + uint64(i)
 		prim.Timestamp = now
-		buf, err := proto.Marshal(prim)
-		if err != nil {
-			return err
+		var merr error
+		buf := w.appendNew(96, func(b []byte) []byte {
+			b, merr = proto.MarshalOptions{}.MarshalAppend(b, prim)
+			return b
+		})
+		if merr != nil {
+			return merr
 		}
-		if err := w.put(bucketLog, be64(prim.ID), buf); err != nil {
+		key := w.appendNew(8, func(b []byte) []byte { return binary.BigEndian.AppendUint64(b, prim.ID) })
+		if err := w.put(bucketLog, key, buf); err != nil {
 			return err
 		}
 	}
@@ -503,16 +524,18 @@ func (p *bulkPlan) write(ctx context.Context, db *bbolt.DB) (err error) {
 			if n.refs == 0 {
 				continue
 			}
-			var val []byte
+			var x uint64
 			switch {
 			case prefix == 'n':
-				val = uvarint(n.oldRef + n.refs)
+				x = n.oldRef + n.refs
 			case !n.exists:
-				val = uvarint(n.id)
+				x = n.id
 			default:
 				continue
 			}
-			if err := w.put(valBucket(prefix, n.hash), bytes.Clone(n.hash[:]), val); err != nil {
+			val := w.appendNew(binary.MaxVarintLen64, func(b []byte) []byte { return binary.AppendUvarint(b, x) })
+			key := w.appendNew(len(n.hash), func(b []byte) []byte { return append(b, n.hash[:]...) })
+			if err := w.put(valBucket(prefix, n.hash), key, val); err != nil {
 				return err
 			}
 		}

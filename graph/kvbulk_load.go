@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -255,4 +256,75 @@ func (l *kvLookup) add(q quad.Quad) {
 			f.rel = &qq
 		}
 	}
+}
+
+// rebuildKV calls add with every live quad of a bbolt store, in cayley's
+// order (by id), read from cayley's log in one read transaction: a node
+// primitive always comes before the quads that name it. It reads the same
+// quads as cayley's QuadsAllIterator and Quad, without their lookups per
+// quad.
+func rebuildKV(ctx context.Context, db *bbolt.DB, add func(quad.Quad)) error {
+	err := db.View(func(tx *bbolt.Tx) error {
+		log := tx.Bucket(bucketLog)
+		if log == nil {
+			return nil
+		}
+		values := map[uint64]quad.Value{}
+		value := func(id uint64) (quad.Value, error) {
+			if id == 0 {
+				return nil, nil
+			}
+			if v, ok := values[id]; ok {
+				return v, nil
+			}
+			// Not met yet (not expected): read it.
+			var p cproto.Primitive
+			raw := log.Get(be64(id))
+			if raw == nil {
+				return nil, fmt.Errorf("no log entry for node %d", id)
+			}
+			if err := proto.Unmarshal(raw, &p); err != nil {
+				return nil, err
+			}
+			return pquads.UnmarshalValue(p.Value)
+		}
+		c := log.Cursor()
+		n := 0
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if n++; n%65536 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			var p cproto.Primitive
+			if err := proto.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("log entry %x: %v", k, err)
+			}
+			if p.IsNode() {
+				val, err := pquads.UnmarshalValue(p.Value)
+				if err != nil {
+					return fmt.Errorf("node %d: %v", p.ID, err)
+				}
+				values[p.ID] = val
+				continue
+			}
+			if p.Deleted {
+				continue
+			}
+			var q quad.Quad
+			for _, d := range quad.Directions {
+				val, err := value(p.GetDirection(d))
+				if err != nil {
+					return fmt.Errorf("quad %d: %v", p.ID, err)
+				}
+				q.Set(d, val)
+			}
+			add(q)
+		}
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		return blurline.Errorf(blurline.ErrInternal, "read store: %v", err)
+	}
+	return err
 }

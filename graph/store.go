@@ -157,6 +157,14 @@ func (s *Store) rebuild(ctx context.Context) error {
 		s.idx = ix
 		return ctx.Err()
 	}
+	if s.bolt != nil {
+		if err := rebuildKV(ctx, s.bolt, func(q quad.Quad) { ix.add(q, ch) }); err != nil {
+			return err
+		}
+		ix.commit(ch)
+		s.idx = ix
+		return nil
+	}
 	it := s.qs.QuadsAllIterator().Iterate()
 	defer it.Close()
 	for it.Next(ctx) {
@@ -312,7 +320,7 @@ func (s *Store) apply(adds, dels []quad.Quad) (int, error) {
 	if len(deltas) == 0 {
 		return 0, nil
 	}
-	if len(dels) == 0 && len(adds) > chunkQuads && s.bolt != nil {
+	if len(dels) == 0 && len(adds) > bulkMinQuads && s.bolt != nil {
 		if err := s.applyBulk(context.Background(), adds); err != nil {
 			return 0, err
 		}
