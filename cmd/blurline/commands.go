@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"slices"
 	"text/tabwriter"
 
@@ -208,7 +209,23 @@ func reportInput(e *env, err error) error {
 	return err
 }
 
+// loadMemoryLimit and loadGCPercent tune the garbage collector for
+// blurline load unless GOMEMLIMIT and GOGC say otherwise: collect rarely
+// (the load's heap is mostly garbage once parsed), but as often as needed
+// to stay near 400 MiB (a soft limit: a larger input runs, with more
+// collection).
+const (
+	loadMemoryLimit = 400 << 20
+	loadGCPercent   = 400
+)
+
 func load(ctx context.Context, e *env) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(loadMemoryLimit)
+		if os.Getenv("GOGC") == "" {
+			debug.SetGCPercent(loadGCPercent)
+		}
+	}
 	srcs, closeAll, err := sources(e)
 	if err != nil {
 		return err
