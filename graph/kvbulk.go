@@ -302,7 +302,6 @@ func be64(x uint64) []byte {
 	return k
 }
 
-
 // indexKeys lists the index entries of the plan's new quads for one index,
 // sorted by key and then quad id.
 func (p *bulkPlan) indexKeys(ind ckv.QuadIndex) []bulkKey {
