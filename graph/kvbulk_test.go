@@ -21,9 +21,9 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// bulkTestQuads returns generated quads, the seed and tricky literals:
+// kvTestQuads returns generated quads, the seed and tricky literals:
 // typed, language-tagged, unicode, blank nodes, quads without a label.
-func bulkTestQuads(tb testing.TB, n int) []quad.Quad {
+func kvTestQuads(tb testing.TB, n int) []quad.Quad {
 	tb.Helper()
 	var buf bytes.Buffer
 	if _, err := gen.Write(&buf, gen.Config{Quads: n, Seed: 3}); err != nil {
@@ -152,7 +152,7 @@ func applyOrFail(tb testing.TB, qs cgraph.QuadStore, qq []quad.Quad, a cgraph.Pr
 // store as its own, and that loading again changes nothing.
 func TestBulkWriteMatchesApplyDeltas(t *testing.T) {
 	ctx := context.Background()
-	all := bulkTestQuads(t, 3000)
+	all := kvTestQuads(t, 3000)
 	half := len(all) / 2
 	first, second := all[:half], all[half:]
 
@@ -317,7 +317,7 @@ func checkCayleyReads(tb testing.TB, qs cgraph.QuadStore, want []quad.Quad) {
 // leaves the store exactly as before.
 func TestBulkWriteUndo(t *testing.T) {
 	ctx := context.Background()
-	all := bulkTestQuads(t, 1200)
+	all := kvTestQuads(t, 1200)
 	dir, db, _ := newKV(t)
 	base := all[:len(all)/3]
 	if _, err := bulkWrite(ctx, db, dir, base); err != nil {
@@ -362,7 +362,7 @@ func TestBulkWriteUndo(t *testing.T) {
 	after := dumpKV(t, db)
 
 	// A crash: the journal stays, and the next open undoes the write.
-	more := bulkTestQuads(t, 2500)
+	more := kvTestQuads(t, 2500)
 	s := &Store{lg: testLogger(t), dir: dir, bolt: db}
 	for _, stop := range []int{1, 3, 1000} { // 1000: after the last commit
 		p, err := planBulk(db, more)
