@@ -20,6 +20,7 @@ var (
 	loadRequests    = flag.Int("load.requests", 0, "TestLoad: requests to send (0 skips the test)")
 	loadConcurrency = flag.Int("load.concurrency", 8, "TestLoad: concurrent clients")
 	loadDuration    = flag.Duration("load.max", 30*time.Second, "TestLoad: stop after this long")
+	loadNoCache     = flag.Bool("load.nocache", false, "TestLoad: turn the response cache off")
 )
 
 // load2Hop is the measured query: the 2-hop neighbourhood of the MSS on
@@ -34,6 +35,9 @@ const load2Hop = `query TwoHop { neighbourhood(id: "mss", hops: 2, first: 200) {
 // latency percentiles. It runs only when asked:
 //
 //	go test -run TestLoad -load.requests 20000 -load.concurrency 8 ./server
+//
+// The server's response cache answers all but the first of these
+// identical queries; -load.nocache turns it off to measure execution.
 func TestLoad(t *testing.T) {
 	if *loadRequests <= 0 {
 		t.Skip("a load test: run with -load.requests N (see docs/server.md)")
@@ -41,7 +45,11 @@ func TestLoad(t *testing.T) {
 	if !hasSeed() {
 		t.Skip("no seed/*.nq to load")
 	}
-	ts := startServer(t, server.Config{})
+	cfg := server.Config{}
+	if *loadNoCache {
+		cfg.ResponseCacheBytes = -1
+	}
+	ts := startServer(t, cfg)
 	body, _ := json.Marshal(map[string]string{"query": load2Hop})
 	tr := &http.Transport{MaxIdleConnsPerHost: *loadConcurrency, MaxConnsPerHost: *loadConcurrency}
 	defer tr.CloseIdleConnections()
