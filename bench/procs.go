@@ -85,13 +85,67 @@ func runMeasured(ctx context.Context, logPath, name string, args ...string) (mea
 		return measured{}, err
 	}
 	children.add(cmd)
+	hwm := watchHWM(cmd.Process.Pid)
 	err = cmd.Wait()
 	wall := time.Since(start)
 	children.remove(cmd)
+	peak := hwm()
 	if err != nil {
 		return measured{}, fmt.Errorf("%s %v: %v\n%s", filepath.Base(name), args, err, tail(logPath))
 	}
-	return usage(cmd, wall), nil
+	m := usage(cmd, wall)
+	if peak > 0 {
+		m.MaxRSS = peak
+	}
+	return m, nil
+}
+
+// watchHWM polls the child's VmHWM (its own peak RSS) every 20 ms until
+// the returned function is called, which returns the last value read.
+// A child's ru_maxrss cannot be used once the suite's process is large:
+// Linux starts an exec'd child's maxrss at its parent's peak RSS (the child
+// is cloned from the parent's memory), so after the in-process phases every
+// child "used" as much memory as the suite had.
+func watchHWM(pid int) func() int64 {
+	var mu sync.Mutex
+	var peak int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	read := func() {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return
+		}
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if f := bytes.Fields(line); len(f) >= 2 && string(f[0]) == "VmHWM:" {
+				if kb, err := strconv.ParseInt(string(f[1]), 10, 64); err == nil {
+					mu.Lock()
+					peak = max(peak, kb*1024)
+					mu.Unlock()
+				}
+			}
+		}
+	}
+	go func() {
+		defer close(done)
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			read()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
 }
 
 func usage(cmd *exec.Cmd, wall time.Duration) measured {
