@@ -186,6 +186,11 @@ func (rep *report) targets() []targetRow {
 			fmt.Sprintf("%.0f vs cayley %.0f req/s: **%s**; p99 %s (cayley %s)", b.RPS, c.RPS, ratio(x), ms(b.P99), ms(c.P99)),
 			status(x >= 2 && b.P99 <= 5*time.Millisecond),
 		})
+		if nb, ok := r.levelAt(sysNoCache, b.Clients); ok {
+			if nc, ok := r.levelAt(sysCayley2, b.Clients); ok {
+				out[len(out)-1].Measured += fmt.Sprintf(" (with the default response cache). With the cache off: %.0f vs cayley %.0f req/s: **%s**; p99 %s (cayley %s)", nb.RPS, nc.RPS, ratio(nb.RPS/nc.RPS), ms(nb.P99), ms(nc.P99))
+			}
+		}
 	}
 	// Overhead.
 	if g, ok := r.row(keyGraphQL); ok {
@@ -346,11 +351,26 @@ func (rep *report) sizeSection(w io.Writer, r *sizeResult) {
 		c := r.HTTP[sysCayley][i]
 		p("| %d | %.0f | %s | %s | %.0f | %s | %s | **%s** | %d / %d |\n", b.Clients, b.RPS, ms(b.P50), ms(b.P99), c.RPS, ms(c.P50), ms(c.P99), ratio(b.RPS/c.RPS), b.Requests, c.Requests)
 	}
+	if nc := r.HTTP[sysNoCache]; len(nc) > 0 {
+		p("\nThe same levels with Blurline's response cache off (`blurline serve --response-cache 0`, restarted on the same data), cayley measured again beside it: what executing the query costs, every time.\n\n")
+		p("| clients | Blurline, no cache, req/s | p50 | p99 | cayley req/s | p50 | p99 | throughput ratio | requests (B / c) |\n|---|---|---|---|---|---|---|---|---|\n")
+		for i, b := range nc {
+			if i >= len(r.HTTP[sysCayley2]) {
+				break
+			}
+			c := r.HTTP[sysCayley2][i]
+			p("| %d | %.0f | %s | %s | %.0f | %s | %s | **%s** | %d / %d |\n", b.Clients, b.RPS, ms(b.P50), ms(b.P99), c.RPS, ms(c.P50), ms(c.P99), ratio(b.RPS/c.RPS), b.Requests, c.Requests)
+		}
+	}
 	p("\nLoad average as the servers started: %s.\n", r.LoadAvg["blurline serve"])
 	p("\n| server | exec to ready on this data | peak RSS over the run | CPU (user+sys) |\n|---|---|---|---|\n")
-	for _, s := range []string{sysBlurline, sysCayley} {
-		u := r.ServeUse[s]
-		p("| %s | %s | %s | %s |\n", map[string]string{sysBlurline: "`blurline serve`", sysCayley: "`cayley http`"}[s], ms(r.ServeReady[s]), mb(u.MaxRSS), secs(u.User+u.Sys))
+	names := map[string]string{sysBlurline: "`blurline serve`", sysNoCache: "`blurline serve --response-cache 0`", sysCayley: "`cayley http` (both passes)"}
+	for _, s := range []string{sysBlurline, sysNoCache, sysCayley} {
+		u, ok := r.ServeUse[s]
+		if !ok {
+			continue
+		}
+		p("| %s | %s | %s | %s |\n", names[s], ms(r.ServeReady[s]), mb(u.MaxRSS), secs(u.User+u.Sys))
 	}
 	p("\n")
 

@@ -65,6 +65,8 @@ func (r *sizeResult) row(key string) (row, bool) {
 const (
 	sysBlurline = "blurline"
 	sysCayley   = "cayley"
+	sysNoCache  = "blurline-nocache" // blurline serve --response-cache 0
+	sysCayley2  = "cayley-again"     // cayley, measured beside sysNoCache
 )
 
 // runSize generates n quads and measures both systems on them.
@@ -192,6 +194,33 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, pg *pgRun, work s
 		}
 	}
 	r.ServeUse[sysBlurline], srvB = srvB.stop(), nil
+
+	// The same levels again with Blurline's response cache off, so that the
+	// report shows what the query itself costs: the server restarts on the
+	// same data with --response-cache 0, and cayley (still up) is measured
+	// again beside it.
+	logf("[%d] blurline serve --response-cache 0", n)
+	srvB, ready, err = startServer(ctx, "blurline serve", filepath.Join(logs, "blurline-serve-nocache.log"), baseB,
+		func(ctx context.Context, c *http.Client, base string) bool { return get(ctx, c, base+"/readyz") },
+		10*time.Minute, bins.blurline, "serve", "--no-seed", "--data", dirB, "--addr", loopback(portB), "--response-cache", "0")
+	if err != nil {
+		return nil, err
+	}
+	r.ServeReady[sysNoCache] = ready
+	for _, c := range cfg.Clients {
+		for _, x := range []struct {
+			sys string
+			t   *target
+		}{{sysNoCache, gql}, {sysCayley2, giz}} {
+			lv, err := load(ctx, x.t, c, cfg.Requests, cfg.Duration)
+			if err != nil {
+				return nil, fmt.Errorf("%s at %d clients: %w", x.sys, c, err)
+			}
+			logf("[%d] %-16s %2d clients: %6.0f req/s  p50 %s  p99 %s  (%d requests in %s)", n, x.sys, c, lv.RPS, ms(lv.P50), ms(lv.P99), lv.Requests, secs(lv.Elapsed))
+			r.HTTP[x.sys] = append(r.HTTP[x.sys], lv)
+		}
+	}
+	r.ServeUse[sysNoCache], srvB = srvB.stop(), nil
 	r.ServeUse[sysCayley], srvC = srvC.stop(), nil
 
 	// In-process floors, paths and ranking.
