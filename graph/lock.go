@@ -27,7 +27,10 @@ func openBBolt(dir string, opts cgraph.Options) (*bbolt.DB, cgraph.QuadStore, er
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "create data directory: %v", err)
 	}
-	db, err := hbolt.Open(filepath.Join(dir, "indexes.bolt"), &bbolt.Options{Timeout: 2 * time.Second})
+	// InitialMmapSize: address space, not memory. bbolt maps the file anew
+	// each time it outgrows its map, copying every node a transaction has
+	// changed; that was 30% of a bulk write's time while its file grew.
+	db, err := hbolt.Open(filepath.Join(dir, "indexes.bolt"), &bbolt.Options{Timeout: 2 * time.Second, InitialMmapSize: 1 << 30})
 	if errors.Is(err, bbolt.ErrTimeout) {
 		return nil, nil, blurline.Errorf(blurline.ErrUnavailable, "the store in %s is in use by another process (a running blurline serve?)", dir)
 	}
