@@ -1,8 +1,12 @@
 package graph
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 
 	"github.com/blurline/blurline"
 	"github.com/cayleygraph/cayley/graph/refs"
@@ -46,6 +50,14 @@ import (
 // back with the rest. The unique indexes stay, as ON CONFLICT needs them.
 // While the transaction runs, other sessions' reads of cayley's tables
 // wait for it (Blurline's servers read only the version row meanwhile).
+//
+// A first load, into empty tables (checked after locking them against
+// other writers), needs neither the temporary tables nor ON CONFLICT:
+// pgBulkAddFresh drops all of quads' secondary indexes, the unique ones
+// too, de-duplicates the quads and counts each node's refs in Go, COPYs
+// straight into nodes and quads and recreates what it dropped (100k
+// quads: 4.7 s instead of 6.0 s through the merge path, in
+// BenchmarkLoadPostgres).
 
 // pgBulkMin is the fewest quads an add-only write needs to take the bulk
 // path; smaller writes go through cayley's writer.
@@ -98,6 +110,58 @@ func (c *pgCoord) pgBulkAdd(ctx context.Context, adds []quad.Quad) (err error) {
 			tx.Rollback()
 		}
 	}()
+	st, err := pgTablesState(ctx, tx, len(adds))
+	if err != nil {
+		return err
+	}
+	if st.owner && st.empty && pgBulkFresh {
+		err = pgBulkAddFresh(ctx, tx, adds)
+	} else {
+		err = pgBulkAddMerge(ctx, tx, adds, st.owner && st.quads < len(adds))
+	}
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return pgError("commit the bulk load", err)
+	}
+	return nil
+}
+
+// pgState is what a bulk load needs to know of cayley's tables.
+type pgState struct {
+	owner bool // this role owns quads (may drop and recreate its indexes)
+	quads int  // rows in quads, counted up to the load's size
+	empty bool // nodes and quads are both empty
+}
+
+// pgTablesState reads the state of cayley's tables for a load of n quads.
+// When this role owns them, it first locks them against other writers
+// (EXCLUSIVE: plain reads go on) so the state cannot change before the
+// load commits, even from writers that skip Blurline's write lock.
+func pgTablesState(ctx context.Context, tx *sql.Tx, n int) (pgState, error) {
+	var st pgState
+	if err := tx.QueryRowContext(ctx, `SELECT pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'quads'::regclass), 'USAGE')`).Scan(&st.owner); err != nil {
+		return st, pgError("read the owner of the quads table", err)
+	}
+	if st.owner {
+		if _, err := tx.ExecContext(ctx, `LOCK TABLE quads, nodes IN EXCLUSIVE MODE`); err != nil {
+			return st, pgError("lock cayley's tables for the bulk load", err)
+		}
+	}
+	var nodes bool
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM quads LIMIT $1) AS x), EXISTS (SELECT 1 FROM nodes)`,
+		n).Scan(&st.quads, &nodes); err != nil {
+		return st, pgError("size the quads table", err)
+	}
+	st.empty = st.quads == 0 && !nodes
+	return st, nil
+}
+
+// pgBulkAddMerge is the load into tables that may already hold data:
+// steps 1 to 4 above, with quads' secondary indexes and foreign keys
+// dropped and recreated when defer is set.
+func pgBulkAddMerge(ctx context.Context, tx *sql.Tx, adds []quad.Quad, deferMaintenance bool) error {
 	if _, err := tx.ExecContext(ctx, pgBulkTemp); err != nil {
 		return pgError("create the bulk load tables", err)
 	}
@@ -108,24 +172,60 @@ func (c *pgCoord) pgBulkAdd(ctx context.Context, adds []quad.Quad) (err error) {
 	if err := copyQuads(ctx, tx, hashes); err != nil {
 		return err
 	}
-	rebuild, err := pgDeferMaintenance(ctx, tx, len(adds))
-	if err != nil {
-		return err
+	var rebuild []string
+	if deferMaintenance {
+		var err error
+		if rebuild, err = pgDeferMaintenance(ctx, tx, false); err != nil {
+			return err
+		}
 	}
 	for _, st := range pgBulkStatements {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return pgError("bulk load", err)
 		}
 	}
+	return pgRebuild(ctx, tx, rebuild)
+}
+
+// pgRebuild runs the statements that recreate what pgDeferMaintenance
+// dropped.
+func pgRebuild(ctx context.Context, tx *sql.Tx, rebuild []string) error {
 	for _, st := range rebuild {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return pgError("rebuild an index or constraint after the bulk load", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return pgError("commit the bulk load", err)
+	return nil
+}
+
+// pgNodeRow fills row (cleared first) with the hash h at 0 and v's value
+// columns at their pgNodeColumn positions, as cayley's writer encodes them.
+func pgNodeRow(row []any, h refs.ValueHash, v quad.Value) error {
+	typ, vals, err := csql.NodeValues(csql.NodeHash{ValueHash: h}, v)
+	if err != nil {
+		return blurline.Errorf(blurline.ErrInvalid, "encode value %v: %v", v, err)
+	}
+	clear(row)
+	row[0] = vals[0]
+	for i, col := range typ.Columns() {
+		row[pgNodeColumn[col]] = vals[1+i]
 	}
 	return nil
+}
+
+// quadHashes hashes q's values (the label's is zero when it has none).
+func quadHashes(q quad.Quad) ([4]refs.ValueHash, error) {
+	var h [4]refs.ValueHash
+	for i, v := range [4]quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+		if v == nil {
+			if i < 3 {
+				return h, blurline.Errorf(blurline.ErrInvalid, "quad %v has no %s", q, quad.Directions[i])
+			}
+			continue
+		}
+		h[i] = refs.HashOf(v)
+	}
+	return h, nil
 }
 
 // copyNodes copies every distinct value of adds into blurline_bulk_nodes,
@@ -140,27 +240,20 @@ func copyNodes(ctx context.Context, tx *sql.Tx, adds []quad.Quad, hashes [][4]re
 	seen := make(map[refs.ValueHash]struct{}, len(adds))
 	row := make([]any, 11)
 	for qi, q := range adds {
+		if hashes[qi], err = quadHashes(q); err != nil {
+			return err
+		}
 		for i, v := range [4]quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+			h := hashes[qi][i]
 			if v == nil {
-				if i < 3 {
-					return blurline.Errorf(blurline.ErrInvalid, "quad %v has no %s", q, quad.Directions[i])
-				}
 				continue
 			}
-			h := refs.HashOf(v)
-			hashes[qi][i] = h
 			if _, ok := seen[h]; ok {
 				continue
 			}
 			seen[h] = struct{}{}
-			typ, vals, err := csql.NodeValues(csql.NodeHash{ValueHash: h}, v)
-			if err != nil {
-				return blurline.Errorf(blurline.ErrInvalid, "encode value %v: %v", v, err)
-			}
-			clear(row)
-			row[0] = vals[0]
-			for i, col := range typ.Columns() {
-				row[pgNodeColumn[col]] = vals[1+i]
+			if err := pgNodeRow(row, h, v); err != nil {
+				return err
 			}
 			if _, err := stmt.ExecContext(ctx, row...); err != nil {
 				return pgError("copy a node", err)
@@ -195,19 +288,10 @@ func copyQuads(ctx context.Context, tx *sql.Tx, hashes [][4]refs.ValueHash) erro
 	return nil
 }
 
-// pgDeferMaintenance drops quads' foreign keys and non-unique indexes when
-// n quads are more than the table holds and this role owns the table, and
-// returns the statements that recreate them.
-func pgDeferMaintenance(ctx context.Context, tx *sql.Tx, n int) ([]string, error) {
-	var stored int
-	var owner bool
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM quads LIMIT $1) AS x),
-		pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'quads'::regclass), 'USAGE')`, n).Scan(&stored, &owner); err != nil {
-		return nil, pgError("size the quads table", err)
-	}
-	if stored >= n || !owner {
-		return nil, nil
-	}
+// pgDeferMaintenance drops quads' foreign keys and secondary indexes
+// (the unique ones too if unique is set), and returns the statements that
+// recreate them. The caller owns the table.
+func pgDeferMaintenance(ctx context.Context, tx *sql.Tx, unique bool) ([]string, error) {
 	var drop, rebuild []string
 	collect := func(q string, dropf, addf func(name, def string) string) error {
 		rows, err := tx.QueryContext(ctx, q)
@@ -226,7 +310,7 @@ func pgDeferMaintenance(ctx context.Context, tx *sql.Tx, n int) ([]string, error
 		return pgError("read quads' indexes and constraints", rows.Err())
 	}
 	if err := collect(`SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-		WHERE i.indrelid = 'quads'::regclass AND NOT i.indisunique AND NOT i.indisprimary ORDER BY c.relname`,
+		WHERE i.indrelid = 'quads'::regclass AND NOT i.indisprimary AND (NOT i.indisunique OR `+fmt.Sprint(unique)+`) ORDER BY c.relname`,
 		func(name, _ string) string { return "DROP INDEX " + name },
 		func(_, def string) string { return def }); err != nil {
 		return nil, err
@@ -244,4 +328,113 @@ func pgDeferMaintenance(ctx context.Context, tx *sql.Tx, n int) ([]string, error
 		}
 	}
 	return rebuild, nil
+}
+
+// pgBulkFresh lets a load into empty tables take pgBulkAddFresh (false in
+// the benchmark's "merge" case, to compare).
+var pgBulkFresh = true
+
+// pgBulkAddFresh loads adds into nodes and quads that are both empty (and
+// locked, so they stay so): it computes in Go what the merge statements
+// compute in SQL (distinct quads, each node's refs), drops all of quads'
+// secondary indexes, unique ones included, and its foreign keys, COPYs
+// straight into nodes and quads and recreates the indexes and keys. The
+// tables come out as pgBulkAddMerge leaves them (but for quads' horizon,
+// numbered in the same key order).
+func pgBulkAddFresh(ctx context.Context, tx *sql.Tx, adds []quad.Quad) error {
+	keys := make([][4]refs.ValueHash, 0, len(adds))
+	seen := make(map[[4]refs.ValueHash]struct{}, len(adds))
+	counts := make(map[refs.ValueHash]int32, len(adds))
+	var values []quad.Value // distinct, in first-seen order
+	for _, q := range adds {
+		k, err := quadHashes(q)
+		if err != nil {
+			return err
+		}
+		if _, ok := seen[k]; ok {
+			continue
+		}
+		seen[k] = struct{}{}
+		keys = append(keys, k)
+		for i, v := range [4]quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+			if v == nil {
+				continue
+			}
+			n, ok := counts[k[i]]
+			if !ok {
+				values = append(values, v)
+			}
+			counts[k[i]] = n + 1
+		}
+	}
+	// The merge path inserts ORDER BY s, p, o, l: bytea order, no label last.
+	slices.SortFunc(keys, func(a, b [4]refs.ValueHash) int {
+		for i := range 3 {
+			if c := bytes.Compare(a[i][:], b[i][:]); c != 0 {
+				return c
+			}
+		}
+		var zero refs.ValueHash
+		if c := cmp.Compare(btoi(a[3] == zero), btoi(b[3] == zero)); c != 0 {
+			return c
+		}
+		return bytes.Compare(a[3][:], b[3][:])
+	})
+	rebuild, err := pgDeferMaintenance(ctx, tx, true)
+	if err != nil {
+		return err
+	}
+
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("nodes", "hash", "value", "value_string", "datatype",
+		"language", "iri", "bnode", "value_int", "value_bool", "value_float", "value_time", "refs"))
+	if err != nil {
+		return pgError("copy the nodes", err)
+	}
+	defer stmt.Close()
+	row := make([]any, 12)
+	for _, v := range values {
+		h := refs.HashOf(v)
+		if err := pgNodeRow(row, h, v); err != nil {
+			return err
+		}
+		row[11] = int64(counts[h])
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			return pgError("copy a node", err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return pgError("copy the nodes", err)
+	}
+
+	// ts as the merge path sets it: now() as a timestamp, in this session.
+	var ts string
+	if err := tx.QueryRowContext(ctx, `SELECT now()::timestamp::text`).Scan(&ts); err != nil {
+		return pgError("read the time of the bulk load", err)
+	}
+	qstmt, err := tx.PrepareContext(ctx, pq.CopyIn("quads", "subject_hash", "predicate_hash", "object_hash", "label_hash", "ts"))
+	if err != nil {
+		return pgError("copy the quads", err)
+	}
+	defer qstmt.Close()
+	var qrow [5]any
+	qrow[4] = ts
+	for _, k := range keys {
+		for i := range k {
+			qrow[i] = csql.NodeHash{ValueHash: k[i]}.SQLValue() // nil for no label
+		}
+		if _, err := qstmt.ExecContext(ctx, qrow[:]...); err != nil {
+			return pgError("copy a quad", err)
+		}
+	}
+	if _, err := qstmt.ExecContext(ctx); err != nil {
+		return pgError("copy the quads", err)
+	}
+	return pgRebuild(ctx, tx, rebuild)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -288,6 +288,40 @@ func TestPostgresBulkEquivalent(t *testing.T) {
 	}
 }
 
+// TestPostgresBulkFreshEqualsMerge loads the same input, with repeated
+// quads and values, into empty tables through pgBulkAddFresh and through
+// pgBulkAddMerge: the tables and the schema must come out identical, with
+// exact refs, and each path must leave the tables it is given as the other
+// does when loading more on top.
+func TestPostgresBulkFreshEqualsMerge(t *testing.T) {
+	ctx := context.Background()
+	quads := bulkTestQuads(t, 3000)
+	in := append(slices.Clone(quads[len(quads)/2:]), quads...) // repeats, in another order
+	var tables, schemas []string
+	for _, fresh := range []bool{true, false} {
+		s := mustOpen(t, newPostgresDSN(t))
+		func() {
+			defer func(f bool) { pgBulkFresh = f }(pgBulkFresh)
+			pgBulkFresh = fresh
+			if err := s.pg.pgBulkAdd(ctx, in); err != nil {
+				t.Fatalf("fresh=%v: %v", fresh, err)
+			}
+		}()
+		var n int
+		if err := s.pg.db.QueryRow(`SELECT count(*) FROM quads`).Scan(&n); err != nil || n != len(quads) {
+			t.Fatalf("fresh=%v: %d quads stored (%v), want %d", fresh, n, err, len(quads))
+		}
+		tables = append(tables, pgTables(t, s))
+		schemas = append(schemas, pgSchema(t, s))
+	}
+	if tables[0] != tables[1] {
+		t.Fatalf("tables differ (fresh, merge):\n%s", firstDiff(tables[0], tables[1]))
+	}
+	if schemas[0] != schemas[1] {
+		t.Fatalf("schemas differ (fresh, merge):\n%s", firstDiff(schemas[0], schemas[1]))
+	}
+}
+
 // TestPostgresBulkLoadThroughStore: a load large enough for the bulk path
 // gives the same store as on memory, a second server on the database sees
 // it, reopening reads it back, loading again adds nothing, and retracting
@@ -369,7 +403,9 @@ func firstDiff(a, b string) string {
 
 // BenchmarkLoadPostgres loads a generated file into a new database through
 // Store.Load: "writer" is cayley's writer (the path before the bulk load;
-// a smaller file, it is slow), "bulk" the bulk path; bbolt beside them.
+// a smaller file, it is slow), "bulk" the bulk path (into the new
+// database's empty tables: pgBulkAddFresh), "merge" the bulk path as it
+// loads into tables that hold data (pgBulkAddMerge); bbolt beside them.
 //
 //	BLURLINE_REQUIRE_POSTGRES=1 go test -run='^$' -bench=LoadPostgres -benchtime=2x ./graph
 func BenchmarkLoadPostgres(b *testing.B) {
@@ -381,7 +417,7 @@ func BenchmarkLoadPostgres(b *testing.B) {
 		name  string
 		quads int
 		bulk  bool
-	}{{"writer", 10_000, false}, {"bulk", 100_000, true}, {"bbolt", 100_000, false}} {
+	}{{"writer", 10_000, false}, {"merge", 100_000, true}, {"bulk", 100_000, true}, {"bbolt", 100_000, false}} {
 		b.Run(tc.name, func(b *testing.B) {
 			var buf bytes.Buffer
 			n, err := gen.Write(&buf, gen.Config{Quads: tc.quads, Seed: 1})
@@ -392,6 +428,10 @@ func BenchmarkLoadPostgres(b *testing.B) {
 			if !tc.bulk {
 				defer func(m int) { pgBulkMin = m }(pgBulkMin)
 				pgBulkMin = 1 << 30
+			}
+			if tc.name == "merge" {
+				defer func(f bool) { pgBulkFresh = f }(pgBulkFresh)
+				pgBulkFresh = false
 			}
 			for b.Loop() {
 				addr := "bbolt:" + b.TempDir()
