@@ -180,18 +180,8 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, pg *pgRun, work s
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range cfg.Clients {
-		for _, x := range []struct {
-			sys string
-			t   *target
-		}{{sysBlurline, gql}, {sysCayley, giz}} {
-			lv, err := load(ctx, x.t, c, cfg.Requests, cfg.Duration)
-			if err != nil {
-				return nil, fmt.Errorf("%s at %d clients: %w", x.sys, c, err)
-			}
-			logf("[%d] %-8s %2d clients: %6.0f req/s  p50 %s  p99 %s  (%d requests in %s)", n, x.sys, c, lv.RPS, ms(lv.P50), ms(lv.P99), lv.Requests, secs(lv.Elapsed))
-			r.HTTP[x.sys] = append(r.HTTP[x.sys], lv)
-		}
+	if err := r.levels(ctx, cfg, n, sysBlurline, gql, sysCayley, giz); err != nil {
+		return nil, err
 	}
 	r.ServeUse[sysBlurline], srvB = srvB.stop(), nil
 
@@ -207,18 +197,8 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, pg *pgRun, work s
 		return nil, err
 	}
 	r.ServeReady[sysNoCache] = ready
-	for _, c := range cfg.Clients {
-		for _, x := range []struct {
-			sys string
-			t   *target
-		}{{sysNoCache, gql}, {sysCayley2, giz}} {
-			lv, err := load(ctx, x.t, c, cfg.Requests, cfg.Duration)
-			if err != nil {
-				return nil, fmt.Errorf("%s at %d clients: %w", x.sys, c, err)
-			}
-			logf("[%d] %-16s %2d clients: %6.0f req/s  p50 %s  p99 %s  (%d requests in %s)", n, x.sys, c, lv.RPS, ms(lv.P50), ms(lv.P99), lv.Requests, secs(lv.Elapsed))
-			r.HTTP[x.sys] = append(r.HTTP[x.sys], lv)
-		}
+	if err := r.levels(ctx, cfg, n, sysNoCache, gql, sysCayley2, giz); err != nil {
+		return nil, err
 	}
 	r.ServeUse[sysNoCache], srvB = srvB.stop(), nil
 	r.ServeUse[sysCayley], srvC = srvC.stop(), nil
@@ -231,6 +211,25 @@ func runSize(ctx context.Context, cfg *config, bins *binaries, pg *pgRun, work s
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return r, nil
+}
+
+// levels runs the HTTP load at each client level against two systems in
+// turn (a then b, seconds apart) and records the figures under their names.
+func (r *sizeResult) levels(ctx context.Context, cfg *config, n int, a string, ta *target, b string, tb *target) error {
+	for _, c := range cfg.Clients {
+		for _, x := range []struct {
+			sys string
+			t   *target
+		}{{a, ta}, {b, tb}} {
+			lv, err := load(ctx, x.t, c, cfg.Requests, cfg.Duration)
+			if err != nil {
+				return fmt.Errorf("%s at %d clients: %w", x.sys, c, err)
+			}
+			logf("[%d] %-16s %2d clients: %6.0f req/s  p50 %s  p99 %s  (%d requests in %s)", n, x.sys, c, lv.RPS, ms(lv.P50), ms(lv.P99), lv.Requests, secs(lv.Elapsed))
+			r.HTTP[x.sys] = append(r.HTTP[x.sys], lv)
+		}
+	}
+	return nil
 }
 
 // compare sends the 2-hop query from each sample entity to both systems
