@@ -342,5 +342,5 @@ func (rep *report) pgSection(w io.Writer) {
 			"p50 %s (p99 %s) on bbolt, %s (p99 %s) on PostgreSQL, **%s**.\n",
 			pg.SeedQuads, ms(pg.SeedLoadBbolt), ms(pg.SeedLoadPostgres), pg.SeedActors, ms(pg.SeedBbolt.P50), ms(pg.SeedBbolt.P99), ms(pg.SeedPG.P50), ms(pg.SeedPG.P99), ratio(float64(pg.SeedPG.P50)/float64(pg.SeedBbolt.P50)))
 	}
-	p("\nReads are answered from each server's in-memory read model on both stores; what PostgreSQL adds per GraphQL request is one `SELECT` of the data version. Loads of more than 1000 quads go through the bulk path (`graph/pgbulk.go`: COPY, then one merge per table).\n\n")
+	p("\nReads are answered from each server's in-memory read model on both stores; what PostgreSQL adds per GraphQL request is one `SELECT` of the data version. Loads of more than 1000 quads go through the bulk path (`graph/pgbulk.go`: into empty tables, COPY straight into them with their secondary indexes and foreign keys rebuilt after; otherwise COPY into temporary tables, then one merge per table).\n\n")
 }
