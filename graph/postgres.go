@@ -53,7 +53,7 @@ BEGIN
 END $$;
 CREATE OR REPLACE TRIGGER blurline_quads_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON quads
 	FOR EACH STATEMENT EXECUTE FUNCTION blurline_bump();
-CREATE OR REPLACE FUNCTION blurline_log_add() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION blurline_log_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE cur BIGINT; n BIGINT;
 BEGIN
 	SELECT v INTO cur FROM blurline_version WHERE id = 1;
@@ -62,23 +62,7 @@ BEGIN
 		DELETE FROM blurline_changes WHERE v <= cur;
 		UPDATE blurline_version SET log_from = cur + 1 WHERE id = 1;
 	ELSIF n > 0 THEN
-		INSERT INTO blurline_changes (v, del, s, p, o, l) SELECT cur, false, s, p, o, l FROM blurline_rows q
-			JOIN nodes s ON s.hash = q.subject_hash JOIN nodes p ON p.hash = q.predicate_hash
-			JOIN nodes o ON o.hash = q.object_hash LEFT JOIN nodes l ON l.hash = q.label_hash;
-	END IF;
-	PERFORM blurline_log_trim(cur);
-	RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION blurline_log_del() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE cur BIGINT; n BIGINT;
-BEGIN
-	SELECT v INTO cur FROM blurline_version WHERE id = 1;
-	SELECT count(*) INTO n FROM blurline_rows;
-	IF n > ` + pgLogMaxRowsSQL + ` THEN
-		DELETE FROM blurline_changes WHERE v <= cur;
-		UPDATE blurline_version SET log_from = cur + 1 WHERE id = 1;
-	ELSIF n > 0 THEN
-		INSERT INTO blurline_changes (v, del, s, p, o, l) SELECT cur, true, s, p, o, l FROM blurline_rows q
+		INSERT INTO blurline_changes (v, del, s, p, o, l) SELECT cur, TG_OP = 'DELETE', s, p, o, l FROM blurline_rows q
 			JOIN nodes s ON s.hash = q.subject_hash JOIN nodes p ON p.hash = q.predicate_hash
 			JOIN nodes o ON o.hash = q.object_hash LEFT JOIN nodes l ON l.hash = q.label_hash;
 	END IF;
@@ -93,9 +77,10 @@ BEGIN
 	END IF;
 END $$;
 CREATE OR REPLACE TRIGGER blurline_quads_log_add AFTER INSERT ON quads REFERENCING NEW TABLE AS blurline_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION blurline_log_add();
+	FOR EACH STATEMENT EXECUTE FUNCTION blurline_log_change();
 CREATE OR REPLACE TRIGGER blurline_quads_log_del AFTER DELETE ON quads REFERENCING OLD TABLE AS blurline_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION blurline_log_del();
+	FOR EACH STATEMENT EXECUTE FUNCTION blurline_log_change();
+DROP FUNCTION IF EXISTS blurline_log_add(), blurline_log_del();
 `
 
 // The change log. Next to the version, triggers on cayley's quads table
