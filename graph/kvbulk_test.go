@@ -543,3 +543,50 @@ func TestLoader(t *testing.T) {
 		t.Fatalf("Stats = %+v, want %+v", gs, ws)
 	}
 }
+
+// TestBulkWriteCancelled: a bulk write whose context ends stops with the
+// context's error and leaves the store as it was, on both stores with a
+// bulk path (bbolt's kv writer, PostgreSQL's COPY).
+func TestBulkWriteCancelled(t *testing.T) {
+	adds := kvTestQuads(t, bulkMinQuads+5000)
+	for name, open := range backends(t) {
+		if name == "memory" {
+			continue // no bulk path: cayley's memstore write takes no context
+		}
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			loadGenerated(t, s, 2000)
+			before := export(t, s)
+			v := s.Version()
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			s.mu.Lock()
+			_, err := s.apply(ctx, adds, nil)
+			s.mu.Unlock()
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled bulk write: got %v, want context.Canceled", err)
+			}
+			if got := export(t, s); got != before {
+				t.Fatalf("the store changed after a cancelled bulk write: %s", firstDiff(before, got))
+			}
+			if s.Version() != v {
+				t.Fatalf("version moved from %d to %d", v, s.Version())
+			}
+			if s.dir != "" {
+				if _, err := os.Stat(filepath.Join(s.dir, bulkJournalName)); !errors.Is(err, os.ErrNotExist) {
+					t.Fatalf("the undo journal is still there: %v", err)
+				}
+			}
+			// The store still takes the same write afterwards.
+			s.mu.Lock()
+			_, err = s.apply(context.Background(), adds, nil)
+			s.mu.Unlock()
+			if err != nil {
+				t.Fatalf("bulk write after the cancelled one: %v", err)
+			}
+			if export(t, s) == before {
+				t.Fatal("the bulk write after the cancelled one wrote nothing")
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -300,7 +301,7 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 	if err := ctx.Err(); err != nil {
 		return LoadResult{}, err
 	}
-	added, err := s.apply(b.adds, b.dels)
+	added, err := s.apply(ctx, b.adds, b.dels)
 	if err != nil {
 		return LoadResult{}, err
 	}
@@ -308,8 +309,9 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 }
 
 // apply writes adds and deletes in one cayley transaction, then updates the
-// read model. The caller holds s.mu for writing.
-func (s *Store) apply(adds, dels []quad.Quad) (int, error) {
+// read model. A bulk write stops when ctx ends, leaving the store as it was.
+// The caller holds s.mu for writing.
+func (s *Store) apply(ctx context.Context, adds, dels []quad.Quad) (int, error) {
 	deltas := make([]cgraph.Delta, 0, len(adds)+len(dels))
 	for _, q := range dels {
 		deltas = append(deltas, cgraph.Delta{Quad: q, Action: cgraph.Delete})
@@ -321,12 +323,12 @@ func (s *Store) apply(adds, dels []quad.Quad) (int, error) {
 		return 0, nil
 	}
 	if len(dels) == 0 && len(adds) > bulkMinQuads && s.bolt != nil {
-		if err := s.applyBulk(context.Background(), adds); err != nil {
-			return 0, err
+		if err := s.applyBulk(ctx, adds); err != nil {
+			return 0, cmp.Or(ctx.Err(), err)
 		}
 	} else if s.pg != nil && len(dels) == 0 && len(adds) >= pgBulkMin {
-		if err := s.pg.pgBulkAdd(context.Background(), adds); err != nil {
-			return 0, err
+		if err := s.pg.pgBulkAdd(ctx, adds); err != nil {
+			return 0, cmp.Or(ctx.Err(), err)
 		}
 	} else if err := s.qs.ApplyDeltas(deltas, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}); err != nil {
 		s.lg.Error("write failed", "err", err)

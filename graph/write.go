@@ -115,7 +115,7 @@ func (s *Store) Retract(ctx context.Context, id string) (_ *blurline.Fact, err e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := s.apply(nil, r.quads()); err != nil {
+	if _, err := s.apply(ctx, nil, r.quads()); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -327,7 +327,7 @@ func (s *Store) RetractImport(ctx context.Context, id string) (n int, err error)
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if _, err := s.apply(nil, dels); err != nil {
+	if _, err := s.apply(ctx, nil, dels); err != nil {
 		return 0, err
 	}
 	return len(dels), nil
