@@ -220,11 +220,15 @@ func (a *API) prepare(query string) (p *prepared) {
 	}
 	// Guards first and alone: graphql-go's own rules recurse without bound on
 	// fragment cycles (graphql-go issue #742) and are quadratic in aliases.
-	if vr := graphql.ValidateDocument(&a.schema, doc, a.guards); !vr.IsValid {
+	// Validation gets its own copy of the schema value: graphql-go's
+	// IsPossibleType stores its (warmed, then only read) map back into the
+	// struct on every call.
+	sc := a.schema
+	if vr := graphql.ValidateDocument(&sc, doc, a.guards); !vr.IsValid {
 		p.errs = vr.Errors
 		return p
 	}
-	if vr := graphql.ValidateDocument(&a.schema, doc, a.rules); !vr.IsValid {
+	if vr := graphql.ValidateDocument(&sc, doc, a.rules); !vr.IsValid {
 		for i := range vr.Errors {
 			if vr.Errors[i].Extensions == nil {
 				vr.Errors[i].Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
@@ -338,10 +342,17 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 		if errs := a.checkVariables(op.def, variables); len(errs) > 0 {
 			return &graphql.Result{Errors: errs}
 		}
-		if c := queryCost(&a.schema, op.doc, op.def, variables, a.limits); c > a.limits.MaxCost {
+		sc := a.schema
+		if c := queryCost(&sc, op.doc, op.def, variables, a.limits); c > a.limits.MaxCost {
 			return &graphql.Result{Errors: []gqlerrors.FormattedError{codedError("COST_LIMIT_EXCEEDED",
 				"query cost %d is over the limit of %d: ask for smaller pages (first) or fewer hops", c, a.limits.MaxCost)}}
 		}
+	}
+	// A request whose time is already up fails here: graphql-go races its
+	// result against ctx.Done(), so a quick query would sometimes answer
+	// and sometimes not.
+	if err := ctx.Err(); err != nil {
+		return &graphql.Result{Errors: a.FormatErrors([]gqlerrors.FormattedError{gqlerrors.FormatError(err)})}
 	}
 	// A store shared by several servers catches up with the others' writes
 	// once per request (a no-op for the embedded stores), unless the caller
