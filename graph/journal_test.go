@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/blurline/blurline/internal/gen"
 	cgraph "github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
 )
 
 // TestLargeLoadIsChunkedAndAtomic loads more than one chunk into bbolt and
@@ -67,4 +69,18 @@ func TestLargeLoadIsChunkedAndAtomic(t *testing.T) {
 	if _, err := os.Stat(s.journalPath()); !os.IsNotExist(err) {
 		t.Errorf("journal left after a committed load: %v", err)
 	}
+}
+
+// writeJournal writes qs as a journal of the earlier chunked loads (which
+// an open still rolls back).
+func writeJournal(path string, qs []quad.Quad) error {
+	var buf bytes.Buffer
+	bw := bufio.NewWriter(&buf)
+	for _, q := range qs {
+		writeQuad(bw, q)
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return writeSynced(path, buf.Bytes())
 }
