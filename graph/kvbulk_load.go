@@ -196,22 +196,7 @@ func newKVLookup(db *bbolt.DB, b *batch) (*kvLookup, error) {
 		if err != nil {
 			return err
 		}
-		values := map[uint64]quad.Value{}
-		value := func(id uint64) (quad.Value, error) {
-			if id == 0 {
-				return nil, nil
-			}
-			if v, ok := values[id]; ok {
-				return v, nil
-			}
-			var p cproto.Primitive
-			if err := proto.Unmarshal(log.Get(be64(id)), &p); err != nil {
-				return nil, err
-			}
-			v, err := pquads.UnmarshalValue(p.Value)
-			values[id] = v
-			return v, err
-		}
+		value := logValues(log, map[uint64]quad.Value{})
 		for _, p := range quads {
 			var q quad.Quad
 			for _, d := range quad.Directions {
@@ -258,6 +243,32 @@ func (l *kvLookup) add(q quad.Quad) {
 	}
 }
 
+// logValues returns a reader of node values by id from cayley's log
+// bucket, remembering them in values; id 0 (no label) is nil.
+func logValues(log *bbolt.Bucket, values map[uint64]quad.Value) func(id uint64) (quad.Value, error) {
+	return func(id uint64) (quad.Value, error) {
+		if id == 0 {
+			return nil, nil
+		}
+		if v, ok := values[id]; ok {
+			return v, nil
+		}
+		raw := log.Get(be64(id))
+		if raw == nil {
+			return nil, fmt.Errorf("no log entry for node %d", id)
+		}
+		var p cproto.Primitive
+		if err := proto.Unmarshal(raw, &p); err != nil {
+			return nil, err
+		}
+		v, err := pquads.UnmarshalValue(p.Value)
+		if err == nil {
+			values[id] = v
+		}
+		return v, err
+	}
+}
+
 // rebuildKV calls add with every live quad of a bbolt store, in cayley's
 // order (by id), read from cayley's log in one read transaction: a node
 // primitive always comes before the quads that name it. It reads the same
@@ -270,24 +281,7 @@ func rebuildKV(ctx context.Context, db *bbolt.DB, add func(quad.Quad)) error {
 			return nil
 		}
 		values := map[uint64]quad.Value{}
-		value := func(id uint64) (quad.Value, error) {
-			if id == 0 {
-				return nil, nil
-			}
-			if v, ok := values[id]; ok {
-				return v, nil
-			}
-			// Not met yet (not expected): read it.
-			var p cproto.Primitive
-			raw := log.Get(be64(id))
-			if raw == nil {
-				return nil, fmt.Errorf("no log entry for node %d", id)
-			}
-			if err := proto.Unmarshal(raw, &p); err != nil {
-				return nil, err
-			}
-			return pquads.UnmarshalValue(p.Value)
-		}
+		value := logValues(log, values) // nodes come first: values fills as the scan goes
 		c := log.Cursor()
 		n := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
