@@ -47,6 +47,10 @@ var boundedLists = map[string]bool{
 	"Path.nodes":                   true,
 	"Subgraph.nodes":               true,
 	"Subgraph.edges":               true,
+	"Changes.began":                true,
+	"Changes.ended":                true,
+	"Changes.attributions":         true,
+	"Changes.blurMoves":            true,
 }
 
 // unboundedPaths are Path fields whose length no maxHops bounds (a blur

@@ -20,7 +20,7 @@ func (b *builder) filterArgs(c graphql.FieldConfigArgument) graphql.FieldConfigA
 
 func (b *builder) queryType() *graphql.Object {
 	a := b.a
-	return graphql.NewObject(graphql.ObjectConfig{
+	q := graphql.NewObject(graphql.ObjectConfig{
 		Name: "Query",
 		Fields: graphql.Fields{
 			"entity": {
@@ -94,7 +94,9 @@ func (b *builder) queryType() *graphql.Object {
 					"asOf":          {Type: b.date, Description: "Only attributions made and holding at this date; a day means the end of that day (UTC)."},
 					"since":         {Type: b.date, Description: "Only attributions made (date) on or after this day or instant."},
 					"minConfidence": {Type: graphql.Float},
-					"first":         {Type: graphql.Int, DefaultValue: DefaultAttributions},
+					"includeOrgans": {Type: graphql.Boolean, DefaultValue: false, Description: "Also count attributions to the organs of the states in attributedTo: " +
+						"the government bodies, intelligence services and regional bureaus that are partOf or regionalBureauOf them, directly or through one another (the MSS and its bureaus for the PRC)."},
+					"first": {Type: graphql.Int, DefaultValue: DefaultAttributions},
 				},
 				Resolve: a.resolveAttributions,
 			},
@@ -150,6 +152,10 @@ func (b *builder) queryType() *graphql.Object {
 			},
 		},
 	})
+	for name, f := range b.workbenchQueries() {
+		q.AddFieldConfig(name, f)
+	}
+	return q
 }
 
 func (a *API) resolveEntities(p graphql.ResolveParams) (any, error) {
@@ -356,6 +362,11 @@ func (a *API) resolveAttributions(p graphql.ResolveParams) (any, error) {
 	by := argIDs(p.Args, "attributedBy")
 	if err := a.checkEntities(p.Context, ids([][]string{q.From, q.To, by})...); err != nil {
 		return nil, err
+	}
+	if organs, _ := p.Args["includeOrgans"].(bool); organs && len(q.To) > 0 {
+		if q.To, err = a.stateOrgans(p.Context, q.To, filter.AsOf); err != nil {
+			return nil, err
+		}
 	}
 	facts, err := a.g.Facts(p.Context, q)
 	if err != nil {

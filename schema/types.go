@@ -45,6 +45,10 @@ type builder struct {
 	stats        *graphql.Object
 	attribution  *graphql.Object
 	blurScore    *graphql.Object
+	factChange   *graphql.Object
+	blurMove     *graphql.Object
+	changes      *graphql.Object
+	pathsTo      *graphql.Object
 }
 
 // buildSchema builds the GraphQL schema.
@@ -55,6 +59,7 @@ func (a *API) buildSchema() (graphql.Schema, error) {
 	b.entityTypes()
 	b.resultTypes()
 	b.blurTypes()
+	b.workbenchTypes()
 	objects := make([]graphql.Type, 0, len(blurline.Classes))
 	for _, ci := range blurline.Classes {
 		objects = append(objects, b.classes[ci.Class])
@@ -629,6 +634,15 @@ func (b *builder) resultTypes() {
 			"length":     {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return len(p.Source.(pathView).Hops), nil }},
 			"confidence": {Type: nonNull(graphql.Float), Description: "The product of the hops' confidences.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(pathView).Confidence(), nil }},
 			"hops":       {Type: listOf(b.hop), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(pathView).Hops, nil }},
+			"factIds": {Type: listOf(graphql.ID), Description: "The ids of the facts walked, in order: it tells apart two paths through the same entities by different facts.",
+				Resolve: func(p graphql.ResolveParams) (any, error) {
+					hops := p.Source.(pathView).Hops
+					ids := make([]string, len(hops))
+					for i, h := range hops {
+						ids[i] = h.Fact.ID
+					}
+					return ids, nil
+				}},
 			"nodes": {Type: listOf(b.entity), Description: "The entities along the path, from first to last.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				path := p.Source.(pathView)
 				l := b.a.loaders(p.Context)
