@@ -237,6 +237,7 @@ func (a *API) prepare(query string) (p *prepared) {
 		p.errs = vr.Errors
 		return p
 	}
+	addTypenames(&sc, doc)
 	p.doc = doc
 	return p
 }
@@ -373,6 +374,7 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 	if err := ctx.Err(); err != nil && res.Data == nil && len(res.Errors) == 0 {
 		res.Errors = []gqlerrors.FormattedError{gqlerrors.FormatError(err)}
 	}
+	res.Data = a.orderData(op, variables, res.Data)
 	res.Errors = a.FormatErrors(res.Errors)
 	sortErrors(res.Errors)
 	return res

@@ -324,6 +324,9 @@ func queryCost(s *graphql.Schema, doc *ast.Document, op *ast.OperationDefinition
 		for _, sel := range ss.Selections {
 			switch sel := sel.(type) {
 			case *ast.Field:
+				if sel.Alias != nil && sel.Alias.Value == typenameKey {
+					continue // added by addTypenames, not asked for
+				}
 				var ft graphql.Type
 				fd := fieldsOf(t)[sel.Name.Value]
 				if fd != nil {

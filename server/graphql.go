@@ -504,14 +504,17 @@ func writeBody(w http.ResponseWriter, media string, status int, body []byte) {
 
 // negotiate picks the response media type from the Accept header values,
 // following RFC 9110: the most specific matching range gives a type its
-// q-value; the highest q wins, application/graphql-response+json on a tie.
-// No Accept header means application/graphql-response+json (the
-// specification's rule since 2025). It reports false when neither type is
+// q-value; the highest q wins. On a tie, a type the client named wins over
+// one it reached only through a wildcard, and
+// application/graphql-response+json wins when it named both. A client
+// that names neither (no Accept, or only */* or application/*) gets
+// application/json, which every client reads: the current GraphQL over HTTP
+// draft's rule for legacy clients. It reports false when neither type is
 // acceptable.
 func negotiate(accept []string) (string, bool) {
 	header := strings.TrimSpace(strings.Join(accept, ","))
 	if header == "" {
-		return mediaGQL, true
+		return mediaJSON, true
 	}
 	type rng struct {
 		typ, sub string
@@ -549,7 +552,7 @@ func negotiate(accept []string) (string, bool) {
 			ranges = append(ranges, rng{typ, sub, q})
 		}
 	}
-	qOf := func(media string) float64 {
+	qOf := func(media string) (float64, int) {
 		typ, sub, _ := strings.Cut(media, "/")
 		best, q := 0, 0.0
 		for _, r := range ranges {
@@ -566,14 +569,19 @@ func negotiate(accept []string) (string, bool) {
 				best, q = spec, r.q
 			}
 		}
-		return q
+		return q, best
 	}
-	gq, jq := qOf(mediaGQL), qOf(mediaJSON)
+	gq, gspec := qOf(mediaGQL)
+	jq, _ := qOf(mediaJSON)
 	switch {
 	case gq <= 0 && jq <= 0:
 		return "", false
 	case jq > gq:
 		return mediaJSON, true
+	case gq > jq:
+		return mediaGQL, true
+	case gspec == 3:
+		return mediaGQL, true
 	}
-	return mediaGQL, true
+	return mediaJSON, true
 }
