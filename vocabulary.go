@@ -397,7 +397,7 @@ func PropIRI(name string) string { return NS + name }
 // EntityIRI turns an entity id into its IRI. An id that already is an
 // absolute IRI (one with a scheme) is returned unchanged.
 func EntityIRI(id string) string {
-	if isAbsIRI(id) {
+	if IsAbsIRI(id) {
 		return id
 	}
 	return EntityBase + id
@@ -413,7 +413,7 @@ func EntityID(iri string) string {
 
 // FactIRI turns a fact id into its IRI.
 func FactIRI(id string) string {
-	if isAbsIRI(id) {
+	if IsAbsIRI(id) {
 		return id
 	}
 	return FactBase + id
@@ -429,17 +429,3 @@ func FactID(iri string) string {
 
 // LocalName returns the local name of a vocabulary IRI, and whether iri is in NS.
 func LocalName(iri string) (string, bool) { return strings.CutPrefix(iri, NS) }
-
-func isAbsIRI(s string) bool {
-	i := strings.IndexByte(s, ':')
-	if i <= 0 {
-		return false
-	}
-	for j, r := range s[:i] {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || j > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')
-		if !ok {
-			return false
-		}
-	}
-	return true
-}

@@ -373,7 +373,7 @@ func checkPropertyValue(prop string, v quad.Value, ofFact bool) error {
 			return fmt.Errorf("a source must be an IRI (<https://...>), got %s", v)
 		}
 		// The N-Quads reader checks this for a file; Write builds IRIs from strings.
-		if err := checkIRI(string(iri)); err != nil {
+		if err := blurline.CheckIRI(string(iri)); err != nil {
 			return fmt.Errorf("a source must be an absolute IRI (<https://...>): %v", err)
 		}
 	case blurline.PropAssertedBy:
@@ -425,19 +425,6 @@ func checkPropertyValue(prop string, v quad.Value, ofFact bool) error {
 		}
 		if prop == blurline.PropName && strings.TrimSpace(s) == "" {
 			return fmt.Errorf("must not be empty")
-		}
-	}
-	return nil
-}
-
-// checkIRI applies the N-Quads reader's rules for an IRI to one built in code.
-func checkIRI(iri string) error {
-	if !hasScheme(iri) {
-		return fmt.Errorf("%q is not absolute", iri)
-	}
-	for _, r := range iri {
-		if r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r) {
-			return fmt.Errorf("character %q is not allowed in an IRI", r)
 		}
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
+
+	"github.com/blurline/blurline"
 )
 
 // A strict N-Quads reader and an exact writer (W3C RDF 1.1 N-Quads).
@@ -220,7 +222,7 @@ func (p *lineParser) iri() (string, error) {
 				break
 			}
 		}
-		if clean && hasScheme(raw) {
+		if clean && blurline.IsAbsIRI(raw) {
 			p.i = start + 2 + end
 			return raw, nil
 		}
@@ -237,7 +239,7 @@ func (p *lineParser) iri() (string, error) {
 		case c == '>':
 			p.i++
 			iri := b.String()
-			if !hasScheme(iri) {
+			if !blurline.IsAbsIRI(iri) {
 				p.i = start
 				return "", p.errorf("IRI <%s> is not absolute", iri)
 			}
@@ -247,7 +249,7 @@ func (p *lineParser) iri() (string, error) {
 			if err != nil {
 				return "", err
 			}
-			if r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r) {
+			if blurline.IRIForbidden(r) {
 				return "", p.errorf("character %U is not allowed in an IRI", r)
 			}
 			b.WriteRune(r)
@@ -397,21 +399,6 @@ func (p *lineParser) literal() (quad.Value, error) {
 
 func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-// hasScheme reports whether iri starts with a URI scheme and a colon.
-func hasScheme(iri string) bool {
-	i := strings.IndexByte(iri, ':')
-	if i <= 0 || !isAlpha(iri[0]) {
-		return false
-	}
-	for j := 1; j < i; j++ {
-		c := iri[j]
-		if !(isAlpha(c) || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // LineError is one problem in an input file, with its position.
 type LineError struct {
 	File string
@@ -437,7 +424,7 @@ func writeTerm(w *bufio.Writer, v quad.Value) {
 	case quad.IRI:
 		w.WriteByte('<')
 		for _, r := range string(v) {
-			if r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r) {
+			if blurline.IRIForbidden(r) {
 				fmt.Fprintf(w, "\\u%04X", r)
 			} else {
 				w.WriteRune(r)

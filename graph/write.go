@@ -233,7 +233,7 @@ func checkID(id string) error {
 		return blurline.Errorf(blurline.ErrInvalid, "empty id")
 	}
 	for _, r := range id {
-		if r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r) {
+		if blurline.IRIForbidden(r) {
 			return blurline.Errorf(blurline.ErrInvalid, "id %q: character %q is not allowed", id, r)
 		}
 	}

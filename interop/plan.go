@@ -550,7 +550,7 @@ func dedupeFold(name string, aliases []string) []string {
 // an N-Quads IRI.
 func cleanIRI(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" || strings.ContainsAny(s, " <>\"{}|^`\\\t\n\r") {
+	if blurline.CheckIRI(s) != nil {
 		return "", false
 	}
 	u, err := url.Parse(s)

@@ -226,17 +226,8 @@ func (o *sobj) check() {
 	}
 }
 
-func validID(id string) bool {
-	if id == "" {
-		return false
-	}
-	for _, r := range id {
-		if r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r) {
-			return false
-		}
-	}
-	return true
-}
+// validID reports whether id can become part of an IRI.
+func validID(id string) bool { return id != "" && !strings.ContainsFunc(id, blurline.IRIForbidden) }
 
 type stixMapper struct {
 	p        *plan
