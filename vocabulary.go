@@ -76,42 +76,79 @@ const (
 type ClassInfo struct {
 	Class       Class
 	Description string
-	STIX        string // STIX 2.1 counterpart, "" where none exists
+	STIX        STIXType // how interop writes the class in STIX 2.1
 	NonState    float64
 	Actor       bool // may be the actor of a blur score
 }
 
+// STIXType is the STIX 2.1 object a class is written as: its type, and for
+// an identity its identity_class and sectors. Note says which other
+// objects of other producers are also read as the class, for the docs.
+type STIXType struct {
+	Type          string
+	IdentityClass string
+	Sectors       []string
+	Note          string
+}
+
+// String describes the mapping for docs/vocabulary.md.
+func (t STIXType) String() string {
+	s := t.Type
+	var attrs []string
+	if t.IdentityClass != "" {
+		attrs = append(attrs, "identity_class="+t.IdentityClass)
+	}
+	if len(t.Sectors) > 0 {
+		attrs = append(attrs, "sectors="+strings.Join(t.Sectors, ","))
+	}
+	if len(attrs) > 0 {
+		s += " (" + strings.Join(attrs, ", ") + ")"
+	}
+	if t.Note != "" {
+		s += "; " + t.Note
+	}
+	return s
+}
+
+func stixIdentity(class string, sectors ...string) STIXType {
+	return STIXType{Type: "identity", IdentityClass: class, Sectors: sectors}
+}
+
+func stixObject(typ string) STIXType { return STIXType{Type: typ} }
+
+func (t STIXType) note(s string) STIXType { t.Note = s; return t }
+
 // Classes lists every class, in the order docs/vocabulary.md shows them.
 var Classes = []ClassInfo{
-	{State, "A sovereign state acting as a party (PRC, United States, Russia).", "identity (identity_class=organization, sectors=government); location (region/country) for geography", 0, false},
-	{GovernmentBody, "A ministry, agency, court or other government organ that is not an intelligence service (US DOJ, US Treasury, Global Affairs Canada).", "identity (identity_class=organization, sectors=government)", 0, false},
-	{IntelligenceService, "A state intelligence or security service (MSS, FSB, SVR, NSA, GCSB).", "identity (identity_class=organization); threat-actor (threat_actor_types=nation-state) when it acts", 0, true},
-	{RegionalBureau, "A regional or provincial bureau of an intelligence or security service (Hainan State Security Department).", "identity (identity_class=organization)", 0, true},
-	{Contractor, "A private company or group that works for a state under contract (i-Soon, Chengdu 404).", "threat-actor (threat_actor_types=criminal|hacker, roles=agent) or identity", 0.8, true},
-	{FrontCompany, "A company set up or used to hide a state body's hand (Hainan Xiandun, Wuhan XRZ).", "identity (identity_class=organization)", 0.6, true},
-	{Company, "Any other company (Microsoft, COSCO Shipping).", "identity (identity_class=organization)", 0.8, false},
-	{CriminalGroup, "A criminal group (Evil Corp) or a loose set of criminal contract hackers.", "threat-actor (threat_actor_types=crime-syndicate|criminal)", 1, true},
-	{ThreatGroup, "An intrusion set tracked by vendors under many names (HAFNIUM / Silk Typhoon, APT40 / Leviathan).", "intrusion-set", 0.5, true},
-	{Person, "A natural person: officials, charged hackers, experts.", "identity (identity_class=individual); threat-actor (individual) when charged", 1, true},
-	{Alliance, "An alliance, partnership or cooperation format among states (NATO, Five Eyes, 17+1).", "identity (identity_class=organization)", 0, false},
-	{InternationalOrganization, "An international organisation or union (European Union, United Nations).", "identity (identity_class=organization)", 0, false},
-	{Incident, "A concrete compromise or attack (the 2021 Exchange compromise).", "incident", 0, false},
-	{Campaign, "A named or indicted campaign of activity over time.", "campaign", 0, false},
-	{Vulnerability, "A vulnerability, normally a CVE.", "vulnerability", 0, false},
-	{Activity, "A kind of activity with a criminal-motive weight (ransomware 1, IP theft for firms 0.5, espionage 0).", "attack-motivation-ov (no SDO; exported as x-blurline-activity)", 0, false},
-	{Sector, "A sector or class of targets (maritime industry, infectious-disease research).", "identity (identity_class=class, sectors=...)", 0, false},
-	{Product, "A software product (Microsoft Exchange Server).", "software (SCO)", 0, false},
-	{Malware, "A malware family.", "malware", 0, false},
-	{Tool, "A legitimate or dual-use tool.", "tool", 0, false},
-	{AttackPattern, "An attack technique (ATT&CK technique).", "attack-pattern", 0, false},
-	{Agreement, "A treaty, treaty article, MoU, initiative or policy (Article 5, Belt and Road Initiative).", "", 0, false},
-	{Document, "A document, statement, leak, regulation or communique that is not itself a response.", "report; note", 0, false},
-	{PublicAttribution, "A public attribution statement by one party on one date (the UK statement of 19 July 2021).", "report (report_types=threat-actor); opinion", 0, false},
-	{Indictment, "An indictment or criminal complaint. Its charges are allegations.", "report (x_blurline_kind=indictment)", 0, false},
-	{Sanction, "A sanctions designation or package.", "", 0, false},
-	{Advisory, "A government or vendor security advisory (AA21-200A).", "report (report_types=attack-pattern|indicator)", 0, false},
-	{Patch, "A security update that fixes vulnerabilities.", "course-of-action", 0, false},
-	{Operation, "A law-enforcement or defensive operation (the FBI web-shell removal).", "course-of-action", 0, false},
+	{State, "A sovereign state acting as a party (PRC, United States, Russia).", stixIdentity("organization", "government").note("a location naming a country is read as a State"), 0, false},
+	{GovernmentBody, "A ministry, agency, court or other government organ that is not an intelligence service (US DOJ, US Treasury, Global Affairs Canada).", stixIdentity("organization", "government").note("an identity with a government sector is read as a GovernmentBody, and so is a nation-state threat-actor with the role sponsor or director"), 0, false},
+	{IntelligenceService, "A state intelligence or security service (MSS, FSB, SVR, NSA, GCSB).", stixIdentity("organization", "government").note("a threat-actor of threat_actor_types nation-state is read as an IntelligenceService"), 0, true},
+	{RegionalBureau, "A regional or provincial bureau of an intelligence or security service (Hainan State Security Department).", stixIdentity("organization", "government"), 0, true},
+	{Contractor, "A private company or group that works for a state under contract (i-Soon, Chengdu 404).", stixObject("threat-actor").note("read from a threat-actor with the role agent that is a hacker or criminal"), 0.8, true},
+	{FrontCompany, "A company set up or used to hide a state body's hand (Hainan Xiandun, Wuhan XRZ).", stixIdentity("organization"), 0.6, true},
+	{Company, "Any other company (Microsoft, COSCO Shipping).", stixIdentity("organization").note("any other organisation identity is read as a Company"), 0.8, false},
+	{CriminalGroup, "A criminal group (Evil Corp) or a loose set of criminal contract hackers.", stixObject("threat-actor").note("read from a threat-actor of threat_actor_types crime-syndicate or criminal"), 1, true},
+	{ThreatGroup, "An intrusion set tracked by vendors under many names (HAFNIUM / Silk Typhoon, APT40 / Leviathan).", stixObject("intrusion-set").note("also read from a threat-actor that is both nation-state and criminal, or neither"), 0.5, true},
+	{Person, "A natural person: officials, charged hackers, experts.", stixIdentity("individual"), 1, true},
+	{Alliance, "An alliance, partnership or cooperation format among states (NATO, Five Eyes, 17+1).", stixIdentity("organization"), 0, false},
+	{InternationalOrganization, "An international organisation or union (European Union, United Nations).", stixIdentity("organization"), 0, false},
+	{Incident, "A concrete compromise or attack (the 2021 Exchange compromise).", stixObject("incident"), 0, false},
+	{Campaign, "A named or indicted campaign of activity over time.", stixObject("campaign"), 0, false},
+	{Vulnerability, "A vulnerability, normally a CVE.", stixObject("vulnerability"), 0, false},
+	{Activity, "A kind of activity with a criminal-motive weight (ransomware 1, IP theft for firms 0.5, espionage 0).", stixObject("x-blurline-activity").note("STIX has no object for it, only the attack-motivation-ov vocabulary"), 0, false},
+	{Sector, "A sector or class of targets (maritime industry, infectious-disease research).", stixIdentity("class"), 0, false},
+	{Product, "A software product (Microsoft Exchange Server).", stixObject("software").note("a cyber-observable (SCO)"), 0, false},
+	{Malware, "A malware family.", stixObject("malware"), 0, false},
+	{Tool, "A legitimate or dual-use tool.", stixObject("tool"), 0, false},
+	{AttackPattern, "An attack technique (ATT&CK technique).", stixObject("attack-pattern"), 0, false},
+	{Agreement, "A treaty, treaty article, MoU, initiative or policy (Article 5, Belt and Road Initiative).", stixObject("x-blurline-agreement"), 0, false},
+	{Document, "A document, statement, leak, regulation or communique that is not itself a response.", stixObject("report").note("a report of another producer is read as a Document"), 0, false},
+	{PublicAttribution, "A public attribution statement by one party on one date (the UK statement of 19 July 2021).", stixObject("report"), 0, false},
+	{Indictment, "An indictment or criminal complaint. Its charges are allegations.", stixObject("report"), 0, false},
+	{Sanction, "A sanctions designation or package.", stixObject("x-blurline-sanction"), 0, false},
+	{Advisory, "A government or vendor security advisory (AA21-200A).", stixObject("report"), 0, false},
+	{Patch, "A security update that fixes vulnerabilities.", stixObject("course-of-action").note("other producers' courses of action (mitigations) are not read"), 0, false},
+	{Operation, "A law-enforcement or defensive operation (the FBI web-shell removal).", stixObject("course-of-action"), 0, false},
 }
 
 // PredicateKind groups predicates by the role they play in the blur model.

@@ -32,7 +32,7 @@ func vocabularyDoc() string {
 	p("**As of a date.** A fact counts at date D (the end of that day, UTC) when `validFrom` <= D, `publishedOn` <= D and D < `validUntil`, each where given.\n\n")
 	p("## Classes\n\n| class | description | STIX 2.1 | default non-state character (nu) | blur actor |\n|---|---|---|---|---|\n")
 	for _, c := range Classes {
-		p("| `%s` | %s | %s | %g | %v |\n", c.Class, cell(c.Description), cell(or(c.STIX, "none")), c.NonState, c.Actor)
+		p("| `%s` | %s | %s | %g | %v |\n", c.Class, cell(c.Description), cell(or(c.STIX.String(), "none")), c.NonState, c.Actor)
 	}
 	p("\n## Relationship predicates\n\nEach needs provenance (it is a fact).\n\n| predicate | kind | description | usual subject | usual object | STIX 2.1 |\n|---|---|---|---|---|---|\n")
 	for _, pr := range Predicates {

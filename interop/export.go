@@ -177,7 +177,7 @@ type exporter struct {
 // when it has one (the smallest, if several) and no other entity took it,
 // else uuidv5 of its IRI (for software, STIX's deterministic SCO id).
 func (x *exporter) assignID(n *blurline.Node) {
-	typ := stixClass(n.Class).typ
+	typ := stixClass(n.Class).Type
 	id := ""
 	for _, e := range n.ExternalIDs {
 		s, ok := strings.CutPrefix(e, "stix:")
@@ -215,13 +215,13 @@ func dateText(t time.Time) string {
 func (x *exporter) entity(n *blurline.Node, facts []*blurline.Fact) Object {
 	cm := stixClass(n.Class)
 	id := x.ids[n.ID]
-	sco := typeIsSCO(cm.typ)
-	o := Object{"type": cm.typ, "id": id, "spec_version": "2.1", "name": n.Name, xID: n.ID, xClass: string(n.Class)}
+	sco := typeIsSCO(cm.Type)
+	o := Object{"type": cm.Type, "id": id, "spec_version": "2.1", "name": n.Name, xID: n.ID, xClass: string(n.Class)}
 	if !sco {
 		o["created"], o["modified"] = stamp(x.ts), stamp(x.ts)
 	}
 	if len(n.Aliases) > 0 {
-		if typeHasAliases(cm.typ) {
+		if typeHasAliases(cm.Type) {
 			o["aliases"] = n.Aliases
 		} else {
 			o[xAliases] = n.Aliases
@@ -264,11 +264,11 @@ func (x *exporter) entity(n *blurline.Node, facts []*blurline.Fact) Object {
 	if n.MotiveWeight != nil {
 		o[xMotiveWeight] = *n.MotiveWeight
 	}
-	switch cm.typ {
+	switch cm.Type {
 	case "identity":
-		o["identity_class"] = cm.identityClass
-		if len(cm.sectors) > 0 {
-			o["sectors"] = cm.sectors
+		o["identity_class"] = cm.IdentityClass
+		if len(cm.Sectors) > 0 {
+			o["sectors"] = cm.Sectors
 		}
 	case "malware":
 		o["is_family"] = true

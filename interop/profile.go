@@ -134,52 +134,32 @@ func kebab(s string) string {
 	return b.String()
 }
 
-// classSTIX is how each class is written; identity classes give their
-// identity_class and sectors.
-type classMap struct {
-	typ           string
-	identityClass string
-	sectors       []string
-}
-
-var classSTIX = map[blurline.Class]classMap{
-	blurline.State:                     {typ: "identity", identityClass: "organization", sectors: []string{"government"}},
-	blurline.GovernmentBody:            {typ: "identity", identityClass: "organization", sectors: []string{"government"}},
-	blurline.IntelligenceService:       {typ: "identity", identityClass: "organization", sectors: []string{"government"}},
-	blurline.RegionalBureau:            {typ: "identity", identityClass: "organization", sectors: []string{"government"}},
-	blurline.Contractor:                {typ: "threat-actor"},
-	blurline.FrontCompany:              {typ: "identity", identityClass: "organization"},
-	blurline.Company:                   {typ: "identity", identityClass: "organization"},
-	blurline.CriminalGroup:             {typ: "threat-actor"},
-	blurline.ThreatGroup:               {typ: "intrusion-set"},
-	blurline.Person:                    {typ: "identity", identityClass: "individual"},
-	blurline.Alliance:                  {typ: "identity", identityClass: "organization"},
-	blurline.InternationalOrganization: {typ: "identity", identityClass: "organization"},
-	blurline.Incident:                  {typ: "incident"},
-	blurline.Campaign:                  {typ: "campaign"},
-	blurline.Vulnerability:             {typ: "vulnerability"},
-	blurline.Activity:                  {typ: "x-blurline-activity"},
-	blurline.Sector:                    {typ: "identity", identityClass: "class"},
-	blurline.Product:                   {typ: "software"},
-	blurline.Malware:                   {typ: "malware"},
-	blurline.Tool:                      {typ: "tool"},
-	blurline.AttackPattern:             {typ: "attack-pattern"},
-	blurline.Agreement:                 {typ: "x-blurline-agreement"},
-	blurline.Document:                  {typ: "report"},
-	blurline.PublicAttribution:         {typ: "report"},
-	blurline.Indictment:                {typ: "report"},
-	blurline.Sanction:                  {typ: "x-blurline-sanction"},
-	blurline.Advisory:                  {typ: "report"},
-	blurline.Patch:                     {typ: "course-of-action"},
-	blurline.Operation:                 {typ: "course-of-action"},
-}
-
-func stixClass(c blurline.Class) classMap {
-	if m, ok := classSTIX[c]; ok {
-		return m
+// stixClass is how a class is written: the vocabulary's mapping, or a
+// custom x-blurline- type for a class the vocabulary does not list.
+func stixClass(c blurline.Class) blurline.STIXType {
+	if ci, ok := blurline.LookupClass(c); ok && ci.STIX.Type != "" {
+		return ci.STIX
 	}
-	return classMap{typ: "x-blurline-" + kebab(string(c))}
+	return blurline.STIXType{Type: "x-blurline-" + kebab(string(c))}
 }
+
+// stixTypeClass maps each STIX type that exactly one class is written as
+// back to that class. Types several classes share (identity, threat-actor,
+// report, course-of-action) are read by the rules of stixMapper.classify.
+var stixTypeClass = func() map[string]blurline.Class {
+	m := map[string]blurline.Class{}
+	shared := map[string]bool{}
+	for _, ci := range blurline.Classes {
+		if _, dup := m[ci.STIX.Type]; dup {
+			shared[ci.STIX.Type] = true
+		}
+		m[ci.STIX.Type] = ci.Class
+	}
+	for t := range shared {
+		delete(m, t)
+	}
+	return m
+}()
 
 // typeHas says which standard properties a STIX type has, so that anything
 // else goes in an x_blurline_ property.

@@ -300,9 +300,10 @@ func (m *stixMapper) classify(o *sobj) (blurline.Class, string) {
 	if c := o.str(xClass); c != "" {
 		return blurline.Class(c), ""
 	}
+	if c, ok := stixTypeClass[o.typ]; ok {
+		return c, ""
+	}
 	switch o.typ {
-	case "intrusion-set":
-		return blurline.ThreatGroup, ""
 	case "threat-actor":
 		types := o.strs("threat_actor_types")
 		if o.version == "2.0" || len(types) == 0 {
@@ -337,22 +338,8 @@ func (m *stixMapper) classify(o *sobj) (blurline.Class, string) {
 			}
 		}
 		return blurline.Company, ""
-	case "campaign":
-		return blurline.Campaign, ""
-	case "incident":
-		return blurline.Incident, ""
-	case "vulnerability":
-		return blurline.Vulnerability, ""
-	case "malware":
-		return blurline.Malware, ""
-	case "tool":
-		return blurline.Tool, ""
-	case "attack-pattern":
-		return blurline.AttackPattern, ""
 	case "report":
 		return blurline.Document, ""
-	case "software":
-		return blurline.Product, ""
 	case "location":
 		if o.has("city") || o.has("street_address") || o.has("administrative_area") || o.has("postal_code") || o.has("latitude") {
 			return "", "a place below country level has no Blurline class"
