@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -62,13 +63,12 @@ func TestGenqlient(t *testing.T) {
 	}
 }
 
-// TestGraphQLRequestNode runs npm's graphql-request@7.4.0, unmodified, from
-// node against the server (testdata/node-client). It needs node and npm;
-// the package is installed into testdata/node-client/node_modules by
-// `npm ci` (which .ci/run does), or by this test when npm can reach the
-// registry.
-func TestGraphQLRequestNode(t *testing.T) {
-	// BLURLINE_REQUIRE_NODE=1 (CI) turns every skip below into a failure.
+// nodeClient returns node and the directory of the Node clients
+// (testdata/node-client), installing its packages with npm ci when
+// node_modules is missing. Without node or npm it skips, unless
+// BLURLINE_REQUIRE_NODE is set (CI), where it fails.
+func nodeClient(t *testing.T) (node, dir string) {
+	t.Helper()
 	skip := t.Skipf
 	if os.Getenv("BLURLINE_REQUIRE_NODE") != "" {
 		skip = t.Fatalf
@@ -77,10 +77,10 @@ func TestGraphQLRequestNode(t *testing.T) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		skip("node is not installed: skipping the graphql-request client test (CI installs node)")
+		skip("node is not installed: skipping the Node client test (CI installs node)")
 	}
-	dir, _ := filepath.Abs("testdata/node-client")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "graphql-request")); err != nil {
+	dir, _ = filepath.Abs("testdata/node-client")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json")); err != nil {
 		npm, err := exec.LookPath("npm")
 		if err != nil {
 			skip("npm is not installed and testdata/node-client/node_modules is missing: skipping")
@@ -91,23 +91,55 @@ func TestGraphQLRequestNode(t *testing.T) {
 			skip("npm ci in %s failed (no registry?): %v\n%s", dir, err, out)
 		}
 	}
+	return node, dir
+}
+
+// runNode runs a script of testdata/node-client with args and env and
+// returns its output; the test fails if the script fails.
+func runNode(t *testing.T, script string, env []string, args ...string) string {
+	t.Helper()
+	node, dir := nodeClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	t.Logf("node %s:\n%s", script, out)
+	if err != nil {
+		t.Fatalf("node %s failed: %v", script, err)
+	}
+	return string(out)
+}
+
+// TestGraphQLRequestNode runs npm's graphql-request, unmodified, from node
+// against the server (testdata/node-client/client.mjs).
+func TestGraphQLRequestNode(t *testing.T) {
+	nodeClient(t)
 	const token = "node-client-token-0123456789"
 	ts := startServer(t, server.Config{Token: token})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "client.mjs", ts.URL+"/graphql")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "BLURLINE_TOKEN="+token)
-	_, hasMutation := mutation(t, ts.API)
-	if hasMutation {
-		cmd.Env = append(cmd.Env, "BLURLINE_HAS_LOADNQUADS=1")
+	env := []string{"BLURLINE_TOKEN=" + token}
+	if _, hasMutation := mutation(t, ts.API); hasMutation {
+		env = append(env, "BLURLINE_HAS_LOADNQUADS=1")
 	}
-	out, err := cmd.CombinedOutput()
-	t.Logf("node client.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("graphql-request client failed: %v", err)
-	}
-	if !strings.Contains(string(out), "ok: graphql-request") {
+	out := runNode(t, "client.mjs", env, ts.URL+"/graphql")
+	if !strings.Contains(out, "ok: graphql-request") {
 		t.Errorf("the client did not report success")
+	}
+}
+
+// TestGraphQLHTTPAudit runs the graphql-http audit suite (npm
+// graphql-http, unmodified: every MUST, SHOULD and MAY of the GraphQL over
+// HTTP specification it checks) against the server: all must pass.
+func TestGraphQLHTTPAudit(t *testing.T) {
+	nodeClient(t)
+	ts := startServer(t, server.Config{})
+	out := runNode(t, "audit.mjs", nil, ts.URL+"/graphql")
+	m := regexp.MustCompile(`audits: (\d+)/(\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the audit printed no count")
+	}
+	if m[1] != m[2] || m[2] != "61" {
+		t.Errorf("graphql-http audits: %s of %s passed, want 61 of 61", m[1], m[2])
 	}
 }
