@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/blurline/blurline"
+	ckv "github.com/cayleygraph/cayley/graph/kv"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/cayley/graph/refs"
 	"github.com/cayleygraph/quad"
@@ -22,7 +23,10 @@ import (
 // checked against what the store already holds about the entities and
 // facts it names (kvLookup), then written with a bulk write (kvbulk.go),
 // all or nothing. Other backends fall back to an ordinary Store.
-type Loader struct{ s *Store }
+type Loader struct {
+	s       *Store
+	decline bool // record SeedDeclined with the next Load
+}
 
 // OpenLoader opens (creating if needed) the store at addr for loading.
 func OpenLoader(ctx context.Context, lg *slog.Logger, addr string) (_ *Loader, err error) {
@@ -34,16 +38,43 @@ func OpenLoader(ctx context.Context, lg *slog.Logger, addr string) (_ *Loader, e
 	return &Loader{s: s}, nil
 }
 
-// EnsureSeed loads the seed into a store that has never been seeded (see
+// EnsureSeed loads the seed into a store without a seed decision (see
 // Store.EnsureSeed).
 func (l *Loader) EnsureSeed(ctx context.Context, fsys fs.FS) (bool, LoadResult, error) {
 	return l.s.EnsureSeed(ctx, fsys)
 }
 
+// DeclineSeed records that a store without a seed decision is made
+// without the seed (see Store.DeclineSeed), in the same write as the next
+// Load: a load that fails leaves the store as it was, undecided too.
+func (l *Loader) DeclineSeed(ctx context.Context) (bool, error) {
+	st, err := l.s.Seed()
+	if err != nil || st != SeedUndecided {
+		return false, err
+	}
+	l.decline = true
+	return true, nil
+}
+
 // Load validates the sources strictly against the store and writes them,
 // all or nothing (see Store.Load).
-func (l *Loader) Load(ctx context.Context, srcs ...Source) (LoadResult, error) {
-	return l.s.Load(ctx, srcs...)
+func (l *Loader) Load(ctx context.Context, srcs ...Source) (res LoadResult, err error) {
+	if !l.decline {
+		return l.s.Load(ctx, srcs...)
+	}
+	defer wrap(&err, "graph.Load")
+	b, err := parseSources(ctx, srcs)
+	if err != nil {
+		return res, err
+	}
+	b.adds = append(b.adds, declinedQuad)
+	if res, err = l.s.commitBatch(ctx, b); err != nil {
+		return res, err
+	}
+	l.decline = false
+	res.Read--
+	res.Added--
+	return res, nil
 }
 
 // Close closes the store.
@@ -77,29 +108,51 @@ func (s *Store) commitKV(ctx context.Context, b *batch) (LoadResult, error) {
 	return LoadResult{Read: read, Added: n}, nil
 }
 
-// seededKV reports whether the store (bbolt, without read model) holds seededQuad.
-func (s *Store) seededKV() bool {
-	var has bool
+// seedKV is Store.Seed for a bbolt store without read model.
+func (s *Store) seedKV() (SeedState, error) {
+	st := SeedUndecided
 	err := s.bolt.View(func(tx *bbolt.Tx) error {
 		indexes, err := readIndexes(tx)
 		if err != nil {
 			return err
 		}
-		var p cproto.Primitive
-		for _, d := range quad.Directions {
-			id := nodeID(tx, seededQuad.Get(d))
-			if id == 0 {
+		for _, c := range []struct {
+			q  quad.Quad
+			st SeedState
+		}{{seededQuad, SeedLoaded}, {declinedQuad, SeedDeclined}} {
+			has, err := hasKV(tx, indexes, c.q)
+			if err != nil {
+				return err
+			}
+			if has {
+				st = c.st
 				return nil
 			}
-			p.SetDirection(d, id)
 		}
-		has, err = hasQuad(tx, indexes, &p)
-		return err
+		if log := tx.Bucket(bucketLog); log != nil {
+			if k, _ := log.Cursor().First(); k != nil {
+				st = SeedDeclined // data, but no decision
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		s.lg.Error("read the store", "err", err)
+		return 0, blurline.Errorf(blurline.ErrInternal, "read the seed decision of the %s store: %v", s.backend, err)
 	}
-	return has
+	return st, nil
+}
+
+// hasKV reports whether the store holds quad q.
+func hasKV(tx *bbolt.Tx, indexes []ckv.QuadIndex, q quad.Quad) (bool, error) {
+	var p cproto.Primitive
+	for _, d := range quad.Directions {
+		id := nodeID(tx, q.Get(d))
+		if id == 0 {
+			return false, nil
+		}
+		p.SetDirection(d, id)
+	}
+	return hasQuad(tx, indexes, &p)
 }
 
 // nodeID returns the id of value v in the store, or 0.

@@ -349,32 +349,92 @@ func (s *Store) apply(ctx context.Context, adds, dels []quad.Quad) (int, error) 
 	return added, nil
 }
 
-// seededQuad marks a store that has received the seed.
-var seededQuad = quad.Quad{
-	Subject:   quad.IRI(blurline.MetaGraph),
-	Predicate: quad.IRI(blurline.NS + "seeded"),
-	Object:    quad.String("true"),
-	Label:     quad.IRI(blurline.MetaGraph),
+// The seed decision is recorded in the meta graph when a store is first
+// opened: seededQuad once it has received the seed, declinedQuad when it
+// was created without it (--no-seed). Either way the decision stands: a
+// seeded store is never seeded again (what was retracted stays retracted),
+// a declined one never receives the seed.
+var (
+	seededQuad = quad.Quad{
+		Subject:   quad.IRI(blurline.MetaGraph),
+		Predicate: quad.IRI(blurline.NS + "seeded"),
+		Object:    quad.String("true"),
+		Label:     quad.IRI(blurline.MetaGraph),
+	}
+	declinedQuad = quad.Quad{
+		Subject:   quad.IRI(blurline.MetaGraph),
+		Predicate: quad.IRI(blurline.NS + "seeded"),
+		Object:    quad.String("false"),
+		Label:     quad.IRI(blurline.MetaGraph),
+	}
+)
+
+// SeedState is what a store holds of the seed.
+type SeedState int
+
+const (
+	// SeedUndecided: the store has no seed decision yet (a new store).
+	SeedUndecided SeedState = iota
+	// SeedLoaded: the store received the seed.
+	SeedLoaded
+	// SeedDeclined: the store was created without the seed, or held data
+	// before it recorded a decision.
+	SeedDeclined
+)
+
+func (st SeedState) String() string {
+	switch st {
+	case SeedLoaded:
+		return "loaded"
+	case SeedDeclined:
+		return "declined"
+	}
+	return "undecided"
 }
 
-// Seeded reports whether the store has received the seed.
-func (s *Store) Seeded() bool {
+// Seed reports the store's seed decision. A store that holds data but no
+// decision (made with --no-seed before decisions were recorded) counts as
+// declined. An error reading the store is returned, never taken for "not
+// seeded": that would load the seed again and bring back seed facts that
+// were retracted.
+func (s *Store) Seed() (SeedState, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.idx == nil {
-		return s.seededKV()
+		return s.seedKV()
 	}
-	_, ok := s.idx.other[seededQuad]
+	switch {
+	case hasOther(s.idx, seededQuad):
+		return SeedLoaded, nil
+	case hasOther(s.idx, declinedQuad), s.idx.quads > 0:
+		return SeedDeclined, nil
+	}
+	return SeedUndecided, nil
+}
+
+func hasOther(ix *index, q quad.Quad) bool {
+	_, ok := ix.other[q]
 	return ok
 }
 
+// Seeded reports whether the store has received the seed; a store that
+// cannot be read counts as seeded (nothing loads into it).
+func (s *Store) Seeded() bool {
+	st, err := s.Seed()
+	return err != nil || st == SeedLoaded
+}
+
 // EnsureSeed loads every *.nq file of fsys (in name order, in one
-// transaction) into a store that has never been seeded, and marks it
-// seeded. A store seeded before is left as it is, so a restart keeps what
-// was added and what was retracted.
+// transaction) into a store without a seed decision, and marks it seeded.
+// A store seeded before, or created without the seed, is left as it is,
+// so a restart keeps what was added and what was retracted.
 func (s *Store) EnsureSeed(ctx context.Context, fsys fs.FS) (loaded bool, res LoadResult, err error) {
 	defer wrap(&err, "graph.EnsureSeed")
-	if s.Seeded() {
+	st, err := s.Seed()
+	if err != nil {
+		return false, res, err
+	}
+	if st != SeedUndecided {
 		return false, res, nil
 	}
 	srcs, closeAll, err := sourcesFromFS(fsys)
@@ -395,6 +455,21 @@ func (s *Store) EnsureSeed(ctx context.Context, fsys fs.FS) (loaded bool, res Lo
 	res.Added--
 	s.lg.Info("loaded seed", "quads", res.Added)
 	return true, res, nil
+}
+
+// DeclineSeed records, in a store without a seed decision, that it is
+// made without the seed: EnsureSeed will never load it. It reports
+// whether it recorded the decision.
+func (s *Store) DeclineSeed(ctx context.Context) (declined bool, err error) {
+	defer wrap(&err, "graph.DeclineSeed")
+	st, err := s.Seed()
+	if err != nil || st != SeedUndecided {
+		return false, err
+	}
+	if _, err := s.commitBatch(ctx, &batch{adds: []quad.Quad{declinedQuad}}); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // sourcesFromFS opens the *.nq files of fsys in name order.

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"runtime/debug"
@@ -155,20 +156,40 @@ Quick start:
 `)
 }
 
-// openStore opens the configured store and, unless --no-seed, seeds a new one.
+// openStore opens the configured store and settles a new store's seed:
+// loaded, or with --no-seed declined for good (the store remembers it).
 func openStore(ctx context.Context, e *env) (*graph.Store, error) {
 	graph.SetCayleyLogger(e.lg)
 	s, err := graph.Open(ctx, e.lg, e.cfg.storeAddr())
 	if err != nil {
 		return nil, err
 	}
-	if !e.cfg.NoSeed {
-		if _, _, err := s.EnsureSeed(ctx, seed.FS()); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("load the embedded seed: %w", err)
-		}
+	if err := settleSeed(ctx, e, s); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// A seeder is a store that takes a seed decision (*graph.Store, *graph.Loader).
+type seeder interface {
+	EnsureSeed(context.Context, fs.FS) (bool, graph.LoadResult, error)
+	DeclineSeed(context.Context) (bool, error)
+}
+
+// settleSeed seeds a store without a seed decision, or with --no-seed
+// records that it has none. A store that has decided is left as it is.
+func settleSeed(ctx context.Context, e *env, s seeder) error {
+	if e.cfg.NoSeed {
+		if _, err := s.DeclineSeed(ctx); err != nil {
+			return fmt.Errorf("record that the store has no seed: %w", err)
+		}
+		return nil
+	}
+	if _, _, err := s.EnsureSeed(ctx, seed.FS()); err != nil {
+		return fmt.Errorf("load the embedded seed: %w", err)
+	}
+	return nil
 }
 
 // sources opens the named files (- is standard input).
@@ -239,10 +260,8 @@ func load(ctx context.Context, e *env) error {
 		return err
 	}
 	defer s.Close()
-	if !e.cfg.NoSeed {
-		if _, _, err := s.EnsureSeed(ctx, seed.FS()); err != nil {
-			return fmt.Errorf("load the embedded seed: %w", err)
-		}
+	if err := settleSeed(ctx, e, s); err != nil {
+		return err
 	}
 	res, err := s.Load(ctx, srcs...)
 	if err != nil {
@@ -302,16 +321,21 @@ func stats(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	seedState, err := s.Seed()
+	if err != nil {
+		return err
+	}
 	if e.cfg.JSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(map[string]any{
-			"store": s.Addr(), "quads": st.Quads, "entities": st.Entities, "facts": st.Facts,
+			"store": s.Addr(), "seed": seedState.String(), "quads": st.Quads, "entities": st.Entities, "facts": st.Facts,
 			"factsWithProvenance": st.FactsWithProvenance, "byClass": st.ByClass, "byPredicate": st.ByPredicate,
 		})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "store\t%s\n", s.Addr())
+	fmt.Fprintf(tw, "seed\t%s\n", seedText(seedState))
 	fmt.Fprintf(tw, "quads\t%d\n", st.Quads)
 	fmt.Fprintf(tw, "entities\t%d\n", st.Entities)
 	fmt.Fprintf(tw, "facts\t%d\n", st.Facts)
@@ -325,6 +349,16 @@ func stats(ctx context.Context, e *env) error {
 		fmt.Fprintf(tw, "  %s\t%d\n", kv.k, kv.n)
 	}
 	return tw.Flush()
+}
+
+func seedText(st graph.SeedState) string {
+	switch st {
+	case graph.SeedLoaded:
+		return "loaded (the embedded seed, with what was retracted since)"
+	case graph.SeedDeclined:
+		return "none (made without the seed: it is never loaded)"
+	}
+	return "none yet"
 }
 
 type kn struct {
@@ -345,8 +379,9 @@ func backup(ctx context.Context, e *env) error {
 	if len(e.args) != 1 {
 		return fmt.Errorf("backup needs one FILE (- for standard output)")
 	}
-	e.cfg.NoSeed = true // a backup copies what is there
-	s, err := openStore(ctx, e)
+	// A backup copies what is there and takes no seed decision.
+	graph.SetCayleyLogger(e.lg)
+	s, err := graph.Open(ctx, e.lg, e.cfg.storeAddr())
 	if err != nil {
 		return err
 	}

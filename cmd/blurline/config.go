@@ -76,7 +76,7 @@ func (c *config) storeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", c.Data, "data directory of the on-disk (bbolt) store (env BLURLINE_DATA)")
 	fs.StringVar(&c.Store, "store", c.Store, "store address: bbolt:PATH, memory: or postgres://USER@HOST:PORT/DB (env BLURLINE_STORE; overrides --data)")
 	fs.BoolVar(&c.Memory, "memory", c.Memory, "use an in-memory store: nothing is kept after exit (env BLURLINE_MEMORY=1)")
-	fs.BoolVar(&c.NoSeed, "no-seed", c.NoSeed, "do not load the embedded seed into a new store (env BLURLINE_NO_SEED=1)")
+	fs.BoolVar(&c.NoSeed, "no-seed", c.NoSeed, "make a new store without the embedded seed, for good: the store remembers it (env BLURLINE_NO_SEED=1)")
 	fs.TextVar(&c.LogLevel, "log-level", &c.LogLevel, "log level: debug, info, warn, error (env BLURLINE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env BLURLINE_LOG_FORMAT)")
 }

@@ -128,3 +128,50 @@ func TestCheckSeed(t *testing.T) {
 		t.Fatalf("check seed/*.nq = %q, %v\n%s", out, err, stderr)
 	}
 }
+
+// TestNoSeedSticks: a store made with --no-seed (here by import) never
+// receives the seed, whatever later commands say, and stats says so.
+func TestNoSeedSticks(t *testing.T) {
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "b.json")
+	os.WriteFile(bundle, []byte(`{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000001","objects":[
+{"type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--00000000-0000-4000-8000-000000000002","created":"2021-01-01T00:00:00Z","modified":"2021-01-01T00:00:00Z","name":"Example"}]}`), 0o644)
+	for _, tc := range []struct {
+		first []string
+		quads bool // whether the seed should be there
+	}{
+		{[]string{"import", "--no-seed", bundle}, false},
+		{[]string{"load", "--no-seed", "-"}, false},
+		{[]string{"import", bundle}, true},
+	} {
+		env := map[string]string{"BLURLINE_DATA": filepath.Join(t.TempDir(), "data")}
+		stdin := `<https://w3id.org/blurline/id/acme> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#Contractor> .
+<https://w3id.org/blurline/id/acme> <https://w3id.org/blurline/ns#name> "Acme Hacking Ltd" .
+`
+		if _, stderr, err := runCLI(t, env, stdin, tc.first...); err != nil {
+			t.Fatalf("%v: %v\n%s", tc.first, err, stderr)
+		}
+		for range 2 {
+			out, _, err := runCLI(t, env, "", "stats", "--json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st map[string]any
+			json.Unmarshal([]byte(out), &st)
+			wantSeed := "declined"
+			if tc.quads {
+				wantSeed = "loaded"
+			}
+			if st["seed"] != wantSeed {
+				t.Errorf("%v, then stats: seed %v, want %s", tc.first, st["seed"], wantSeed)
+			}
+			if n := st["entities"].(float64); (n > 10) != tc.quads {
+				t.Errorf("%v, then stats: %v entities", tc.first, n)
+			}
+		}
+		out, _, _ := runCLI(t, env, "", "stats")
+		if !strings.Contains(out, "seed") {
+			t.Errorf("stats does not say whether the store has the seed:\n%s", out)
+		}
+	}
+}
