@@ -19,7 +19,7 @@ import (
 // assets/vendor fetched from npm by assets/fetch.sh (versions and
 // checksums in assets/VERSIONS, checked by TestVendorChecksums).
 //
-//go:embed assets/vendor assets/*.html assets/*.js assets/*.css assets/VERSIONS assets/examples
+//go:embed assets/vendor assets/*.html assets/*.tmpl assets/*.js assets/*.css assets/VERSIONS assets/examples
 var assetFS embed.FS
 
 // asset is one file ready to serve.
@@ -96,10 +96,14 @@ func assetURL(name string) (string, error) {
 var pages = sync.OnceValue(func() map[string]*asset {
 	m := map[string]*asset{}
 	for name, a := range assets() {
-		if path.Ext(name) != ".html" {
+		if path.Ext(name) != ".html" || strings.HasPrefix(name, "vendor/") {
 			continue
 		}
 		t, err := template.New(name).Funcs(template.FuncMap{"asset": assetURL, "examples": examples}).Parse(string(a.data))
+		if err == nil {
+			// The pages' shared parts (the navigation bar).
+			_, err = t.ParseFS(assetFS, "assets/*.tmpl")
+		}
 		if err != nil {
 			panic("server: bad page template " + name + ": " + err.Error())
 		}
@@ -158,7 +162,7 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 		p, immutable = rest, true
 	}
 	a, ok := assets()[p]
-	if !ok || path.Ext(p) == ".html" {
+	if !ok || path.Ext(p) == ".html" || path.Ext(p) == ".tmpl" {
 		writeHTTPError(w, r, mediaJSON, http.StatusNotFound, "NOT_FOUND", "no such asset")
 		return
 	}

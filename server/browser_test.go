@@ -198,8 +198,8 @@ func queryFields(ts *testServer) map[string]bool {
 	return m
 }
 
-// TestBrowser loads the playground and the explorer in headless Chromium,
-// runs a query in GraphiQL, draws a neighbourhood, and keeps screenshots.
+// TestBrowser loads the playground in headless Chromium,
+// runs a query in GraphiQL, opens the docs, and keeps screenshots.
 func TestBrowser(t *testing.T) {
 	ts := startServer(t, server.Config{})
 	b := newBrowser(t)
@@ -256,60 +256,5 @@ func TestBrowser(t *testing.T) {
 		eval[chromedp.Void](t, b, `void document.querySelector('[aria-label="Show Documentation Explorer"]')?.click()`)
 		poll(t, b, "the docs explorer", `document.querySelector(".graphiql-doc-explorer")`)
 	})
-
-	t.Run("explore", func(t *testing.T) {
-		if !queryFields(ts)["neighbourhood"] {
-			// Still load the page: it must come up and say what is missing.
-			if err := chromedp.Do(b.ctx, chromedp.Navigate(ts.URL+"/explore?id=mss")); err != nil {
-				t.Fatal(err)
-			}
-			poll(t, b, "the explorer to give up", `window.blurline && (window.blurline.ready || window.blurline.error)`)
-			b.screenshot(t, "explore.png")
-			t.Skipf("the schema has no neighbourhood query yet; the explorer says: %s", eval[string](t, b, `String(window.blurline.error)`))
-		}
-		if err := chromedp.Do(b.ctx, chromedp.Navigate(ts.URL+"/explore?id=mss&hops=1")); err != nil {
-			t.Fatal(err)
-		}
-		poll(t, b, "the picture", `window.blurline && (window.blurline.ready || window.blurline.error)`)
-		if e := eval[string](t, b, `String(window.blurline.error || "")`); e != "" {
-			t.Fatalf("the explorer failed: %s", e)
-		}
-		nodes := eval[int](t, b, `window.blurline.cy.nodes().length`)
-		edges := eval[int](t, b, `window.blurline.cy.edges().length`)
-		if nodes < 2 || edges < 1 {
-			t.Fatalf("drew %d nodes and %d edges around mss, want a neighbourhood", nodes, edges)
-		}
-		labels := eval[[]string](t, b, `window.blurline.cy.edges().map(e => e.data("label"))`)
-		if !strings.Contains(strings.Join(labels, " "), "(0.") && !strings.Contains(strings.Join(labels, " "), "(1.") {
-			t.Errorf("edge labels carry no confidence: %v", labels)
-		}
-		colours := eval[[]string](t, b, `[...new Set(window.blurline.cy.nodes().map(n => n.data("color")))]`)
-		if len(colours) < 2 {
-			t.Errorf("nodes are drawn in %d colour(s), want colour by class", len(colours))
-		}
-		// Clicking a node (a tap in cytoscape) expands it: its neighbourhood merges in.
-		other := eval[string](t, b, `window.blurline.cy.nodes().filter(n => n.id() !== "mss").sort((a, b) => a.degree() - b.degree())[0].id()`)
-		draws := eval[int](t, b, `window.blurline.draws`)
-		eval[chromedp.Void](t, b, fmt.Sprintf(`void window.blurline.cy.getElementById(%q).emit("tap")`, other))
-		poll(t, b, "the expansion", fmt.Sprintf(`window.blurline.draws > %d && window.blurline.loading === 0`, draws))
-		after := eval[int](t, b, `window.blurline.cy.nodes().length`)
-		if after < nodes {
-			t.Errorf("expanding %s: %d nodes, had %d", other, after, nodes)
-		}
-		t.Logf("neighbourhood of mss: %d nodes, %d edges; after expanding %s: %d nodes", nodes, edges, other, after)
-		b.screenshot(t, "explore-neighbourhood.png")
-
-		if queryFields(ts)["paths"] {
-			if err := chromedp.Do(b.ctx, chromedp.Navigate(ts.URL+"/explore?from=mss&to=wu-shurong")); err != nil {
-				t.Fatal(err)
-			}
-			poll(t, b, "the path", `window.blurline && (window.blurline.ready || window.blurline.error)`)
-			if e := eval[string](t, b, `String(window.blurline.error || "")`); e != "" {
-				t.Errorf("the path picture failed: %s", e)
-			} else if n := eval[int](t, b, `window.blurline.cy.nodes().length`); n < 2 {
-				t.Errorf("path mss -> wu-shurong drew %d nodes", n)
-			}
-			b.screenshot(t, "explore-path.png")
-		}
-	})
+	// The explorer and the other views of the workbench: TestWorkbench.
 }

@@ -202,6 +202,9 @@ func (s *Server) routes() http.Handler {
 	if !s.cfg.NoPlayground {
 		handle("GET /{$}", s.page("playground.html"))
 		handle("GET /explore", s.page("explore.html"))
+		handle("GET /blur", s.page("blur.html"))
+		handle("GET /entity", s.page("entity.html"))
+		handle("GET /changes", s.page("changes.html"))
 		handle("GET /assets/{path...}", s.serveAsset)
 	}
 	handle("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(mux, w, r) })

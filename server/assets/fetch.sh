@@ -27,7 +27,27 @@ files=(
   "graphiql@4.1.2         package/LICENSE                          LICENSE.graphiql"
   "cytoscape@3.34.4       package/dist/cytoscape.min.js            cytoscape.min.js"
   "cytoscape@3.34.4       package/LICENSE                          LICENSE.cytoscape"
+  "layout-base@2.0.1      package/layout-base.js                   layout-base.js"
+  "layout-base@2.0.1      package/LICENSE                          LICENSE.layout-base"
+  "cose-base@2.2.0        package/cose-base.js                     cose-base.js"
+  "cose-base@2.2.0        package/LICENSE                          LICENSE.cose-base"
+  "cytoscape-fcose@2.2.0  package/cytoscape-fcose.js               cytoscape-fcose.js"
+  "cytoscape-fcose@2.2.0  package/LICENSE                          LICENSE.cytoscape-fcose"
+  "cytoscape-dagre@4.0.1  package/dist/cytoscape-dagre.min.js      cytoscape-dagre.min.js"
+  "cytoscape-dagre@4.0.1  package/LICENSE                          LICENSE.cytoscape-dagre"
+  "cytoscape-svg@0.4.0    package/cytoscape-svg.js                 cytoscape-svg.js"
+  "cytoscape-svg@0.4.0    package/LICENSE                          LICENSE.cytoscape-svg"
+  "@graphiql/plugin-explorer@4.0.6 package/dist/index.umd.js      graphiql-plugin-explorer.umd.js"
+  "@graphiql/plugin-explorer@4.0.6 package/dist/style.css         graphiql-plugin-explorer.css"
+  "@graphiql/plugin-explorer@4.0.6 package/package.json           package.graphiql-plugin-explorer.json"
 )
+# The layouts: fcose (force-directed with overlap removal, on cose-base and
+# layout-base) for neighbourhoods, dagre (bundled in cytoscape-dagre) for
+# paths left to right; cytoscape-svg exports the picture as SVG. The
+# GraphiQL Explorer plugin 4.0.6 is the release for @graphiql/react 0.34,
+# which graphiql 4.1.2 embeds (it reads React and GraphiQL's own React and
+# GraphQL from the page); its tarball has no LICENSE file, so its
+# package.json (licence: MIT) is kept instead.
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -42,8 +62,9 @@ for line in "${files[@]}"; do
   integrity[$pkg]="$(node -e 'const j=require(process.argv[1]); console.log(j[0].integrity)' "$tmp/pack.json" 2>/dev/null ||
     sed -n 's/.*"integrity": "\(.*\)".*/\1/p' "$tmp/pack.json")"
   name="${pkg%@*}"
+  name="${name#@}"
   mkdir -p "$tmp/x/$pkg"
-  tar -xzf "$tmp/packs/${name}-${pkg##*@}.tgz" -C "$tmp/x/$pkg"
+  tar -xzf "$tmp/packs/${name//\//-}-${pkg##*@}.tgz" -C "$tmp/x/$pkg"
 done
 
 {
