@@ -157,23 +157,47 @@ func TestDate(t *testing.T) {
 func TestCursors(t *testing.T) {
 	items := []string{"a", "b", "c", "d", "e"}
 	key := func(s string) string { return s }
-	c, err := paginate(items, "x", key, 2, "")
+	c, err := paginate(items, "x", key, forward(2, ""))
 	if err != nil || len(c.edges) != 2 || c.hasPrev || !c.hasNext || c.total != 5 {
 		t.Fatalf("first page = %+v, %v", c, err)
 	}
-	c, err = paginate(items, "x", key, 2, c.edges[1].cursor)
+	c, err = paginate(items, "x", key, forward(2, c.edges[1].cursor))
 	if err != nil || c.edges[0].node != "c" || !c.hasPrev || !c.hasNext {
 		t.Fatalf("second page = %+v, %v", c, err)
 	}
 	// A cursor outlives its item: the next page starts after its key.
-	c, err = paginate([]string{"a", "c", "d", "e"}, "x", key, 2, encodeCursor("x", "b"))
+	c, err = paginate([]string{"a", "c", "d", "e"}, "x", key, forward(2, encodeCursor("x", "b")))
 	if err != nil || c.edges[0].node != "c" {
 		t.Fatalf("page after a removed item = %+v, %v", c, err)
 	}
 	for _, bad := range []string{"nonsense", encodeCursor("y", "b"), "!!!"} {
-		if _, err := paginate(items, "x", key, 2, bad); blurline.Code(err) != "BAD_USER_INPUT" {
+		if _, err := paginate(items, "x", key, forward(2, bad)); blurline.Code(err) != "BAD_USER_INPUT" {
 			t.Errorf("paginate(after %q): err %v, want BAD_USER_INPUT", bad, err)
 		}
+		if _, err := paginate(items, "x", key, page{first: -1, last: 2, before: bad}); blurline.Code(err) != "BAD_USER_INPUT" {
+			t.Errorf("paginate(before %q): err %v, want BAD_USER_INPUT", bad, err)
+		}
+	}
+	// Backward: the last two, then the two before them, then the rest.
+	back := page{first: -1, last: 2}
+	c, err = paginate(items, "x", key, back)
+	if err != nil || len(c.edges) != 2 || c.edges[0].node != "d" || !c.hasPrev || c.hasNext {
+		t.Fatalf("last page = %+v, %v", c, err)
+	}
+	back.before = c.edges[0].cursor
+	c, err = paginate(items, "x", key, back)
+	if err != nil || len(c.edges) != 2 || c.edges[0].node != "b" || c.edges[1].node != "c" || !c.hasPrev || !c.hasNext {
+		t.Fatalf("page before d = %+v, %v", c, err)
+	}
+	back.before = c.edges[0].cursor
+	c, err = paginate(items, "x", key, back)
+	if err != nil || len(c.edges) != 1 || c.edges[0].node != "a" || c.hasPrev || !c.hasNext {
+		t.Fatalf("page before b = %+v, %v", c, err)
+	}
+	// after and before together: the items between.
+	c, err = paginate(items, "x", key, page{first: -1, last: -1, after: encodeCursor("x", "a"), before: encodeCursor("x", "e")})
+	if err != nil || len(c.edges) != 3 || c.edges[0].node != "b" || c.edges[2].node != "d" {
+		t.Fatalf("between a and e = %+v, %v", c, err)
 	}
 }
 

@@ -190,14 +190,14 @@ func encodeCursor(kind, key string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + key))
 }
 
-func decodeCursor(kind, cursor string) (string, error) {
+func decodeCursor(arg, kind, cursor string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err == nil {
 		if key, ok := strings.CutPrefix(string(b), kind+":"); ok {
 			return key, nil
 		}
 	}
-	return "", invalid("after: %q is not a cursor of this connection (use pageInfo.endCursor)", cursor)
+	return "", invalid("%s: %q is not a cursor of this connection (use pageInfo.endCursor or startCursor)", arg, cursor)
 }
 
 // connection is a Relay connection page.
@@ -212,19 +212,74 @@ type edge struct {
 	cursor string
 }
 
+// page is where a connection is cut: first/after page forward, last/before
+// backward (the Relay algorithm: after and before narrow the items, then
+// first keeps the first n of them and last the last n). first and last
+// are -1 when not given.
+type page struct {
+	first, last   int
+	after, before string
+}
+
+// page reads and checks the paging arguments of a connection. Without
+// first and last, first is def.
+func (a *API) page(args map[string]any, def int) (page, error) {
+	pg := page{first: -1, last: -1, after: argString(args, "after"), before: argString(args, "before")}
+	for _, name := range []string{"first", "last"} {
+		v, ok := args[name].(int)
+		if !ok {
+			continue
+		}
+		if v < 0 {
+			return pg, invalid("%s must not be negative, got %d", name, v)
+		}
+		if v > a.limits.MaxPageSize {
+			return pg, blurline.Errorf(blurline.ErrLimit, "%s %d is over the limit of %d", name, v, a.limits.MaxPageSize)
+		}
+		if name == "first" {
+			pg.first = v
+		} else {
+			pg.last = v
+		}
+	}
+	if pg.first < 0 && pg.last < 0 {
+		pg.first = def
+	}
+	return pg, nil
+}
+
+// forward returns a first/after page (for tests and internal callers).
+func forward(first int, after string) page { return page{first: first, last: -1, after: after} }
+
 // paginate cuts one page out of items, which are sorted by key.
-func paginate[T any](items []T, kind string, key func(T) string, first int, after string) (*connection, error) {
-	start := 0
-	if after != "" {
-		k, err := decodeCursor(kind, after)
+// hasPreviousPage and hasNextPage tell whether any item lies before or
+// after the page, whichever way it was asked for.
+func paginate[T any](items []T, kind string, key func(T) string, pg page) (*connection, error) {
+	start, end := 0, len(items)
+	if pg.after != "" {
+		k, err := decodeCursor("after", kind, pg.after)
 		if err != nil {
 			return nil, err
 		}
-		for start < len(items) && key(items[start]) <= k {
+		for start < end && key(items[start]) <= k {
 			start++
 		}
 	}
-	end := min(start+first, len(items))
+	if pg.before != "" {
+		k, err := decodeCursor("before", kind, pg.before)
+		if err != nil {
+			return nil, err
+		}
+		for end > start && key(items[end-1]) >= k {
+			end--
+		}
+	}
+	if pg.first >= 0 {
+		end = min(start+pg.first, end)
+	}
+	if pg.last >= 0 {
+		start = max(end-pg.last, start)
+	}
 	c := &connection{total: len(items), hasPrev: start > 0, hasNext: end < len(items), edges: make([]edge, 0, end-start)}
 	for _, it := range items[start:end] {
 		c.edges = append(c.edges, edge{node: it, cursor: encodeCursor(kind, key(it))})

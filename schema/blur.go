@@ -42,7 +42,7 @@ func (b *builder) blurTypes() {
 		Description: "One conducts fact of the actor and its share in kappa.",
 		Fields: graphql.Fields{
 			"statement": {Type: nonNull(b.statement), Description: "actor conducts activity, with its provenance.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blur.Conduct).Fact, nil }},
-			"activity": {Type: nonNull(b.entity), Resolve: func(p graphql.ResolveParams) (any, error) {
+			"activity": {Type: nonNull(b.entity), Description: "The activity conducted (IP theft, espionage, ransomware...).", Resolve: func(p graphql.ResolveParams) (any, error) {
 				return a.loaders(p.Context).node(p.Context, p.Source.(blur.Conduct).Activity), nil
 			}},
 			"weight": {Type: nonNull(graphql.Float), Description: "m, the activity's criminal-motive weight (0 when unset).", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blur.Conduct).Weight, nil }},
@@ -54,7 +54,7 @@ func (b *builder) blurTypes() {
 		Description: "The State-Criminal Blurring Index of an actor with respect to a state, its parts and the evidence behind it " +
 			"(docs/blur.md): score = sigma * (1 - (1-nu)(1-kappa)).",
 		Fields: graphql.Fields{
-			"actor": {Type: nonNull(b.entity), Resolve: func(p graphql.ResolveParams) (any, error) {
+			"actor": {Type: nonNull(b.entity), Description: "The actor scored.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				return a.loaders(p.Context).node(p.Context, sc(p).Actor), nil
 			}},
 			"state": {Type: b.entity, Description: "The state scored against; null when no state is tied to the actor.", Resolve: func(p graphql.ResolveParams) (any, error) {

@@ -457,6 +457,8 @@ func fieldMultiplier(f *ast.Field, fd *graphql.FieldDefinition, parent graphql.T
 		v, ok := 0, false
 		if av, isGiven := given[name]; isGiven {
 			v, ok = intArg(av, vars)
+		} else if av, isGiven := given["last"]; name == "first" && isGiven {
+			v, ok = intArg(av, vars) // a backward page: last counts as first does
 		}
 		if !ok {
 			v, ok = arg.DefaultValue.(int)

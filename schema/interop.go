@@ -23,7 +23,7 @@ func (b *builder) importTypes() (report, retracted *graphql.Object) {
 		return &graphql.Field{Type: nonNull(graphql.Int), Description: doc, Resolve: func(p graphql.ResolveParams) (any, error) { return get(rep(p)), nil }}
 	}
 	entity := func(id func(any) string) *graphql.Field {
-		return &graphql.Field{Type: b.entity, Resolve: func(p graphql.ResolveParams) (any, error) {
+		return &graphql.Field{Type: b.entity, Description: "The entity in the store.", Resolve: func(p graphql.ResolveParams) (any, error) {
 			return a.loaders(p.Context).node(p.Context, id(p.Source)), nil
 		}}
 	}
@@ -35,15 +35,15 @@ func (b *builder) importTypes() (report, retracted *graphql.Object) {
 		Description: "An entity the import created.",
 		Fields: graphql.Fields{
 			"object":   str(func(s any) string { return s.(interop.Created).Object }, "The source object's id (a STIX id)."),
-			"entityId": {Type: nonNull(graphql.ID), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(interop.Created).Entity, nil }},
+			"entityId": {Type: nonNull(graphql.ID), Description: "The id of the entity created.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(interop.Created).Entity, nil }},
 			"entity":   entity(func(s any) string { return s.(interop.Created).Entity }),
-			"kind": {Type: b.kind, Resolve: func(p graphql.ResolveParams) (any, error) {
+			"kind": {Type: b.kind, Description: "The class it was given.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				if c := blurline.Class(p.Source.(interop.Created).Class); c != "" {
 					return c, nil
 				}
 				return nil, nil
 			}},
-			"name": str(func(s any) string { return s.(interop.Created).Name }, ""),
+			"name": str(func(s any) string { return s.(interop.Created).Name }, "Its name."),
 		},
 	})
 	merged := graphql.NewObject(graphql.ObjectConfig{
@@ -52,7 +52,7 @@ func (b *builder) importTypes() (report, retracted *graphql.Object) {
 		Fields: graphql.Fields{
 			"object":   str(func(s any) string { return s.(interop.Merge).Object }, "The source object's id (a STIX id)."),
 			"name":     str(func(s any) string { return s.(interop.Merge).Name }, "The object's name."),
-			"entityId": {Type: nonNull(graphql.ID), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(interop.Merge).Entity, nil }},
+			"entityId": {Type: nonNull(graphql.ID), Description: "The id of the entity it was merged into.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(interop.Merge).Entity, nil }},
 			"entity":   entity(func(s any) string { return s.(interop.Merge).Entity }),
 			"key":      str(func(s any) string { return s.(interop.Merge).Key }, "What matched: `external id \"mitre-attack:G0125\"`, `name/alias \"APT40\"`..."),
 		},
@@ -61,19 +61,19 @@ func (b *builder) importTypes() (report, retracted *graphql.Object) {
 		Name:        "ImportSkip",
 		Description: "An object or statement left out, and why.",
 		Fields: graphql.Fields{
-			"object": str(func(s any) string { return s.(interop.Skip).Object }, ""),
+			"object": str(func(s any) string { return s.(interop.Skip).Object }, "The source object's id (a STIX id), or the statement's."),
 			"type":   str(func(s any) string { return s.(interop.Skip).Type }, "Its STIX type."),
-			"reason": str(func(s any) string { return s.(interop.Skip).Reason }, ""),
+			"reason": str(func(s any) string { return s.(interop.Skip).Reason }, "Why it was left out."),
 		},
 	})
 	typeCount := graphql.NewObject(graphql.ObjectConfig{
 		Name:        "ImportTypeCount",
 		Description: "What was read, mapped and skipped of one STIX type.",
 		Fields: graphql.Fields{
-			"type":    str(func(s any) string { return s.(importTypeCount).typ }, ""),
-			"read":    {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(importTypeCount).Read, nil }},
-			"mapped":  {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(importTypeCount).Mapped, nil }},
-			"skipped": {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(importTypeCount).Skipped, nil }},
+			"type":    str(func(s any) string { return s.(importTypeCount).typ }, "The STIX type (threat-actor, relationship...)."),
+			"read":    {Type: nonNull(graphql.Int), Description: "Objects of the type read.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(importTypeCount).Read, nil }},
+			"mapped":  {Type: nonNull(graphql.Int), Description: "Objects of the type mapped to entities or facts.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(importTypeCount).Mapped, nil }},
+			"skipped": {Type: nonNull(graphql.Int), Description: "Objects of the type left out.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(importTypeCount).Skipped, nil }},
 		},
 	})
 	report = graphql.NewObject(graphql.ObjectConfig{
@@ -90,9 +90,9 @@ func (b *builder) importTypes() (report, retracted *graphql.Object) {
 			"createdCount":      count(func(r *interop.Report) int { return len(r.Created) }, "Entities created."),
 			"mergedCount":       count(func(r *interop.Report) int { return len(r.Merged) }, "Objects merged into existing entities."),
 			"skippedCount":      count(func(r *interop.Report) int { return len(r.Skipped) }, "Objects and statements left out."),
-			"created":           {Type: listOf(created), Resolve: func(p graphql.ResolveParams) (any, error) { return orEmpty(rep(p).Created), nil }},
-			"merged":            {Type: listOf(merged), Resolve: func(p graphql.ResolveParams) (any, error) { return orEmpty(rep(p).Merged), nil }},
-			"skipped":           {Type: listOf(skipped), Resolve: func(p graphql.ResolveParams) (any, error) { return orEmpty(rep(p).Skipped), nil }},
+			"created":           {Type: listOf(created), Description: "The entities created.", Resolve: func(p graphql.ResolveParams) (any, error) { return orEmpty(rep(p).Created), nil }},
+			"merged":            {Type: listOf(merged), Description: "The objects merged into existing entities, with the key that matched.", Resolve: func(p graphql.ResolveParams) (any, error) { return orEmpty(rep(p).Merged), nil }},
+			"skipped":           {Type: listOf(skipped), Description: "The objects and statements left out, and why.", Resolve: func(p graphql.ResolveParams) (any, error) { return orEmpty(rep(p).Skipped), nil }},
 			"types": {Type: listOf(typeCount), Description: "Counts by STIX type, sorted by type.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				r := rep(p)
 				out := []importTypeCount{}
@@ -110,7 +110,7 @@ func (b *builder) importTypes() (report, retracted *graphql.Object) {
 		Name:        "RetractImportResult",
 		Description: "What retractImport removed.",
 		Fields: graphql.Fields{
-			"importId": {Type: nonNull(graphql.ID), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(retractResult).id, nil }},
+			"importId": {Type: nonNull(graphql.ID), Description: "The import taken back.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(retractResult).id, nil }},
 			"removed":  {Type: nonNull(graphql.Int), Description: "Quads removed.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(retractResult).removed, nil }},
 		},
 	})
@@ -145,7 +145,7 @@ func (b *builder) interopMutations() graphql.Fields {
 				"to the store's entities by external id, then exact name or alias (docs/interop.md); the report says what was created, " +
 				"merged (by which key) and skipped (and why). A broken bundle is BAD_USER_INPUT naming each object id and JSON path, and changes nothing.",
 			Args: graphql.FieldConfigArgument{
-				"bundle": {Type: nonNull(graphql.String)},
+				"bundle": {Type: nonNull(graphql.String), Description: "The STIX bundle, as JSON text."},
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				if err := requireWrite(p.Context); err != nil {
@@ -161,7 +161,7 @@ func (b *builder) interopMutations() graphql.Fields {
 		"retractImport": {
 			Type:        retracted,
 			Description: "Takes back everything an import wrote (its id is importStix's importId). NOT_FOUND for an unknown import.",
-			Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
+			Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The import's id (importStix's importId)."}},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				if err := requireWrite(p.Context); err != nil {
 					return nil, err

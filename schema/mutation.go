@@ -23,47 +23,49 @@ func (b *builder) mutationType() *graphql.Object {
 		Description: "A fact with its provenance. Give object (an entity id) or value (a number, for victimCount), not both.",
 		Fields: graphql.InputObjectConfigFieldMap{
 			"id":              {Type: graphql.ID, Description: "The fact's id; derived from its content when absent (so adding the same fact twice changes nothing)."},
-			"subject":         {Type: nonNull(graphql.ID)},
-			"predicate":       {Type: nonNull(b.predicate)},
-			"object":          {Type: graphql.ID},
+			"subject":         {Type: nonNull(graphql.ID), Description: "The id of the entity the fact is about."},
+			"predicate":       {Type: nonNull(b.predicate), Description: "What the fact says."},
+			"object":          {Type: graphql.ID, Description: "The id of the entity at the other end (or give value)."},
 			"value":           {Type: graphql.String, Description: "A number, for a claim predicate (victimCount)."},
 			"confidence":      {Type: nonNull(graphql.Float), Description: "0 to 1."},
 			"sources":         {Type: nonNull(listIn(graphql.String)), Description: "At least one absolute IRI (https://...)."},
-			"validFrom":       {Type: b.date},
+			"validFrom":       {Type: b.date, Description: "When the relationship started to hold."},
 			"validUntil":      {Type: b.date, Description: "Exclusive; after validFrom."},
-			"publishedOn":     {Type: b.date},
-			"assertedBy":      {Type: graphql.ID},
+			"publishedOn":     {Type: b.date, Description: "When the claim became public."},
+			"assertedBy":      {Type: graphql.ID, Description: "The id of the party that asserts the fact (the attributing party of an attribution)."},
 			"healeyLevel":     {Type: b.healeyLevel, Description: "Only on a control fact (taskedBy, sponsoredBy)."},
 			"attributionKind": {Type: b.attrKind, Description: "Only on attributedTo."},
-			"quote":           {Type: graphql.String},
-			"note":            {Type: graphql.String},
-			"alleged":         {Type: graphql.Boolean},
+			"quote":           {Type: graphql.String, Description: "The exact wording of the source."},
+			"note":            {Type: graphql.String, Description: "An editor's note."},
+			"alleged":         {Type: graphql.Boolean, Description: "True for an allegation (an indictment's charges); false when absent or null."},
 		},
 	})
 	entityInput := graphql.NewInputObject(graphql.InputObjectConfig{
 		Name:        "EntityInput",
 		Description: "An entity to add, or to add names, aliases and sources to.",
 		Fields: graphql.InputObjectConfigFieldMap{
-			"id":                {Type: nonNull(graphql.ID)},
-			"kind":              {Type: nonNull(b.kind)},
+			"id":                {Type: nonNull(graphql.ID), Description: "The entity's short id (lower case, hyphens)."},
+			"kind":              {Type: nonNull(b.kind), Description: "The entity's class."},
 			"name":              {Type: nonNull(graphql.String), Description: "Exactly one name per entity: an existing entity keeps its name."},
-			"aliases":           {Type: listIn(graphql.String)},
-			"description":       {Type: graphql.String},
-			"sources":           {Type: listIn(graphql.String)},
+			"aliases":           {Type: listIn(graphql.String), Description: "Other names, added to those it has."},
+			"description":       {Type: graphql.String, Description: "A short description."},
+			"sources":           {Type: listIn(graphql.String), Description: "Source URLs for the entity, added to those it has."},
 			"externalIds":       {Type: listIn(graphql.String), Description: "scheme:value, e.g. mitre-attack:G0125."},
-			"nonStateCharacter": {Type: graphql.Float},
-			"motiveWeight":      {Type: graphql.Float},
+			"nonStateCharacter": {Type: graphql.Float, Description: "Non-state character nu, 0 (a state unit) to 1 (a criminal); the class default when absent."},
+			"motiveWeight":      {Type: graphql.Float, Description: "Criminal-motive weight, 0 to 1, of an activity."},
 		},
 	})
 	payload := graphql.NewObject(graphql.ObjectConfig{
-		Name: "AddFactsPayload",
+		Name:        "AddFactsPayload",
+		Description: "What addFacts stored.",
 		Fields: graphql.Fields{
 			"facts":    {Type: listOf(b.statement), Description: "The facts as stored, in input order.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(addFactsResult).facts, nil }},
 			"entities": {Type: listOf(b.entity), Description: "The entities as stored, in input order.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(addFactsResult).nodes, nil }},
 		},
 	})
 	loadResult := graphql.NewObject(graphql.ObjectConfig{
-		Name: "LoadResult",
+		Name:        "LoadResult",
+		Description: "What loadNQuads added.",
 		Fields: graphql.Fields{
 			"added": {Type: nonNull(graphql.Int), Description: "Quads new to the store.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(int), nil }},
 		},
@@ -73,15 +75,15 @@ func (b *builder) mutationType() *graphql.Object {
 			Type:        payload,
 			Description: "Adds entities and facts in one transaction: all or nothing, validated as the loader validates.",
 			Args: graphql.FieldConfigArgument{
-				"facts":    {Type: nonNull(listIn(factInput))},
-				"entities": {Type: listIn(entityInput)},
+				"facts":    {Type: nonNull(listIn(factInput)), Description: "The facts to add."},
+				"entities": {Type: listIn(entityInput), Description: "Entities to add first (the facts may refer to them)."},
 			},
 			Resolve: a.resolveAddFacts,
 		},
 		"retractFact": {
 			Type:        b.statement,
 			Description: "Removes a fact (its relationship and provenance) and returns it. NOT_FOUND when there is none.",
-			Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
+			Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The fact's id or IRI."}},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				if err := requireWrite(p.Context); err != nil {
 					return nil, err
@@ -97,7 +99,7 @@ func (b *builder) mutationType() *graphql.Object {
 			Type:        loadResult,
 			Description: "Loads N-Quads text in one transaction: all or nothing, each problem reported with its line.",
 			Args: graphql.FieldConfigArgument{
-				"text": {Type: nonNull(graphql.String)},
+				"text": {Type: nonNull(graphql.String), Description: "N-Quads text in Blurline's vocabulary (docs/vocabulary.md)."},
 				"name": {Type: graphql.String, DefaultValue: "request", Description: "The name problems are reported under."},
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
@@ -109,7 +111,7 @@ func (b *builder) mutationType() *graphql.Object {
 		},
 	}
 	maps.Copy(fields, b.interopMutations())
-	return graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Fields: fields})
+	return graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Description: "Writes, each in one transaction: all or nothing. They need the server's write token (Authorization: Bearer <token>).", Fields: fields})
 }
 
 type addFactsResult struct {

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/blurline/blurline"
@@ -18,15 +19,27 @@ func (b *builder) filterArgs(c graphql.FieldConfigArgument) graphql.FieldConfigA
 	return c
 }
 
+// pageArgs adds the paging arguments of a connection to c: first/after
+// page forward, last/before backward; def is the page size when neither
+// first nor last is given.
+func pageArgs(def int, c graphql.FieldConfigArgument) graphql.FieldConfigArgument {
+	c["first"] = &graphql.ArgumentConfig{Type: graphql.Int, Description: fmt.Sprintf("The first n items (after after); %d when neither first nor last is given; at most the MaxPageSize limit.", def)}
+	c["after"] = &graphql.ArgumentConfig{Type: graphql.String, Description: "Only items after this cursor (a pageInfo.endCursor or an edge's cursor)."}
+	c["last"] = &graphql.ArgumentConfig{Type: graphql.Int, Description: "The last n items (before before): pages backward; at most the MaxPageSize limit."}
+	c["before"] = &graphql.ArgumentConfig{Type: graphql.String, Description: "Only items before this cursor (a pageInfo.startCursor or an edge's cursor)."}
+	return c
+}
+
 func (b *builder) queryType() *graphql.Object {
 	a := b.a
 	q := graphql.NewObject(graphql.ObjectConfig{
-		Name: "Query",
+		Name:        "Query",
+		Description: "What can be asked: entities and facts, paths and neighbourhoods, attributions, blur scores, changes, STIX bundles and store statistics.",
 		Fields: graphql.Fields{
 			"entity": {
 				Type:        b.entity,
 				Description: "An entity by id (or IRI). NOT_FOUND when there is none.",
-				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
+				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The entity's id or IRI."}},
 				Resolve: func(p graphql.ResolveParams) (any, error) {
 					n, err := a.g.Node(p.Context, argString(p.Args, "id"))
 					if err != nil {
@@ -39,18 +52,16 @@ func (b *builder) queryType() *graphql.Object {
 			"entities": {
 				Type:        b.entityConn,
 				Description: "Entities by kind and text, sorted by name then id, as a connection. search matches names, aliases, ids and external ids, case-insensitively.",
-				Args: graphql.FieldConfigArgument{
+				Args: pageArgs(DefaultPageSize, graphql.FieldConfigArgument{
 					"kind":   {Type: listIn(b.kind), Description: "Any of these kinds (all when absent)."},
 					"search": {Type: graphql.String, Description: "A case-insensitive substring of the name, an alias, the id or an external id."},
-					"first":  {Type: graphql.Int, DefaultValue: DefaultPageSize},
-					"after":  {Type: graphql.String},
-				},
+				}),
 				Resolve: a.resolveEntities,
 			},
 			"fact": {
 				Type:        b.statement,
 				Description: "A fact by id (or IRI). NOT_FOUND when there is none.",
-				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID)}},
+				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The fact's id or IRI."}},
 				Resolve: func(p graphql.ResolveParams) (any, error) {
 					f, err := a.g.Fact(p.Context, argString(p.Args, "id"))
 					if err != nil {
@@ -63,22 +74,20 @@ func (b *builder) queryType() *graphql.Object {
 				Type: b.relConn,
 				Description: "Relationships between entities, filtered in the manner of OpenCTI's stixCoreRelationships, sorted by fact id, as a connection. " +
 					"Each is seen from its end in from (else from its end not in to, else from its subject).",
-				Args: b.filterArgs(graphql.FieldConfigArgument{
+				Args: pageArgs(DefaultPageSize, b.filterArgs(graphql.FieldConfigArgument{
 					"from":       {Type: listIn(graphql.ID), Description: "Entities at the near end (any when absent)."},
 					"to":         {Type: listIn(graphql.ID), Description: "Entities at the far end (any when absent)."},
 					"direction":  {Type: b.direction, DefaultValue: blurline.Both, Description: "OUT: from is the subject; IN: from is the object."},
 					"assertedBy": {Type: graphql.ID, Description: "Only facts asserted by this party."},
-					"first":      {Type: graphql.Int, DefaultValue: DefaultPageSize},
-					"after":      {Type: graphql.String},
-				}),
+				})),
 				Resolve: a.resolveRelationships,
 			},
 			"paths": {
 				Type:        graphql.NewList(nonNull(b.path)),
 				Description: "The shortest paths between two entities, walking facts either way: every path of the shortest length, up to first, each hop with its statement and evidence. Empty when none is within maxHops.",
 				Args: b.filterArgs(graphql.FieldConfigArgument{
-					"from":    {Type: nonNull(graphql.ID)},
-					"to":      {Type: nonNull(graphql.ID)},
+					"from":    {Type: nonNull(graphql.ID), Description: "The entity the paths start from."},
+					"to":      {Type: nonNull(graphql.ID), Description: "The entity the paths end at."},
 					"maxHops": {Type: graphql.Int, DefaultValue: DefaultMaxHops, Description: "At most this many hops (1 to the MaxPathHops limit)."},
 					"first":   {Type: graphql.Int, DefaultValue: DefaultPaths, Description: "The most paths returned."},
 				}),
@@ -93,10 +102,10 @@ func (b *builder) queryType() *graphql.Object {
 					"attributedTo":  {Type: listIn(graphql.ID), Description: "Attributed to any of these."},
 					"asOf":          {Type: b.date, Description: "Only attributions made and holding at this date; a day means the end of that day (UTC)."},
 					"since":         {Type: b.date, Description: "Only attributions made (date) on or after this day or instant."},
-					"minConfidence": {Type: graphql.Float},
+					"minConfidence": {Type: graphql.Float, Description: "Only attributions with at least this confidence (0 to 1)."},
 					"includeOrgans": {Type: graphql.Boolean, DefaultValue: false, Description: "Also count attributions to the organs of the states in attributedTo: " +
 						"the government bodies, intelligence services and regional bureaus that are partOf or regionalBureauOf them, directly or through one another (the MSS and its bureaus for the PRC)."},
-					"first": {Type: graphql.Int, DefaultValue: DefaultAttributions},
+					"first": {Type: graphql.Int, DefaultValue: DefaultAttributions, Description: "The most returned."},
 				},
 				Resolve: a.resolveAttributions,
 			},
@@ -104,7 +113,7 @@ func (b *builder) queryType() *graphql.Object {
 				Type:        b.subgraph,
 				Description: "The entities within hops of an entity and the facts that join them (literal-valued claims left out), breadth first, up to first facts.",
 				Args: b.filterArgs(graphql.FieldConfigArgument{
-					"id":    {Type: nonNull(graphql.ID)},
+					"id":    {Type: nonNull(graphql.ID), Description: "The entity at the centre."},
 					"hops":  {Type: graphql.Int, DefaultValue: 1, Description: "0 to the MaxPathHops limit."},
 					"first": {Type: graphql.Int, DefaultValue: DefaultSubgraph, Description: "The most facts (at least 1)."},
 				}),
@@ -159,7 +168,7 @@ func (b *builder) queryType() *graphql.Object {
 }
 
 func (a *API) resolveEntities(p graphql.ResolveParams) (any, error) {
-	first, err := a.first(p.Args, DefaultPageSize)
+	pg, err := a.page(p.Args, DefaultPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +183,7 @@ func (a *API) resolveEntities(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := paginate(nodes, "entity", nodeKey, first, argString(p.Args, "after"))
+	c, err := paginate(nodes, "entity", nodeKey, pg)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +241,7 @@ func (a *API) resolveRelField(r relField) graphql.FieldResolveFn {
 // resolveEntityRelationships resolves Entity.relationships.
 func (a *API) resolveEntityRelationships(p graphql.ResolveParams) (any, error) {
 	n := p.Source.(*blurline.Node)
-	first, err := a.first(p.Args, DefaultPageSize)
+	pg, err := a.page(p.Args, DefaultPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +254,6 @@ func (a *API) resolveEntityRelationships(p graphql.ResolveParams) (any, error) {
 	for _, id := range argIDs(p.Args, "to") {
 		to[shortID(id)] = true
 	}
-	after := argString(p.Args, "after")
 	ctx := p.Context
 	load := a.loaders(ctx).factsOf(ctx, n.ID)
 	return func() (any, error) {
@@ -263,13 +271,13 @@ func (a *API) resolveEntityRelationships(p graphql.ResolveParams) (any, error) {
 			}
 			rels = append(rels, rel{f: f, near: n.ID})
 		}
-		return paginate(rels, "fact", relKey, first, after)
+		return paginate(rels, "fact", relKey, pg)
 	}, nil
 }
 
 // resolveRelationships resolves Query.relationships.
 func (a *API) resolveRelationships(p graphql.ResolveParams) (any, error) {
-	first, err := a.first(p.Args, DefaultPageSize)
+	pg, err := a.page(p.Args, DefaultPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +308,7 @@ func (a *API) resolveRelationships(p graphql.ResolveParams) (any, error) {
 		}
 		rels = append(rels, rel{f: f, near: near})
 	}
-	return paginate(rels, "fact", relKey, first, argString(p.Args, "after"))
+	return paginate(rels, "fact", relKey, pg)
 }
 
 func idSet(ids []string) map[string]bool {

@@ -53,6 +53,7 @@ type builder struct {
 
 // buildSchema builds the GraphQL schema.
 func (a *API) buildSchema() (graphql.Schema, error) {
+	extendIntrospection()
 	b := &builder{a: a, classes: map[blurline.Class]*graphql.Object{}}
 	b.scalarsAndEnums()
 	b.factTypes()
@@ -65,9 +66,10 @@ func (a *API) buildSchema() (graphql.Schema, error) {
 		objects = append(objects, b.classes[ci.Class])
 	}
 	s, err := graphql.NewSchema(graphql.SchemaConfig{
-		Query:    b.queryType(),
-		Mutation: b.mutationType(),
-		Types:    objects,
+		Query:      b.queryType(),
+		Mutation:   b.mutationType(),
+		Types:      objects,
+		Directives: directives(),
 	})
 	if err != nil {
 		return s, err
@@ -172,8 +174,16 @@ func (b *builder) scalarsAndEnums() {
 	b.predicate = graphql.NewEnum(graphql.EnumConfig{Name: "Predicate", Description: "A relationship predicate (docs/vocabulary.md).", Values: preds})
 
 	pk := graphql.EnumValueConfigMap{}
+	pkDocs := map[blurline.PredicateKind]string{
+		blurline.Structural:  "How organisations are built: partOf, memberOf, employs, officerOf, frontCompanyOf...",
+		blurline.Control:     "State control, with a Healey level: taskedBy, sponsoredBy.",
+		blurline.Attribution: "Who attributed what to whom: attributedTo.",
+		blurline.Behaviour:   "What an actor did: conducts, targeted, exploited, uses...",
+		blurline.Response:    "Responses and their parties and subjects: issuedBy, concerns, sanctionedBy, chargedIn...",
+		blurline.Claim:       "Claims with a literal value: victimCount.",
+	}
 	for k := blurline.Structural; k <= blurline.Claim; k++ {
-		pk[k.String()] = &graphql.EnumValueConfig{Value: k}
+		pk[k.String()] = &graphql.EnumValueConfig{Value: k, Description: pkDocs[k]}
 	}
 	b.predKind = graphql.NewEnum(graphql.EnumConfig{Name: "PredicateKind", Description: "The role a predicate plays: structural, control, attribution, behaviour, response or claim.", Values: pk})
 
@@ -196,8 +206,15 @@ func (b *builder) scalarsAndEnums() {
 	}})
 
 	ak := graphql.EnumValueConfigMap{}
+	akDocs := map[string]string{
+		"technical":  "A technical attribution (forensics: a security vendor's or agency's analysis).",
+		"political":  "A political attribution: a government's statement.",
+		"legal":      "A legal attribution: an indictment or a court's finding.",
+		"unofficial": "An unofficial attribution: press reports, leaks, officials speaking anonymously.",
+		"self":       "A self-attribution: the actor claims the act.",
+	}
 	for _, k := range blurline.AttributionKinds {
-		ak[k] = &graphql.EnumValueConfig{Value: k}
+		ak[k] = &graphql.EnumValueConfig{Value: k, Description: akDocs[k]}
 	}
 	b.attrKind = graphql.NewEnum(graphql.EnumConfig{Name: "AttributionKind", Description: "The kind of an attribution (after EuRepoC).", Values: ak})
 
@@ -205,13 +222,13 @@ func (b *builder) scalarsAndEnums() {
 		Name:        "Healey",
 		Description: "The Healey level of a control fact.",
 		Fields: graphql.Fields{
-			"level":   {Type: nonNull(b.healeyLevel), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey), nil }},
+			"level":   {Type: nonNull(b.healeyLevel), Description: "The level, STATE_PROHIBITED (0) to STATE_INTEGRATED (9).", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey), nil }},
 			"name":    {Type: nonNull(graphql.String), Description: "The MISP enum value, e.g. state-ordered.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey).String(), nil }},
 			"ordinal": {Type: nonNull(graphql.Int), Description: "0 (state-prohibited) to 9 (state-integrated).", Resolve: func(p graphql.ResolveParams) (any, error) { return int(p.Source.(blurline.Healey)), nil }},
 			"maurerType": {Type: b.maurer, Description: "null for levels 0 and 1.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				return nilIfEmpty(p.Source.(blurline.Healey).Maurer()), nil
 			}},
-			"iri": {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey).IRI(), nil }},
+			"iri": {Type: nonNull(graphql.String), Description: "The level's IRI in the MISP state-responsibility vocabulary.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Healey).IRI(), nil }},
 		},
 	})
 
@@ -219,11 +236,11 @@ func (b *builder) scalarsAndEnums() {
 		Name:        "Literal",
 		Description: "A literal object (the value of a claim such as victimCount).",
 		Fields: graphql.Fields{
-			"lexical": {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Literal).Lexical, nil }},
-			"datatype": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) {
+			"lexical": {Type: nonNull(graphql.String), Description: "The value as written in the source.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Literal).Lexical, nil }},
+			"datatype": {Type: graphql.String, Description: "The XML Schema datatype IRI of a typed literal; null for a plain string.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				return nilIfEmpty(p.Source.(*blurline.Literal).Datatype), nil
 			}},
-			"language": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(*blurline.Literal).Lang), nil }},
+			"language": {Type: graphql.String, Description: "The language tag of a language-tagged string; else null.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(*blurline.Literal).Lang), nil }},
 			"number": {Type: graphql.Float, Description: "The value as a number, when it is one.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				f, err := strconv.ParseFloat(strings.TrimSpace(p.Source.(*blurline.Literal).Lexical), 64)
 				if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
@@ -273,20 +290,20 @@ func (b *builder) factFields() graphql.Fields {
 	f := func(p graphql.ResolveParams) *blurline.Fact { return factOf(p.Source) }
 	return graphql.Fields{
 		"id":            {Type: nonNull(graphql.ID), Description: "The fact's id (its IRI without " + blurline.FactBase + ").", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).ID, nil }},
-		"iri":           {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return blurline.FactIRI(f(p).ID), nil }},
-		"predicate":     {Type: nonNull(b.predicate), Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Predicate, nil }},
-		"predicateKind": {Type: nonNull(b.predKind), Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Predicate.Kind(), nil }},
-		"subject": {Type: nonNull(b.entity), Resolve: func(p graphql.ResolveParams) (any, error) {
+		"iri":           {Type: nonNull(graphql.String), Description: "The fact's IRI.", Resolve: func(p graphql.ResolveParams) (any, error) { return blurline.FactIRI(f(p).ID), nil }},
+		"predicate":     {Type: nonNull(b.predicate), Description: "What the fact says: the relationship between subject and object.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Predicate, nil }},
+		"predicateKind": {Type: nonNull(b.predKind), Description: "The role of the predicate: structural, control, attribution, behaviour, response or claim.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Predicate.Kind(), nil }},
+		"subject": {Type: nonNull(b.entity), Description: "The entity the fact is about.", Resolve: func(p graphql.ResolveParams) (any, error) {
 			return b.a.loaders(p.Context).node(p.Context, f(p).Subject), nil
 		}},
-		"subjectId": {Type: nonNull(graphql.ID), Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Subject, nil }},
+		"subjectId": {Type: nonNull(graphql.ID), Description: "The subject's id (without loading it).", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Subject, nil }},
 		"object": {Type: b.entity, Description: "null when the object is a literal (see value).", Resolve: func(p graphql.ResolveParams) (any, error) {
 			if x := f(p); x.Object != "" {
 				return b.a.loaders(p.Context).node(p.Context, x.Object), nil
 			}
 			return nil, nil
 		}},
-		"objectId": {Type: graphql.ID, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(f(p).Object), nil }},
+		"objectId": {Type: graphql.ID, Description: "The object's id (without loading it); null for a literal.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(f(p).Object), nil }},
 		"value": {Type: b.literal, Description: "The literal object of a claim (victimCount), else null.", Resolve: func(p graphql.ResolveParams) (any, error) {
 			if v := f(p).Value; v != nil {
 				return v, nil
@@ -310,9 +327,9 @@ func (b *builder) factFields() graphql.Fields {
 			}
 			return nil, nil
 		}},
-		"attributionKind": {Type: b.attrKind, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(f(p).AttributionKind), nil }},
+		"attributionKind": {Type: b.attrKind, Description: "The kind of an attribution (attributedTo only): technical, political, legal...", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(f(p).AttributionKind), nil }},
 		"quote":           {Type: graphql.String, Description: "The exact wording of the source.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(f(p).Quote), nil }},
-		"note":            {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(f(p).Note), nil }},
+		"note":            {Type: graphql.String, Description: "An editor's note on the fact.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(f(p).Note), nil }},
 		"alleged":         {Type: nonNull(graphql.Boolean), Description: "True for an allegation (an indictment's charges).", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Alleged, nil }},
 	}
 }
@@ -478,12 +495,12 @@ func (b *builder) entityFields() graphql.Fields {
 	n := func(p graphql.ResolveParams) *blurline.Node { return p.Source.(*blurline.Node) }
 	return graphql.Fields{
 		"id":          {Type: nonNull(graphql.ID), Description: "The short id (the IRI without " + blurline.EntityBase + ").", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).ID, nil }},
-		"iri":         {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return blurline.EntityIRI(n(p).ID), nil }},
-		"name":        {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Name, nil }},
+		"iri":         {Type: nonNull(graphql.String), Description: "The entity's IRI.", Resolve: func(p graphql.ResolveParams) (any, error) { return blurline.EntityIRI(n(p).ID), nil }},
+		"name":        {Type: nonNull(graphql.String), Description: "The entity's name.", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Name, nil }},
 		"aliases":     {Type: listOf(graphql.String), Description: "Other names (vendor names, ATT&CK ids), sorted.", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Aliases, nil }},
-		"kind":        {Type: nonNull(b.kind), Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Class, nil }},
-		"description": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(n(p).Description), nil }},
-		"sources":     {Type: listOf(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Sources, nil }},
+		"kind":        {Type: nonNull(b.kind), Description: "The entity's class.", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Class, nil }},
+		"description": {Type: graphql.String, Description: "A short description; null when there is none.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(n(p).Description), nil }},
+		"sources":     {Type: listOf(graphql.String), Description: "Source URLs for the entity itself (its facts carry their own).", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Sources, nil }},
 		"externalIds": {Type: listOf(graphql.String), Description: "External ids as scheme:value (mitre-attack:G0125).", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).ExternalIDs, nil }},
 		"nonStateCharacter": {Type: nonNull(graphql.Float), Description: "Non-state character nu, 0 (a state unit) to 1 (a criminal): the entity's own value or its class default.",
 			Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).NonStateCharacter(), nil }},
@@ -496,17 +513,15 @@ func (b *builder) entityFields() graphql.Fields {
 		"relationships": {
 			Type:        nonNull(b.relConn),
 			Description: "Every relationship of the entity, filtered, sorted by fact id, as a connection.",
-			Args: graphql.FieldConfigArgument{
+			Args: pageArgs(DefaultPageSize, graphql.FieldConfigArgument{
 				"predicates":    {Type: listIn(b.predicate), Description: "Any of these predicates."},
 				"kinds":         {Type: listIn(b.predKind), Description: "Any of these predicate kinds."},
-				"direction":     {Type: b.direction, DefaultValue: blurline.Both},
+				"direction":     {Type: b.direction, DefaultValue: blurline.Both, Description: "OUT: the entity is the subject; IN: the object; BOTH: either."},
 				"to":            {Type: listIn(graphql.ID), Description: "Only relationships whose other end is one of these."},
-				"minConfidence": {Type: graphql.Float},
+				"minConfidence": {Type: graphql.Float, Description: "Only facts with at least this confidence (0 to 1)."},
 				"asOf":          {Type: b.date, Description: "Only facts that held and were public at this date."},
-				"assertedBy":    {Type: graphql.ID},
-				"first":         {Type: graphql.Int, DefaultValue: DefaultPageSize},
-				"after":         {Type: graphql.String},
-			},
+				"assertedBy":    {Type: graphql.ID, Description: "Only facts asserted by this party."},
+			}),
 			Resolve: b.a.resolveEntityRelationships,
 		},
 		"blur": {
@@ -523,7 +538,7 @@ func (b *builder) entityFields() graphql.Fields {
 func (b *builder) relListArgs() graphql.FieldConfigArgument {
 	return graphql.FieldConfigArgument{
 		"asOf":          {Type: b.date, Description: "Only facts that held and were public at this date (a day means its end)."},
-		"minConfidence": {Type: graphql.Float},
+		"minConfidence": {Type: graphql.Float, Description: "Only facts with at least this confidence (0 to 1)."},
 		"assertedBy":    {Type: graphql.ID, Description: "Only facts asserted by this party."},
 		"first":         {Type: graphql.Int, DefaultValue: DefaultPageSize, Description: "The most returned."},
 	}
@@ -572,15 +587,15 @@ func (b *builder) resultTypes() {
 		Name:        "PageInfo",
 		Description: "Relay pagination: pass endCursor as after to get the next page.",
 		Fields: graphql.Fields{
-			"hasNextPage":     {Type: nonNull(graphql.Boolean), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).hasNext, nil }},
-			"hasPreviousPage": {Type: nonNull(graphql.Boolean), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).hasPrev, nil }},
-			"startCursor": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) {
+			"hasNextPage":     {Type: nonNull(graphql.Boolean), Description: "True when there are items after this page (in the direction paged).", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).hasNext, nil }},
+			"hasPreviousPage": {Type: nonNull(graphql.Boolean), Description: "True when there are items before this page.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).hasPrev, nil }},
+			"startCursor": {Type: graphql.String, Description: "The cursor of the first edge: pass it as before for the previous page; null on an empty page.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				if c := p.Source.(*connection); len(c.edges) > 0 {
 					return c.edges[0].cursor, nil
 				}
 				return nil, nil
 			}},
-			"endCursor": {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) {
+			"endCursor": {Type: graphql.String, Description: "The cursor of the last edge: pass it as after for the next page; null on an empty page.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				if c := p.Source.(*connection); len(c.edges) > 0 {
 					return c.edges[len(c.edges)-1].cursor, nil
 				}
@@ -590,17 +605,19 @@ func (b *builder) resultTypes() {
 	})
 	conn := func(name string, node graphql.Output) *graphql.Object {
 		edge := graphql.NewObject(graphql.ObjectConfig{
-			Name: name + "Edge",
+			Name:        name + "Edge",
+			Description: "One item of a " + name + "Connection and its cursor.",
 			Fields: graphql.Fields{
-				"node":   {Type: nonNull(node), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(edge).node, nil }},
-				"cursor": {Type: nonNull(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(edge).cursor, nil }},
+				"node":   {Type: nonNull(node), Description: "The item.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(edge).node, nil }},
+				"cursor": {Type: nonNull(graphql.String), Description: "An opaque cursor of the item, for after and before.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(edge).cursor, nil }},
 			},
 		})
 		return graphql.NewObject(graphql.ObjectConfig{
-			Name: name + "Connection",
+			Name:        name + "Connection",
+			Description: "A page of " + name + " items (Relay connection): first/after pages forward, last/before backward.",
 			Fields: graphql.Fields{
-				"edges":      {Type: listOf(edge), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).edges, nil }},
-				"pageInfo":   {Type: nonNull(b.pageInfo), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }},
+				"edges":      {Type: listOf(edge), Description: "The items of this page, each with its cursor.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).edges, nil }},
+				"pageInfo":   {Type: nonNull(b.pageInfo), Description: "Where this page is: cursors and whether there are more pages either way.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }},
 				"totalCount": {Type: nonNull(graphql.Int), Description: "How many match, over all pages.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).total, nil }},
 			},
 		})
@@ -612,14 +629,14 @@ func (b *builder) resultTypes() {
 		Name:        "Hop",
 		Description: "One step of a path: a fact walked from one entity to the next.",
 		Fields: graphql.Fields{
-			"from": {Type: nonNull(b.entity), Resolve: func(p graphql.ResolveParams) (any, error) {
+			"from": {Type: nonNull(b.entity), Description: "The entity the hop starts from.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				return b.a.loaders(p.Context).node(p.Context, p.Source.(blurline.Hop).From), nil
 			}},
-			"to": {Type: nonNull(b.entity), Resolve: func(p graphql.ResolveParams) (any, error) {
+			"to": {Type: nonNull(b.entity), Description: "The entity the hop reaches.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				return b.a.loaders(p.Context).node(p.Context, p.Source.(blurline.Hop).To), nil
 			}},
 			"forward":   {Type: nonNull(graphql.Boolean), Description: "True when from is the fact's subject.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Hop).Forward, nil }},
-			"predicate": {Type: nonNull(b.predicate), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Hop).Fact.Predicate, nil }},
+			"predicate": {Type: nonNull(b.predicate), Description: "The predicate of the fact walked.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Hop).Fact.Predicate, nil }},
 			"statement": {Type: nonNull(b.relationship), Description: "The fact walked, seen from the hop's from end, with its provenance.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				h := p.Source.(blurline.Hop)
 				return rel{f: h.Fact, near: h.From}, nil
@@ -631,9 +648,9 @@ func (b *builder) resultTypes() {
 		Name:        "Path",
 		Description: "A shortest walk between two entities, one fact per hop.",
 		Fields: graphql.Fields{
-			"length":     {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return len(p.Source.(pathView).Hops), nil }},
+			"length":     {Type: nonNull(graphql.Int), Description: "The number of hops.", Resolve: func(p graphql.ResolveParams) (any, error) { return len(p.Source.(pathView).Hops), nil }},
 			"confidence": {Type: nonNull(graphql.Float), Description: "The product of the hops' confidences.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(pathView).Confidence(), nil }},
-			"hops":       {Type: listOf(b.hop), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(pathView).Hops, nil }},
+			"hops":       {Type: listOf(b.hop), Description: "The hops, from the first entity to the last.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(pathView).Hops, nil }},
 			"factIds": {Type: listOf(graphql.ID), Description: "The ids of the facts walked, in order: it tells apart two paths through the same entities by different facts.",
 				Resolve: func(p graphql.ResolveParams) (any, error) {
 					hops := p.Source.(pathView).Hops
@@ -658,24 +675,26 @@ func (b *builder) resultTypes() {
 		Name:        "Subgraph",
 		Description: "Entities and the facts among them, ready for a picture: nodes sorted by id, edges by fact id.",
 		Fields: graphql.Fields{
-			"nodes":     {Type: listOf(b.entity), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Subgraph).Nodes, nil }},
-			"edges":     {Type: listOf(b.statement), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Subgraph).Facts, nil }},
+			"nodes":     {Type: listOf(b.entity), Description: "The entities, sorted by id.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Subgraph).Nodes, nil }},
+			"edges":     {Type: listOf(b.statement), Description: "The facts among the entities, sorted by fact id.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Subgraph).Facts, nil }},
 			"truncated": {Type: nonNull(graphql.Boolean), Description: "True when first cut the subgraph short.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(blurline.Subgraph).Truncated, nil }},
 		},
 	})
 	classCount := graphql.NewObject(graphql.ObjectConfig{
-		Name: "KindCount",
+		Name:        "KindCount",
+		Description: "How many entities a class has.",
 		Fields: graphql.Fields{
-			"kind":  {Type: nonNull(b.kind), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(kindCount).kind, nil }},
-			"count": {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(kindCount).n, nil }},
+			"kind":  {Type: nonNull(b.kind), Description: "The class.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(kindCount).kind, nil }},
+			"count": {Type: nonNull(graphql.Int), Description: "How many entities of the class.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(kindCount).n, nil }},
 		},
 	})
 	predCount := graphql.NewObject(graphql.ObjectConfig{
-		Name: "PredicateCount",
+		Name:        "PredicateCount",
+		Description: "How many facts a predicate has.",
 		Fields: graphql.Fields{
-			"predicate":     {Type: nonNull(b.predicate), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(predicateCount).pred, nil }},
-			"predicateKind": {Type: nonNull(b.predKind), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(predicateCount).pred.Kind(), nil }},
-			"count":         {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(predicateCount).n, nil }},
+			"predicate":     {Type: nonNull(b.predicate), Description: "The predicate.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(predicateCount).pred, nil }},
+			"predicateKind": {Type: nonNull(b.predKind), Description: "The predicate's kind.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(predicateCount).pred.Kind(), nil }},
+			"count":         {Type: nonNull(graphql.Int), Description: "How many facts with the predicate.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(predicateCount).n, nil }},
 		},
 	})
 	st := func(p graphql.ResolveParams) blurline.Stats { return p.Source.(blurline.Stats) }
@@ -683,9 +702,9 @@ func (b *builder) resultTypes() {
 		Name:        "Stats",
 		Description: "What the store holds.",
 		Fields: graphql.Fields{
-			"quads":               {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return st(p).Quads, nil }},
-			"entities":            {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return st(p).Entities, nil }},
-			"facts":               {Type: nonNull(graphql.Int), Resolve: func(p graphql.ResolveParams) (any, error) { return st(p).Facts, nil }},
+			"quads":               {Type: nonNull(graphql.Int), Description: "Quads in the store.", Resolve: func(p graphql.ResolveParams) (any, error) { return st(p).Quads, nil }},
+			"entities":            {Type: nonNull(graphql.Int), Description: "Entities in the store.", Resolve: func(p graphql.ResolveParams) (any, error) { return st(p).Entities, nil }},
+			"facts":               {Type: nonNull(graphql.Int), Description: "Facts (statements) in the store.", Resolve: func(p graphql.ResolveParams) (any, error) { return st(p).Facts, nil }},
 			"factsWithProvenance": {Type: nonNull(graphql.Int), Description: "Facts with a source and a confidence.", Resolve: func(p graphql.ResolveParams) (any, error) { return st(p).FactsWithProvenance, nil }},
 			"byKind": {Type: listOf(classCount), Description: "Entities by class, in vocabulary order; classes without entities are left out.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				var out []kindCount
@@ -725,12 +744,12 @@ func (b *builder) resultTypes() {
 				return nil, nil
 			}},
 			"date":       {Type: b.date, Description: "When: publishedOn, else validFrom.", Resolve: func(p graphql.ResolveParams) (any, error) { return attributionDate(p.Source.(*blurline.Fact)), nil }},
-			"confidence": {Type: nonNull(graphql.Float), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Fact).Confidence, nil }},
-			"kind": {Type: b.attrKind, Resolve: func(p graphql.ResolveParams) (any, error) {
+			"confidence": {Type: nonNull(graphql.Float), Description: "How confident the attribution is, 0 to 1.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Fact).Confidence, nil }},
+			"kind": {Type: b.attrKind, Description: "The kind of attribution: technical, political, legal...", Resolve: func(p graphql.ResolveParams) (any, error) {
 				return nilIfEmpty(p.Source.(*blurline.Fact).AttributionKind), nil
 			}},
-			"quote":     {Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(*blurline.Fact).Quote), nil }},
-			"sources":   {Type: listOf(graphql.String), Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Fact).Sources, nil }},
+			"quote":     {Type: graphql.String, Description: "The exact wording of the attribution in its source.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(p.Source.(*blurline.Fact).Quote), nil }},
+			"sources":   {Type: listOf(graphql.String), Description: "Source URLs: the evidence.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.Fact).Sources, nil }},
 			"statement": {Type: nonNull(b.statement), Description: "The whole fact.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }},
 		},
 	})

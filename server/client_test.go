@@ -143,3 +143,14 @@ func TestGraphQLHTTPAudit(t *testing.T) {
 		t.Errorf("graphql-http audits: %s of %s passed, want 61 of 61", m[1], m[2])
 	}
 }
+
+// TestSchemaNode checks with graphql-js that the SDL at /schema.graphql
+// and the full graphql-js 16 introspection describe the same schema
+// (testdata/node-client/schema.mjs).
+func TestSchemaNode(t *testing.T) {
+	nodeClient(t)
+	ts := startServer(t, server.Config{})
+	if out := runNode(t, "schema.mjs", nil, ts.URL); !strings.Contains(out, "ok: schema") {
+		t.Errorf("the schema check did not report success")
+	}
+}

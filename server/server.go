@@ -24,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -192,6 +193,7 @@ func (s *Server) routes() http.Handler {
 		}))
 	}
 	handle("/graphql", s.serveGraphQL)
+	handle("GET /schema.graphql", s.serveSDL())
 	handle("GET /healthz", s.healthz)
 	handle("GET /readyz", s.readyz)
 	handle("GET /metrics", s.metrics.handler().ServeHTTP)
@@ -209,6 +211,27 @@ func (s *Server) routes() http.Handler {
 	}
 	handle("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(mux, w, r) })
 	return s.middleware(mux)
+}
+
+// serveSDL serves the schema in the schema definition language, for code
+// generators; it changes only with the server's version, so it may be
+// cached and revalidated by its ETag.
+func (s *Server) serveSDL() http.HandlerFunc {
+	sdl := []byte(s.api.SDL())
+	sum := sha256.Sum256(sdl)
+	etag := fmt.Sprintf(`"%x"`, sum[:12])
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("ETag", etag)
+		h.Set("Cache-Control", "no-cache")
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		h.Set("Content-Length", strconv.Itoa(len(sdl)))
+		w.Write(sdl)
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
