@@ -2,6 +2,8 @@ package interop_test
 
 import (
 	"bytes"
+	"compress/gzip"
+	"io"
 	"context"
 	"os"
 	"path/filepath"
@@ -11,17 +13,22 @@ import (
 	"github.com/blurline/blurline/seed"
 )
 
-// dataDir holds the real third-party files, beside the checkout as ../shared.
-var dataDir = filepath.Join("..", "..", "shared", "domain", "data")
-
+// readData returns one of the real third-party files of testdata/real
+// (gzipped there; see testdata/README.md for their origin and licences).
 func readData(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(dataDir, name))
-	if os.IsNotExist(err) {
-		tb.Skipf("%s is absent (the real data files live in ../shared/domain/data beside the checkout): skipping", name)
-	}
+	f, err := os.Open(filepath.Join("testdata", "real", name+".gz"))
 	if err != nil {
 		tb.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
 	}
 	return b
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -85,8 +86,9 @@ func ImportSTIX(ctx context.Context, s Store, data []byte, opt ImportOptions) (*
 	return p.write(ctx, s, cmp.Or(opt.Name, rep.ImportID))
 }
 
-// parseBundle checks the envelope and each object's type, id and
-// spec_version.
+// parseBundle reads what a STIX producer may hand over: a bundle (2.0 or
+// 2.1), a TAXII 2.1 envelope ({"objects": [...]}) or one bare object, and
+// checks each object's type, id and spec_version.
 func parseBundle(data []byte, pr *problems) (objs []*sobj, bundleID, version string) {
 	v, err := decodeJSON(data)
 	if err != nil {
@@ -95,30 +97,41 @@ func parseBundle(data []byte, pr *problems) (objs []*sobj, bundleID, version str
 	}
 	top, ok := v.(map[string]any)
 	if !ok {
-		pr.add("bundle", "must be a JSON object with \"type\": \"bundle\", got %s", jsonType(v))
+		pr.add("bundle", "must be a STIX bundle, a TAXII envelope or one STIX object (a JSON object), got %s", jsonType(v))
 		return nil, "", ""
 	}
 	b := jobj{m: top, path: "bundle", pr: pr}
-	if t := b.str("type"); t != "bundle" {
-		pr.add("type", "must be \"bundle\", got %q", t)
-	}
-	bundleID = b.str("id")
-	if typ, _, ok := splitSTIXID(bundleID); !ok || typ != "bundle" {
-		pr.add("id", "must be a bundle id such as bundle--<uuid>, got %q", bundleID)
-	}
-	bundleVersion := b.str("spec_version")
-	if bundleVersion != "" && bundleVersion != "2.0" && bundleVersion != "2.1" {
-		pr.add("spec_version", "must be \"2.0\" (STIX 2.1 bundles have none), got %q", bundleVersion)
-	}
-	raw, ok := top["objects"]
-	if !ok {
-		pr.add("objects", "missing: a bundle needs a list of objects")
-		return nil, bundleID, ""
-	}
-	list, ok := raw.([]any)
-	if !ok {
-		pr.add("objects", "must be a list, got %s", jsonType(raw))
-		return nil, bundleID, ""
+	var list []any
+	bundleVersion := ""
+	switch t := b.str("type"); {
+	case t == "bundle":
+		bundleID = b.str("id")
+		if typ, _, ok := splitSTIXID(bundleID); !ok || typ != "bundle" {
+			pr.add("id", "must be a bundle id such as bundle--<uuid>, got %q", bundleID)
+		}
+		bundleVersion = b.str("spec_version")
+		if bundleVersion != "" && bundleVersion != "2.0" && bundleVersion != "2.1" {
+			pr.add("spec_version", "must be \"2.0\" (STIX 2.1 bundles have none), got %q", bundleVersion)
+		}
+		// STIX 2.1 makes objects optional: an empty bundle is valid.
+		if raw, ok := top["objects"]; ok && raw != nil {
+			if list, ok = raw.([]any); !ok {
+				pr.add("objects", "must be a list, got %s", jsonType(raw))
+				return nil, bundleID, ""
+			}
+		}
+	case t == "" && b.has("objects"):
+		// A TAXII 2.1 envelope: objects, and maybe more and next.
+		raw := top["objects"]
+		if list, ok = raw.([]any); !ok && raw != nil {
+			pr.add("objects", "must be a list, got %s", jsonType(raw))
+			return nil, "", ""
+		}
+	case t != "" && b.has("id"):
+		list = []any{top} // one bare object
+	default:
+		pr.add("bundle", "neither a STIX bundle (\"type\": \"bundle\"), a TAXII envelope (\"objects\": [...]) nor a STIX object (\"type\" and \"id\")")
+		return nil, "", ""
 	}
 	versions := map[string]bool{}
 	for i, x := range list {
@@ -148,6 +161,12 @@ func parseBundle(data []byte, pr *problems) (objs []*sobj, bundleID, version str
 		switch o.version {
 		case "2.0", "2.1":
 		case "":
+			if !specVersionRequired(o.typ) {
+				// Cyber-observables (and types STIX does not define, which
+				// are reported, not read) need only type and id: 2.1.
+				o.version = "2.1"
+				break
+			}
 			pr.add(o.at("spec_version"), "missing: a STIX 2.1 object needs \"spec_version\": \"2.1\" (a STIX 2.0 bundle says \"spec_version\": \"2.0\" on the bundle)")
 		default:
 			pr.add(o.at("spec_version"), "must be \"2.1\" or \"2.0\", got %q", o.version)
@@ -167,6 +186,24 @@ func parseBundle(data []byte, pr *problems) (objs []*sobj, bundleID, version str
 	}
 	return objs, bundleID, version
 }
+
+// sdoTypes are the STIX 2.1 domain, relationship and meta objects: in a
+// STIX 2.1 bundle each carries spec_version (section 3.1). Cyber-observable
+// objects need only type and id (section 6), spec_version defaulting to 2.1.
+var sdoTypes = map[string]bool{
+	"attack-pattern": true, "campaign": true, "course-of-action": true, "grouping": true, "identity": true,
+	"incident": true, "indicator": true, "infrastructure": true, "intrusion-set": true, "location": true,
+	"malware": true, "malware-analysis": true, "note": true, "observed-data": true, "opinion": true,
+	"report": true, "threat-actor": true, "tool": true, "vulnerability": true, "relationship": true,
+	"sighting": true, "marking-definition": true, "language-content": true, "extension-definition": true,
+}
+
+// specVersionRequired reports whether an object of type typ must state its
+// spec_version (in a bundle that states none). Custom objects (x-...) must,
+// as SDOs do; but an unknown custom object is reported and skipped, never
+// a reason to refuse the rest of the bundle, so only the types the
+// import reads are held to it.
+func specVersionRequired(typ string) bool { return sdoTypes[typ] }
 
 // check validates the properties the import reads, whatever the object's type.
 func (o *sobj) check() {
@@ -293,7 +330,42 @@ func (m *stixMapper) run(objs []*sobj) {
 			m.note(o)
 		}
 	}
+	m.noteCustom(current)
 }
+
+// noteCustom reports the custom properties (x_...) of the objects the
+// import read that it does not keep: kept by the source, not by Blurline,
+// and never a reason to refuse the bundle.
+func (m *stixMapper) noteCustom(objs []*sobj) {
+	count := map[string]int{}
+	for _, o := range objs {
+		if _, skipped := m.skipped[o.id]; skipped {
+			continue
+		}
+		for k := range o.m {
+			if strings.HasPrefix(k, "x_") && !strings.HasPrefix(k, "x_blurline_") && !readCustom[k] {
+				count[k]++
+			}
+		}
+	}
+	if len(count) == 0 {
+		return
+	}
+	names := slices.Sorted(maps.Keys(count))
+	var parts []string
+	for i, k := range names {
+		if i == 12 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(names)-i))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%d)", k, count[k]))
+	}
+	m.rep().note("custom properties not read (objects carrying them): %s", strings.Join(parts, ", "))
+}
+
+// readCustom are the custom properties of other producers that the import
+// reads.
+var readCustom = map[string]bool{"x_mitre_aliases": true, "x_mitre_deprecated": true}
 
 // classify maps an object to a class, or says why it has none.
 func (m *stixMapper) classify(o *sobj) (blurline.Class, string) {
@@ -494,8 +566,9 @@ func (m *stixMapper) end(o *sobj, field, ref string) (it *item, nodeID, skipped 
 	if _, ok := m.byID[ref]; ok { // an object that is not an entity (a relationship...)
 		return nil, "", fmt.Sprintf("%s %s is not an entity", field, ref), false
 	}
-	m.pr.add(o.at(field), "%s is neither in the bundle nor in the store", ref)
-	return nil, "", "", false
+	// STIX lets an object refer to objects the bundle does not hold: the
+	// statement is left out (and reported), the rest imports.
+	return nil, "", fmt.Sprintf("%s %s is neither in the bundle nor in the store", field, ref), false
 }
 
 func classOfEnd(it *item, nodeID string, ix *storeIndex) blurline.Class {

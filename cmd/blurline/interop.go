@@ -123,12 +123,13 @@ func importFiles(ctx context.Context, e *env) error {
 func sniffFormat(data []byte) string {
 	var head struct {
 		Type   string          `json:"type"`
+		ID     string          `json:"id"`
 		Values json.RawMessage `json:"values"`
 	}
 	if json.Unmarshal(data, &head) == nil {
 		switch {
-		case head.Type == "bundle":
-			return "stix"
+		case head.Type == "bundle", head.Type != "" && head.ID != "":
+			return "stix" // a bundle or one bare STIX object
 		case head.Values != nil:
 			return "misp-galaxy"
 		}
