@@ -3,8 +3,8 @@ package interop_test
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
