@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -520,7 +521,7 @@ func (b *batch) finish(st lookup) {
 		return st.classOf(iri)
 	}
 	// Entities: one class, one name.
-	for _, iri := range sortedKeys(b.entities) {
+	for _, iri := range slices.Sorted(maps.Keys(b.entities)) {
 		e := b.entities[iri]
 		if len(e.classes) > 1 {
 			b.errorf(e.file, e.line, "entity <%s> has more than one class (%s, %s)", iri, e.classes[0], e.classes[1])
@@ -554,7 +555,7 @@ func (b *batch) finish(st lookup) {
 		}
 	}
 	// Facts: a relationship, sources, one confidence, single values.
-	for _, label := range sortedKeys(b.facts) {
+	for _, label := range slices.Sorted(maps.Keys(b.facts)) {
 		f := b.facts[label]
 		oldRel, oldProps, had := st.factProps(label)
 		if f.graphUse > 0 && (f.rel != nil || had) {
@@ -582,7 +583,7 @@ func (b *batch) finish(st lookup) {
 		if len(props[blurline.PropConfidence]) == 0 {
 			b.errorf(file, line, "fact <%s> has no confidence: add a %s between 0 and 1", label, blurline.PropConfidence)
 		}
-		for _, p := range sortedKeys(props) {
+		for _, p := range slices.Sorted(maps.Keys(props)) {
 			if singleValued[p] && len(props[p]) > 1 {
 				b.errorf(file, line, "fact <%s> has %d values of %s (%s, %s): it takes one", label, len(props[p]), p, props[p][0], props[p][1])
 			}
@@ -630,13 +631,4 @@ func mergeProps(a, b map[string][]quad.Value) map[string][]quad.Value {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

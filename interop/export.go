@@ -312,7 +312,7 @@ func (x *exporter) reportFields(n *blurline.Node, id string, facts []*blurline.F
 	if first.IsZero() {
 		first = x.ts
 	}
-	refs = dedupe(sortedStrings(refs))
+	refs = dedupe(slices.Sorted(slices.Values(refs)))
 	if len(refs) == 0 {
 		refs = []string{id}
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/blurline/blurline"
@@ -299,7 +300,7 @@ func (g *galaxyMapper) statements(c *cluster) {
 		srcs = []string{g.fallback}
 	}
 	f := blurline.Fact{ID: c.uuid + "-sponsor-" + strings.ToLower(ctry.Code), Predicate: blurline.SponsoredBy,
-		Sources:    sortedStrings(srcs),
+		Sources:    slices.Sorted(slices.Values(srcs)),
 		Confidence: SponsorConfidence,
 		Note:       fmt.Sprintf("MISP %s galaxy: cfr-suspected-state-sponsor %q (CFR Cyber Operations Tracker); a suspicion, Healey level unknown", g.typ, sponsor)}
 	if hasConf && conf < f.Confidence {

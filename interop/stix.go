@@ -719,7 +719,7 @@ func (m *stixMapper) provenance(o *sobj, pred blurline.Predicate) blurline.Fact 
 	if len(srcs) == 0 {
 		srcs = []string{m.fallback}
 	}
-	f.Sources = sortedStrings(dedupe(srcs))
+	f.Sources = slices.Sorted(slices.Values(dedupe(srcs)))
 	f.ValidFrom, f.ValidUntil = o.timestamp("start_time"), o.timestamp("stop_time")
 	if o.profile {
 		f.PublishedOn = m.dateProp(o, xPublishedOn)

@@ -1,51 +1,23 @@
 package interop
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/blurline/blurline/internal/strictjson"
 )
 
-// decodeJSON decodes data keeping numbers exact; a syntax error names its
-// line and column.
+// decodeJSON decodes one JSON document keeping numbers exact; an error
+// names its line and column.
 func decodeJSON(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, jsonErr(data, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		line, col := lineCol(data, int(dec.InputOffset()))
-		return nil, fmt.Errorf("line %d, column %d: unexpected data after the top-level value", line, col)
+	if err := strictjson.DecodeNumbers(data, &v); err != nil {
+		return nil, err
 	}
 	return v, nil
-}
-
-func jsonErr(data []byte, err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := lineCol(data, int(se.Offset))
-		return fmt.Errorf("line %d, column %d: invalid JSON: %v", line, col, se)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		line, col := lineCol(data, len(data))
-		return fmt.Errorf("line %d, column %d: invalid JSON: unexpected end of input", line, col)
-	}
-	return fmt.Errorf("invalid JSON: %v", err)
-}
-
-func lineCol(data []byte, off int) (int, int) {
-	off = min(max(off, 0), len(data))
-	line := 1 + bytes.Count(data[:off], []byte{'\n'})
-	col := off - bytes.LastIndexByte(data[:off], '\n')
-	return line, col
 }
 
 // jobj is a JSON object at a path, with typed accessors that record a
@@ -143,7 +115,7 @@ func (o jobj) confidence(field string) (float64, bool) {
 	n, isNum := v.(json.Number)
 	i, err := n.Int64()
 	if !isNum || err != nil || i < 0 || i > 100 {
-		o.pr.add(o.at(field), "must be an integer 0..100, got %s", jsonText(v))
+		o.pr.add(o.at(field), "must be an integer 0..100, got %s", strictjson.Snippet(v))
 		return 0, false
 	}
 	return float64(i) / 100, true
@@ -214,18 +186,4 @@ func jsonType(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	if len(b) > 60 {
-		return string(b[:57]) + "..."
-	}
-	return string(b)
-}
-
-func sortedStrings(list []string) []string {
-	out := slices.Clone(list)
-	slices.Sort(out)
-	return out
 }

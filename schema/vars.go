@@ -3,11 +3,12 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/blurline/blurline/internal/strictjson"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
@@ -38,7 +39,7 @@ func (a *API) checkVariables(def *ast.OperationDefinition, vars map[string]any) 
 			continue
 		}
 		if msg := checkInput(v, t); msg != "" {
-			errs = append(errs, varError(vd, "variable $%s got an invalid value %s: %s", name, shortJSON(v), msg))
+			errs = append(errs, varError(vd, "variable $%s got an invalid value %s: %s", name, strictjson.Snippet(v), msg))
 		}
 	}
 	return errs
@@ -100,12 +101,12 @@ func checkInput(v any, t graphql.Input) string {
 			return fmt.Sprintf("expected an object (%s)", t.Name())
 		}
 		fields := t.Fields()
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if _, ok := fields[k]; !ok {
 				return fmt.Sprintf("%s has no field %q", t.Name(), k)
 			}
 		}
-		for _, k := range sortedKeys(fields) {
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
 			f := fields[k]
 			fv, given := m[k]
 			if !given {
@@ -187,25 +188,4 @@ func number(v any) (float64, bool) {
 		return f, err == nil
 	}
 	return 0, false
-}
-
-func shortJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprintf("%v", v)
-	}
-	s := string(b)
-	if len(s) > 60 {
-		s = s[:57] + "..."
-	}
-	return strings.ToValidUTF8(s, "?")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/blurline/blurline/internal/strictjson"
 	"github.com/blurline/blurline/schema"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
@@ -341,12 +342,8 @@ func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (gqlRequest, 
 		return req, badRequest("the body must be a JSON object with a \"query\"")
 	}
 	var fields map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&fields); err != nil {
-		return req, badRequest("malformed JSON body: %v", jsonErr(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return req, badRequest("malformed JSON body: data after the JSON object")
+	if err := strictjson.Decode(body, &fields); err != nil {
+		return req, badRequest("malformed JSON body: %v", err)
 	}
 	str := func(name string) (string, *httpError) {
 		raw, ok := fields[name]
@@ -392,26 +389,10 @@ func decodeObject(name string, raw []byte) (map[string]any, *httpError) {
 		return nil, badRequest("%q must be a JSON object (or null)", name)
 	}
 	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&m); err != nil {
-		return nil, badRequest("%q is not valid JSON: %v", name, jsonErr(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("%q is not valid JSON: data after the object", name)
+	if err := strictjson.Decode(raw, &m); err != nil {
+		return nil, badRequest("%q is not valid JSON: %v", name, err)
 	}
 	return m, nil
-}
-
-// jsonErr shortens encoding/json's errors for a client.
-func jsonErr(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("%v (at byte %d)", se, se.Offset)
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return "unexpected end of input"
-	}
-	return err.Error()
 }
 
 // coded makes a GraphQL error with a code.
