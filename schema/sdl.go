@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -108,7 +109,7 @@ func printType(b *strings.Builder, t graphql.Type) {
 	case *graphql.InputObject:
 		b.WriteString("input " + t.Name() + " {\n")
 		fs := t.Fields()
-		for _, name := range sortedKeys(fs) {
+		for _, name := range slices.Sorted(maps.Keys(fs)) {
 			f := fs[name]
 			description(b, "  ", f.PrivateDescription)
 			b.WriteString("  " + name + ": " + f.Type.String() + defaultValue(f.DefaultValue, f.Type) + "\n")
@@ -119,7 +120,7 @@ func printType(b *strings.Builder, t graphql.Type) {
 
 func printFields(b *strings.Builder, fs graphql.FieldDefinitionMap) {
 	b.WriteString(" {\n")
-	for _, name := range sortedKeys(fs) {
+	for _, name := range slices.Sorted(maps.Keys(fs)) {
 		f := fs[name]
 		description(b, "  ", f.Description)
 		b.WriteString("  " + name + printArgs(f.Args, "  ") + ": " + f.Type.String() + deprecated(f.DeprecationReason) + "\n")
@@ -184,7 +185,7 @@ func printValue(v any, t graphql.Input) string {
 		m, _ := v.(map[string]any)
 		fs := t.Fields()
 		var parts []string
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if f, ok := fs[k]; ok {
 				parts = append(parts, k+": "+printValue(m[k], f.Type))
 			}
