@@ -297,6 +297,48 @@ func TestWorkbench(t *testing.T) {
 		click(t, b, "#png")
 	})
 
+	t.Run("playground", func(t *testing.T) {
+		if err := chromedp.Do(b.ctx, chromedp.Navigate(ts.URL+"/")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, b, "GraphiQL with the explorer plugin", `document.querySelector(".graphiql-query-editor .CodeMirror") && document.querySelector(".graphiql-explorer-root")`)
+		// The explorer is open, on screen, and lists the queries.
+		poll(t, b, "the explorer on screen", `document.querySelector(".graphiql-explorer-root").getBoundingClientRect().left >= 0 && document.querySelector(".graphiql-explorer-root").getBoundingClientRect().width > 100`)
+		fields := eval[[]string](t, b, `[...document.querySelectorAll(".graphiql-explorer-root [data-field-name]")].map(e => e.dataset.fieldName)`)
+		mustContain(t, "the explorer's fields", strings.Join(fields, " "), "changes", "pathsFrom", "blurRanking", "attributions")
+		// Tick a field: the query grows by it.
+		before := eval[string](t, b, `document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.getValue()`)
+		eval[chromedp.Void](t, b, `void document.querySelector('.graphiql-explorer-root [data-field-name="stats"]').click()`)
+		poll(t, b, "the ticked field in the query", `document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.getValue().includes("stats")`)
+		if after := eval[string](t, b, `document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.getValue()`); after == before {
+			t.Errorf("ticking stats in the explorer left the query as it was")
+		}
+		tabs := eval[[]string](t, b, `[...document.querySelectorAll(".graphiql-tab")].map(t => t.textContent)`)
+		mustContain(t, "the example tabs", strings.Join(tabs, " "), "WhatChanged", "PathsToDefendants", "AttributionsToPRC")
+		b.screenshot(t, "playground-explorer.png")
+
+		// A workbench link opens its query; a result that names entities
+		// offers them in the workbench.
+		b.open(t, ts.URL+"/blur?state=prc&actor=apt40")
+		play := eval[string](t, b, `document.getElementById("playLink").href`)
+		if err := chromedp.Do(b.ctx, chromedp.Navigate(play)); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, b, "the workbench's query in the editor", `(document.querySelector(".graphiql-query-editor .CodeMirror")?.CodeMirror.getValue() || "").includes("query Blur(")`)
+		vars := eval[string](t, b, `document.querySelector(".graphiql-editor-tool .CodeMirror")?.CodeMirror.getValue() || ""`)
+		mustContain(t, "the workbench's variables", vars, `"actor": "apt40"`)
+		poll(t, b, "GraphiQL to read the query", `[...document.querySelectorAll(".graphiql-tab")].some(t => t.textContent.includes("Blur"))`)
+		eval[chromedp.Void](t, b, `void document.querySelector(".graphiql-execute-button").click()`)
+		poll(t, b, "the workbench links of the result", `!document.getElementById("workbench").hidden`)
+		bar := text(t, b, "#workbench")
+		mustContain(t, "the workbench bar", bar, "Open in the workbench", "Hainan State Security Department")
+		href := eval[string](t, b, `document.querySelector('#workbench a[data-id="hainan-ssd"]').getAttribute("href")`)
+		if href != "/entity?id=hainan-ssd" {
+			t.Errorf("the workbench link is %q", href)
+		}
+		b.screenshot(t, "playground-from-workbench.png")
+	})
+
 	t.Run("1024px", func(t *testing.T) {
 		b.size(t, 1024, 768)
 		defer b.size(t, 1280, 860)

@@ -81,8 +81,8 @@
     var pv = { actor: s.actor.id, state: st };
     if (slider.value()) { pv.asOf = slider.value(); }
     $('playLink').href = WB.playgroundURL('query Blur($actor: ID!, $state: ID, $asOf: Date) {\n  blur(actor: $actor, state: $state, asOf: $asOf) {\n    score sigma nu kappa orgBlur motiveBlur\n' +
-      '    path { hops { from { name } predicate to { name } statement { confidence alleged healeyLevel { name } sources publishedOn assertedBy { name } } } }\n' +
-      '    bottleneck { index level { name } }\n    activities { activity { name } weight term }\n  }\n}', pv);
+      '    path { hops { from { id name } predicate to { id name } statement { confidence alleged healeyLevel { name } sources publishedOn assertedBy { id name } } } }\n' +
+      '    bottleneck { index level { name } }\n    activities { activity { id name } weight term }\n  }\n}', pv);
     drawPath(s);
     drawHops(s);
     return otherPaths(s, st).then(function () { view.draws++; view.ready = true; });
