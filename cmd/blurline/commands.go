@@ -56,11 +56,12 @@ func init() {
 	commands = map[string]*command{
 		"serve": {
 			args:  "[flags]",
-			short: "serve the GraphQL API, the GraphiQL playground and the graph explorer",
+			short: "serve the GraphQL API, the GraphiQL playground and the analyst's workbench",
 			long: "Serve opens the store (a new store first receives the embedded seed) and serves\n" +
-				"GraphQL over HTTP at /graphql, the GraphiQL playground at /, the graph explorer at\n" +
-				"/explore, and /healthz, /readyz and /metrics. Mutations need --token (or\n" +
-				"--token-file); without one the server is read-only.",
+				"GraphQL over HTTP at /graphql, the GraphiQL playground at /, the analyst's\n" +
+				"workbench (the blur dashboard at /blur, entity pages at /entity, what changed at\n" +
+				"/changes, the graph explorer at /explore), and /healthz, /readyz and /metrics.\n" +
+				"Mutations need --token (or --token-file); without one the server is read-only.",
 			flags: func(c *config) *flag.FlagSet { return c.serveFlags() },
 			run:   serve,
 		},

@@ -94,8 +94,8 @@ func serve(ctx context.Context, e *env) error {
 	}
 	e.lg.Info("blurline serving", "url", "http://"+ln.Addr().String()+"/", "store", store.Addr(),
 		"facts", st.Facts, "entities", st.Entities, "config", cfg)
-	fmt.Fprintf(e.stderr, "\n  Blurline is serving %d facts on %d entities.\n  Playground: http://%s/   Explorer: http://%s/explore   GraphQL: http://%s/graphql\n\n",
-		st.Facts, st.Entities, ln.Addr(), ln.Addr(), ln.Addr())
+	fmt.Fprintf(e.stderr, "\n  Blurline is serving %d facts on %d entities.\n  Blur dashboard: http://%s/blur   Explorer: http://%s/explore   Playground: http://%s/   GraphQL: http://%s/graphql\n\n",
+		st.Facts, st.Entities, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr())
 	return server.New(e.lg, cfg, api, store).Serve(ctx, ln)
 }
 
