@@ -336,6 +336,14 @@ func (a *API) store(p *prepared) {
 	}
 }
 
+// Cost is the estimated cost of running op with variables (guard.go): the
+// figure Execute holds to MaxCost, for a caller that bounds several
+// operations together (a batch).
+func (a *API) Cost(op *Operation, variables map[string]any) int {
+	sc := a.schema
+	return queryCost(&sc, op.doc, op.def, variables, a.limits)
+}
+
 // Execute runs a prepared operation. Mutations run only when ctx carries
 // write access (WithWriteAccess).
 func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]any) *graphql.Result {

@@ -243,9 +243,29 @@ func checkGraphQLAnswer(t *testing.T, req *http.Request, res *http.Response, bod
 	if ct != "application/json; charset=utf-8" && ct != "application/graphql-response+json; charset=utf-8" {
 		t.Fatalf("%s: status %d with Content-Type %q: %s", req.Method, status, ct, body)
 	}
+	if trimmed := bytes.TrimSpace(body); status == http.StatusOK && len(trimmed) > 0 && trimmed[0] == '[' {
+		// A batch: each element is a GraphQL response.
+		var list []json.RawMessage
+		if err := json.Unmarshal(body, &list); err != nil || len(list) == 0 {
+			t.Fatalf("%s: a batch's answer is not a non-empty JSON array: %v\n%s", req.Method, err, body)
+		}
+		for _, e := range list {
+			checkResponseObject(t, status, e)
+		}
+		return
+	}
+	checkResponseObject(t, status, body)
+	if status == http.StatusMethodNotAllowed && res.Header.Get("Allow") == "" {
+		t.Fatalf("405 without Allow: %s", body)
+	}
+}
+
+// checkResponseObject checks one GraphQL response object.
+func checkResponseObject(t *testing.T, status int, body []byte) {
+	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil {
-		t.Fatalf("%s: status %d: the body is not a JSON object: %v\n%s", req.Method, status, err, body)
+		t.Fatalf("status %d: the body is not a JSON object: %v\n%s", status, err, body)
 	}
 	errs, hasErrs := m["errors"]
 	_, hasData := m["data"]
@@ -275,9 +295,6 @@ func checkGraphQLAnswer(t *testing.T, req *http.Request, res *http.Response, bod
 				t.Fatalf("INTERNAL error over a memory store: %s", body)
 			}
 		}
-	}
-	if status == http.StatusMethodNotAllowed && res.Header.Get("Allow") == "" {
-		t.Fatalf("405 without Allow: %s", body)
 	}
 }
 

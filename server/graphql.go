@@ -41,6 +41,7 @@ type gqlRequest struct {
 	Query         string
 	OperationName string
 	Variables     map[string]any
+	Extensions    map[string]any
 }
 
 // httpError is a request the server refuses before GraphQL sees it.
@@ -54,89 +55,144 @@ func badRequest(format string, args ...any) *httpError {
 	return &httpError{http.StatusBadRequest, "BAD_REQUEST", fmt.Sprintf(format, args...)}
 }
 
+// reply is the answer to one GraphQL request, before it is written: a
+// batch gathers the bodies of its operations' replies.
+type reply struct {
+	status int
+	body   []byte // JSON, newline included
+	allow  string // the Allow header of a 405
+	public bool   // an HTTP cache may keep it (a persisted query's GET)
+}
+
 // serveGraphQL is the GraphQL endpoint, written to the GraphQL over HTTP
-// specification; docs/server.md lists its status codes.
+// specification; docs/server.md lists its status codes. A POST whose body
+// is a JSON array is a batch (batch.go); a request may name its query by
+// hash (automatic persisted queries, apq.go).
 func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	media, ok := negotiate(r.Header.Values("Accept"))
 	if !ok {
-		s.refuse(w, r, mediaJSON, &httpError{http.StatusNotAcceptable, "NOT_ACCEPTABLE",
-			"none of the media types in Accept can be served: ask for application/graphql-response+json or application/json"})
+		s.write(w, r, mediaJSON, s.refusal(r, &httpError{http.StatusNotAcceptable, "NOT_ACCEPTABLE",
+			"none of the media types in Accept can be served: ask for application/graphql-response+json or application/json"}))
 		return
 	}
-	var req gqlRequest
+	var reqs []gqlRequest
+	batch := false
 	var herr *httpError
 	switch r.Method {
 	case http.MethodGet:
+		var req gqlRequest
 		req, herr = parseGET(r)
+		reqs = []gqlRequest{req}
 	case http.MethodPost:
-		req, herr = s.parsePOST(w, r)
+		reqs, batch, herr = s.parsePOST(w, r)
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		herr = &httpError{http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use POST (or GET for queries)"}
 	}
 	if herr != nil {
-		s.refuse(w, r, media, herr)
+		s.write(w, r, media, s.refusal(r, herr))
 		return
 	}
 
 	if !s.acquire(r) {
 		w.Header().Set("Retry-After", "1")
-		s.refuse(w, r, media, &httpError{http.StatusServiceUnavailable, "UNAVAILABLE",
-			fmt.Sprintf("the server is busy (%d requests running): try again", s.cfg.MaxConcurrent)})
+		s.write(w, r, media, s.refusal(r, &httpError{http.StatusServiceUnavailable, "UNAVAILABLE",
+			fmt.Sprintf("the server is busy (%d requests running): try again", s.cfg.MaxConcurrent)}))
 		return
 	}
 	defer s.release()
+	if batch {
+		s.serveBatch(w, r, media, reqs)
+		return
+	}
+	s.write(w, r, media, s.answer(r.Context(), r, media, reqs[0], nil))
+}
+
+// write writes a reply.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, media string, rp reply) {
+	if rp.allow != "" {
+		w.Header().Set("Allow", rp.allow)
+	}
+	cc := "no-store"
+	if rp.public && rp.status == http.StatusOK {
+		cc = fmt.Sprintf("public, max-age=%d", int(s.cfg.PersistedMaxAge.Seconds()))
+		if r.Header.Get("Authorization") != "" {
+			cc = fmt.Sprintf("private, max-age=%d", int(s.cfg.PersistedMaxAge.Seconds()))
+		}
+	}
+	writeBody(w, media, rp.status, cc, rp.body)
+}
+
+// answer prepares and executes one GraphQL request. budget, when not nil,
+// is a batch's cost budget: the operation's cost is taken from it, and an
+// operation that would overdraw it is refused.
+func (s *Server) answer(ctx context.Context, r *http.Request, media string, req gqlRequest, budget *int) reply {
+	apq, rp, ok := s.apq.resolve(s, r, media, &req)
+	if !ok {
+		return rp
+	}
+	if req.Query == "" {
+		return s.refusal(r, badRequest("no query: send the GraphQL document in \"query\" (or the hash of a persisted one in extensions.persistedQuery)"))
+	}
 	op, errs := s.api.Prepare(req.Query, req.OperationName)
 	if errs != nil {
 		// A GraphQL request error: nothing ran, no data entry.
-		s.respond(w, r, media, statusFor(media, http.StatusBadRequest), nil, false, errs)
-		return
+		return s.respond(r, media, statusFor(media, http.StatusBadRequest), nil, false, errs)
+	}
+	if apq.hash != "" {
+		s.apq.store(apq.hash, req.Query)
 	}
 	ri := infoFrom(r.Context())
 	if ri != nil {
 		ri.opType, ri.opName = op.Type, op.Name
 	}
 	s.metrics.operations.WithLabelValues(op.Type).Inc()
-	ctx := r.Context()
 	switch op.Type {
 	case "query":
 	case "mutation":
 		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", "POST")
-			s.refuse(w, r, media, &httpError{http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
-				"mutations are not allowed over GET: use POST"})
-			return
+			rp := s.refusal(r, &httpError{http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "mutations are not allowed over GET: use POST"})
+			rp.allow = "POST"
+			return rp
 		}
 		if msg := s.writeRefusal(r); msg != "" {
-			s.respond(w, r, media, statusFor(media, http.StatusForbidden), nil, false,
+			return s.respond(r, media, statusFor(media, http.StatusForbidden), nil, false,
 				[]gqlerrors.FormattedError{coded("FORBIDDEN", "%s", msg)})
-			return
 		}
 		ctx = schema.WithWriteAccess(ctx)
 	default:
-		s.respond(w, r, media, statusFor(media, http.StatusBadRequest), nil, false,
+		return s.respond(r, media, statusFor(media, http.StatusBadRequest), nil, false,
 			[]gqlerrors.FormattedError{coded("BAD_REQUEST", "%s operations are not served over HTTP", op.Type)})
-		return
+	}
+	if budget != nil {
+		c := s.api.Cost(op, req.Variables)
+		if c > *budget {
+			return s.respond(r, media, statusFor(media, http.StatusBadRequest), nil, false,
+				[]gqlerrors.FormattedError{coded("COST_LIMIT_EXCEEDED",
+					"the batch's operations cost more than the limit of %d together: this one (cost %d) was not run; send fewer or smaller operations", s.api.Limits().MaxCost, c)})
+		}
+		*budget -= c
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ExecTimeout)
 	defer cancel()
+	var out reply
 	if op.Type == "query" && s.cache != nil {
-		s.serveQuery(ctx, w, r, media, op, req)
-		return
+		out = s.serveQuery(ctx, r, media, op, req)
+	} else {
+		out = s.execute(ctx, r, media, op, req.Variables)
 	}
-	s.execute(ctx, w, r, media, op, req.Variables)
+	out.public = apq.hashOnly && r.Method == http.MethodGet
+	return out
 }
 
-// execute runs a prepared operation and writes its response.
-func (s *Server) execute(ctx context.Context, w http.ResponseWriter, r *http.Request, media string, op *schema.Operation, variables map[string]any) {
-	res := s.api.Execute(ctx, op, variables)
-
-	s.writeResult(w, r, media, res)
+// execute runs a prepared operation.
+func (s *Server) execute(ctx context.Context, r *http.Request, media string, op *schema.Operation, variables map[string]any) reply {
+	return s.result(r, media, s.api.Execute(ctx, op, variables))
 }
 
-// writeResult writes the response of an executed operation.
-func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, media string, res *graphql.Result) {
+// result is the reply of an executed operation.
+func (s *Server) result(r *http.Request, media string, res *graphql.Result) reply {
 	// The data entry is present once execution started: there is data, or
 	// an error sits on a field path. Otherwise the errors are request errors
 	// (variable coercion, cost, timeout before any field).
@@ -150,7 +206,7 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, media strin
 	if !executed {
 		status = statusFor(media, noDataStatus(res.Errors))
 	}
-	s.respond(w, r, media, status, res.Data, executed, res.Errors)
+	return s.respond(r, media, status, res.Data, executed, res.Errors)
 }
 
 // serveQuery answers a query from the response cache, or executes it and
@@ -158,16 +214,14 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, media strin
 // read before execution (after the store caught up with other servers)
 // and again after it: a response is kept only if no write came between,
 // under that version.
-func (s *Server) serveQuery(ctx context.Context, w http.ResponseWriter, r *http.Request, media string, op *schema.Operation, req gqlRequest) {
+func (s *Server) serveQuery(ctx context.Context, r *http.Request, media string, op *schema.Operation, req gqlRequest) reply {
 	ctx, version, err := s.api.Sync(ctx)
 	if err != nil {
-		s.execute(ctx, w, r, media, op, req.Variables) // it syncs again and reports the error
-		return
+		return s.execute(ctx, r, media, op, req.Variables) // it syncs again and reports the error
 	}
 	vars, err := json.Marshal(req.Variables) // map keys sorted: a canonical form
 	if err != nil {
-		s.execute(ctx, w, r, media, op, req.Variables)
-		return
+		return s.execute(ctx, r, media, op, req.Variables)
 	}
 	key := cacheKey{query: req.Query, operationName: req.OperationName, variables: string(vars),
 		write: r.Header.Get("Authorization") != "" && s.writeRefusal(r) == ""}
@@ -176,26 +230,23 @@ func (s *Server) serveQuery(ctx context.Context, w http.ResponseWriter, r *http.
 		if ri != nil {
 			ri.cache = "hit"
 		}
-		writeBody(w, media, http.StatusOK, body)
-		return
+		return reply{status: http.StatusOK, body: body}
 	}
 	if ri != nil {
 		ri.cache = "miss"
 	}
 	res := s.api.Execute(ctx, op, req.Variables)
 	if len(res.Errors) > 0 || res.Data == nil {
-		s.writeResult(w, r, media, res)
-		return
+		return s.result(r, media, res)
 	}
 	body, err := s.encode(r, res.Data, true, nil)
 	if err != nil {
-		s.encodeFailed(w, r, media, err)
-		return
+		return s.encodeFailed(r, err)
 	}
-	writeBody(w, media, http.StatusOK, body)
 	if s.api.Version() == version {
 		s.cache.put(version, key, body)
 	}
+	return reply{status: http.StatusOK, body: body}
 }
 
 // statusFor returns the status for a GraphQL response with media type
@@ -273,9 +324,6 @@ func parseGET(r *http.Request) (gqlRequest, *httpError) {
 	if req.Query, herr = one("query"); herr != nil {
 		return req, herr
 	}
-	if req.Query == "" {
-		return req, badRequest("no query: put the GraphQL document in the query parameter")
-	}
 	if req.OperationName, herr = one("operationName"); herr != nil {
 		return req, herr
 	}
@@ -293,54 +341,62 @@ func parseGET(r *http.Request) (gqlRequest, *httpError) {
 		return req, herr
 	}
 	if e != "" {
-		if _, herr = decodeObject("extensions", []byte(e)); herr != nil {
+		if req.Extensions, herr = decodeObject("extensions", []byte(e)); herr != nil {
 			return req, herr
 		}
 	}
 	return req, nil
 }
 
-// parsePOST reads the JSON body of a POST request.
-func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (gqlRequest, *httpError) {
-	var req gqlRequest
+// parsePOST reads the JSON body of a POST request: one request object,
+// or a batch of them (a JSON array).
+func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (reqs []gqlRequest, batch bool, herr *httpError) {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
-		return req, &httpError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+		return nil, false, &httpError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
 			"no Content-Type: send the request as application/json"}
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != mediaJSON {
 		// text/plain, application/x-www-form-urlencoded and multipart/form-data
 		// are what a cross-site form may send: never read them.
-		return req, &httpError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+		return nil, false, &httpError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
 			fmt.Sprintf("Content-Type %q is not served: send the request as application/json", ct)}
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return req, &httpError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+		return nil, false, &httpError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
 			fmt.Sprintf("charset %q is not served: send UTF-8", cs)}
 	}
 	tooLarge := &httpError{http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
 		fmt.Sprintf("the request body is larger than %d bytes", s.cfg.MaxBodyBytes)}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return req, tooLarge
+		return nil, false, tooLarge
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return req, tooLarge
+			return nil, false, tooLarge
 		}
-		return req, badRequest("could not read the request body: %v", err)
+		return nil, false, badRequest("could not read the request body: %v", err)
 	}
 	body = bytes.TrimSpace(body)
 	switch {
 	case len(body) == 0:
-		return req, badRequest("empty body: send a JSON object with a \"query\"")
+		return nil, false, badRequest("empty body: send a JSON object with a \"query\"")
 	case body[0] == '[':
-		return req, badRequest("batched requests (a JSON array) are not served: send one request object per POST")
+		reqs, herr := s.parseBatch(body)
+		return reqs, true, herr
 	case body[0] != '{':
-		return req, badRequest("the body must be a JSON object with a \"query\"")
+		return nil, false, badRequest("the body must be a JSON object with a \"query\" (or a JSON array of them: a batch)")
 	}
+	req, herr := parseRequestObject(body)
+	return []gqlRequest{req}, false, herr
+}
+
+// parseRequestObject reads one request object of a POST body.
+func parseRequestObject(body []byte) (gqlRequest, *httpError) {
+	var req gqlRequest
 	var fields map[string]json.RawMessage
 	if err := strictjson.Decode(body, &fields); err != nil {
 		return req, badRequest("malformed JSON body: %v", err)
@@ -360,9 +416,6 @@ func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (gqlRequest, 
 	if req.Query, herr = str("query"); herr != nil {
 		return req, herr
 	}
-	if req.Query == "" {
-		return req, badRequest("no query: put the GraphQL document in \"query\"")
-	}
 	if req.OperationName, herr = str("operationName"); herr != nil {
 		return req, herr
 	}
@@ -372,7 +425,7 @@ func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (gqlRequest, 
 		}
 	}
 	if raw, ok := fields["extensions"]; ok {
-		if _, herr = decodeObject("extensions", raw); herr != nil {
+		if req.Extensions, herr = decodeObject("extensions", raw); herr != nil {
 			return req, herr
 		}
 	}
@@ -400,26 +453,25 @@ func coded(code, format string, args ...any) gqlerrors.FormattedError {
 	return gqlerrors.FormattedError{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": code}}
 }
 
-// refuse answers a request the server will not hand to GraphQL.
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, media string, e *httpError) {
+// refusal answers a request the server will not hand to GraphQL.
+func (s *Server) refusal(r *http.Request, e *httpError) reply {
 	s.metrics.gqlErrors.WithLabelValues(e.code).Inc()
-	writeHTTPError(w, r, media, e.status, e.code, e.message)
+	return reply{status: e.status, body: httpErrorBody(r, e.status, e.code, e.message)}
 }
 
-// respond writes a GraphQL response. The data entry is written only when
-// hasData (it may then be null); errors are counted by code.
-func (s *Server) respond(w http.ResponseWriter, r *http.Request, media string, status int, data any, hasData bool, errs []gqlerrors.FormattedError) {
+// respond is the reply of a GraphQL response. The data entry is written
+// only when hasData (it may then be null); errors are counted by code.
+func (s *Server) respond(r *http.Request, media string, status int, data any, hasData bool, errs []gqlerrors.FormattedError) reply {
 	buf, err := s.encode(r, data, hasData, errs)
 	if err != nil {
-		s.encodeFailed(w, r, media, err)
-		return
+		return s.encodeFailed(r, err)
 	}
-	writeBody(w, media, status, buf)
+	return reply{status: status, body: buf}
 }
 
-func (s *Server) encodeFailed(w http.ResponseWriter, r *http.Request, media string, err error) {
+func (s *Server) encodeFailed(r *http.Request, err error) reply {
 	s.lg.Error("encode GraphQL response", "err", err, "request_id", requestID(r.Context()))
-	writeHTTPError(w, r, media, http.StatusInternalServerError, "INTERNAL", "internal error")
+	return reply{status: http.StatusInternalServerError, body: httpErrorBody(r, http.StatusInternalServerError, "INTERNAL", "internal error")}
 }
 
 // encode returns the JSON body of a GraphQL response, newline included.
@@ -463,21 +515,26 @@ func (s *Server) encode(r *http.Request, data any, hasData bool, errs []gqlerror
 
 // writeHTTPError writes {"errors":[{"message":..., "extensions":{"code":...}}]}.
 func writeHTTPError(w http.ResponseWriter, r *http.Request, media string, status int, code, msg string) {
+	writeBody(w, media, status, "no-store", httpErrorBody(r, status, code, msg))
+}
+
+// httpErrorBody is the body of a request error without a GraphQL result.
+func httpErrorBody(r *http.Request, status int, code, msg string) []byte {
 	ext := map[string]any{"code": code}
 	if status >= 500 {
 		ext["requestId"] = requestID(r.Context())
 	}
 	buf, _ := json.Marshal(map[string]any{"errors": []wireError{{Message: msg, Extensions: ext}}})
-	writeBody(w, media, status, append(buf, '\n'))
+	return append(buf, '\n')
 }
 
 // writeBody writes a JSON body as it is; it never modifies body (which
 // may be the response cache's).
-func writeBody(w http.ResponseWriter, media string, status int, body []byte) {
+func writeBody(w http.ResponseWriter, media string, status int, cacheControl string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", media+"; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "no-store")
+	h.Set("Cache-Control", cacheControl)
 	h.Add("Vary", "Accept")
 	w.WriteHeader(status)
 	w.Write(body)

@@ -21,6 +21,7 @@ type metrics struct {
 	inFlight   prometheus.Gauge
 	operations *prometheus.CounterVec
 	gqlErrors  *prometheus.CounterVec
+	batchSize  prometheus.Histogram
 }
 
 func newMetrics(store Store) *metrics {
@@ -47,8 +48,13 @@ func newMetrics(store Store) *metrics {
 			Name: "blurline_graphql_errors_total",
 			Help: "Errors returned by the GraphQL endpoint, by extensions.code.",
 		}, []string{"code"}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "blurline_graphql_batch_size",
+			Help:    "Operations per batched request (a JSON array).",
+			Buckets: []float64{1, 2, 3, 5, 10, 20, 50},
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.operations, m.gqlErrors, &storeCollector{store: store})
+	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.operations, m.gqlErrors, m.batchSize, &storeCollector{store: store})
 	return m
 }
 

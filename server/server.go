@@ -73,6 +73,15 @@ type Config struct {
 	// successful queries, kept until the next write to the store (see
 	// cache.go). Default 64 MiB; negative turns the cache off.
 	ResponseCacheBytes int64
+	// MaxBatch bounds the operations of a batched request (default 10);
+	// their costs together stay within the API's MaxCost (batch.go).
+	MaxBatch int
+	// PersistedQueryBytes bounds the store of automatic persisted queries
+	// (default 8 MiB; apq.go). PersistedMaxAge is the max-age of a
+	// successful answer to a GET that names its query by hash alone
+	// (default 60s), for HTTP caches.
+	PersistedQueryBytes int64
+	PersistedMaxAge     time.Duration
 }
 
 // Defaults for the zero fields of Config.
@@ -84,6 +93,10 @@ const (
 	DefaultQueueTimeout   = time.Second
 
 	DefaultResponseCacheBytes = 64 << 20
+
+	DefaultMaxBatch            = 10
+	DefaultPersistedQueryBytes = 8 << 20
+	DefaultPersistedMaxAge     = 60 * time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -107,6 +120,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ResponseCacheBytes == 0 {
 		c.ResponseCacheBytes = DefaultResponseCacheBytes
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.PersistedQueryBytes <= 0 {
+		c.PersistedQueryBytes = DefaultPersistedQueryBytes
+	}
+	if c.PersistedMaxAge <= 0 {
+		c.PersistedMaxAge = DefaultPersistedMaxAge
 	}
 	return c
 }
@@ -151,6 +173,7 @@ type Server struct {
 	handler   http.Handler
 	slots     chan struct{}  // one per GraphQL request running
 	cache     *responseCache // nil when off
+	apq       *persistedQueries
 }
 
 // New builds a server for api over store.
@@ -167,6 +190,8 @@ func New(lg *slog.Logger, cfg Config, api *schema.API, store Store) *Server {
 		}
 	}
 	s.metrics = newMetrics(store)
+	s.apq = newPersistedQueries(s.cfg.PersistedQueryBytes)
+	s.metrics.reg.MustRegister(s.apq.collectors()...)
 	if s.cfg.ResponseCacheBytes > 0 {
 		s.cache = newResponseCache(s.cfg.ResponseCacheBytes)
 		s.metrics.reg.MustRegister(s.cache.collectors()...)
