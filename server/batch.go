@@ -3,8 +3,9 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
+
+	"github.com/blurline/blurline/internal/strictjson"
 )
 
 // batch.go serves batched requests: a POST whose body is a JSON array of
@@ -23,12 +24,8 @@ import (
 // parseBatch reads the request objects of a batch.
 func (s *Server) parseBatch(body []byte) ([]gqlRequest, *httpError) {
 	var raws []json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raws); err != nil {
-		return nil, badRequest("malformed JSON body: %v", jsonErr(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("malformed JSON body: data after the JSON array")
+	if err := strictjson.Decode(body, &raws); err != nil {
+		return nil, badRequest("malformed JSON body: %v", err)
 	}
 	switch {
 	case len(raws) == 0:
