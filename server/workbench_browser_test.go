@@ -352,7 +352,7 @@ func TestWorkbench(t *testing.T) {
 			if w := eval[int](t, b, `document.documentElement.scrollWidth`); w > 1024 {
 				t.Errorf("%s is %d px wide at 1024 px: it scrolls sideways", c.url, w)
 			}
-			if strings.HasPrefix(c.url, "/explore") {
+			if strings.HasPrefix(c.url, "/explore") || strings.HasPrefix(c.url, "/blur") {
 				noOverlaps(t, b, "WB.view.cy", c.url+" at 1024 px")
 			}
 			b.screenshot(t, c.shot)

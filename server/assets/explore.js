@@ -116,9 +116,9 @@
     if (mode === 'paths') {
       layered(eles);
     } else if (eles.nodes().length > 1) {
-      eles.layout({ name: 'fcose', quality: 'proof', randomize: fresh, animate: false, nodeDimensionsIncludeLabels: true,
+      WB.seeded(WB.hash(eles.nodes().map(function (n) { return n.id(); }).sort().join(' ')), function () { eles.layout({ name: 'fcose', quality: 'proof', randomize: fresh, animate: false, nodeDimensionsIncludeLabels: true,
         nodeRepulsion: function () { return 16000; }, idealEdgeLength: function () { return 130; }, edgeElasticity: function () { return 0.3; },
-        nodeSeparation: 90, gravity: 0.2, numIter: 3000, packComponents: true, tile: true, padding: 20 }).run();
+        nodeSeparation: 90, gravity: 0.2, numIter: 3000, packComponents: true, tile: true, padding: 20 }).run(); });
     }
     view.hidden = WB.declutter(cy);
     cy.fit(cy.elements().not('.filtered'), 24);

@@ -234,6 +234,27 @@
     WB.layoutsRegistered = true;
   };
 
+  // seeded runs fn with Math.random replaced by a generator seeded with
+  // seed (mulberry32), so that a layout that starts from random positions
+  // draws the same picture for the same data: a deep link reopens it as
+  // it was.
+  WB.seeded = function (seed, fn) {
+    var saved = Math.random, a = seed >>> 0;
+    Math.random = function () {
+      a = (a + 0x6D2B79F5) >>> 0;
+      var t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    try { return fn(); } finally { Math.random = saved; }
+  };
+  WB.hash = function (text) {
+    var x = 2166136261;
+    for (var i = 0; i < text.length; i++) { x = Math.imul(x ^ text.charCodeAt(i), 16777619); }
+    return x >>> 0;
+  };
+
   // The rendered boxes of the visible labels, in model coordinates.
   WB.labelBoxes = function (cy) {
     var out = [];
@@ -262,7 +283,7 @@
       var bb = n.boundingBox({ includeLabels: true, includeEdges: false, includeOverlays: false });
       return { x1: bb.x1, y1: bb.y1, x2: bb.x2, y2: bb.y2 };
     }
-    for (var round = 0; round < 60; round++) {
+    for (var round = 0; round < 200; round++) {
       var moved = false, boxes = nodes.map(nbox);
       for (var i = 0; i < nodes.length; i++) {
         for (var j = i + 1; j < nodes.length; j++) {
