@@ -1,9 +1,6 @@
 package blurline
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -107,54 +104,6 @@ func (f *Fact) Equal(g *Fact) bool {
 		f.ValidFrom.Equal(g.ValidFrom) && f.ValidUntil.Equal(g.ValidUntil) && f.PublishedOn.Equal(g.PublishedOn) &&
 		f.AssertedBy == g.AssertedBy && f.HasHealey == g.HasHealey && (!f.HasHealey || f.Healey == g.Healey) &&
 		f.AttributionKind == g.AttributionKind && f.Quote == g.Quote && f.Note == g.Note && f.Alleged == g.Alleged
-}
-
-// Error kinds. Wrap them with fmt.Errorf("...: %w", ErrX) or use Errorf;
-// the one place that maps errors to the wire looks for them with errors.Is.
-var (
-	ErrNotFound    = errors.New("not found")
-	ErrInvalid     = errors.New("invalid input")
-	ErrForbidden   = errors.New("forbidden")
-	ErrLimit       = errors.New("limit exceeded")
-	ErrUnavailable = errors.New("unavailable")
-	ErrInternal    = errors.New("internal error")
-)
-
-// Errorf formats a message and marks it with kind, so that errors.Is(err, kind)
-// holds while the message stays the formatted text alone.
-func Errorf(kind error, format string, args ...any) error {
-	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
-}
-
-type kindError struct {
-	kind error
-	msg  string
-}
-
-func (e *kindError) Error() string { return e.msg }
-func (e *kindError) Unwrap() error { return e.kind }
-
-// Code returns the GraphQL extensions.code for an error's kind.
-func Code(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, ErrNotFound):
-		return "NOT_FOUND"
-	case errors.Is(err, ErrInvalid):
-		return "BAD_USER_INPUT"
-	case errors.Is(err, ErrForbidden):
-		return "FORBIDDEN"
-	case errors.Is(err, ErrLimit):
-		return "LIMIT_EXCEEDED"
-	case errors.Is(err, ErrUnavailable):
-		return "UNAVAILABLE"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "TIMEOUT"
-	case errors.Is(err, context.Canceled):
-		return "CANCELLED"
-	}
-	return "INTERNAL"
 }
 
 // Hop is one step of a path: a fact walked from one entity to the other.

@@ -26,9 +26,10 @@ type batch struct {
 	dels []quad.Quad
 	seen map[[16]byte]struct{}
 
-	file string
-	errs []*LineError
-	more int // problems beyond maxReportedErrors
+	file  string
+	items map[string]item // the "files" that are items of a Write, by name
+	errs  []*LineError
+	more  int // problems beyond maxReportedErrors
 
 	entities map[string]*entityDecl
 	facts    map[string]*factDecl
@@ -68,18 +69,49 @@ func newBatch() *batch {
 	}
 }
 
+// item is one element of a Write's nodes or facts.
+type item struct {
+	field string
+	index int
+}
+
+// setItem names what follows as item index of field ("nodes[3]"): its
+// problems are reported as that item's (see InputError.Unwrap).
+func (b *batch) setItem(field string, index int) {
+	b.file = fmt.Sprintf("%s[%d]", field, index)
+	if b.items == nil {
+		b.items = make(map[string]item)
+	}
+	b.items[b.file] = item{field, index}
+}
+
 // Err returns the batch's problems as one error, or nil.
 func (b *batch) Err() error {
 	if len(b.errs) == 0 {
 		return nil
 	}
-	return &InputError{Problems: b.errs, More: b.more}
+	e := &InputError{Problems: b.errs, More: b.more}
+	if b.items == nil {
+		return e // not a Write
+	}
+	for _, p := range b.errs {
+		if it, ok := b.items[p.File]; ok {
+			e.items = append(e.items, blurline.ItemErrorf(blurline.ErrInvalid, it.field, it.index, "%s", p.Msg))
+		} else {
+			e.items = append(e.items, blurline.ItemErrorf(blurline.ErrInvalid, "", -1, "%s", p.Error()))
+		}
+	}
+	if b.more > 0 {
+		e.items = append(e.items, blurline.ItemErrorf(blurline.ErrInvalid, "", -1, "... and %d more problems", b.more))
+	}
+	return e
 }
 
 // InputError lists what is wrong with an input; it is an invalid-input error.
 type InputError struct {
 	Problems []*LineError
 	More     int
+	items    []*blurline.Error // the problems of a Write's items, by field and index
 }
 
 func (e *InputError) Error() string {
@@ -98,6 +130,11 @@ func (e *InputError) Error() string {
 
 // Unwrap marks an InputError as blurline.ErrInvalid.
 func (e *InputError) Unwrap() error { return blurline.ErrInvalid }
+
+// Items returns, for a Write, each problem as a [blurline.Error]: with
+// its field ("nodes" or "facts") and index when it is about one item
+// (see blurline.Items).
+func (e *InputError) Items() []*blurline.Error { return e.items }
 
 func (b *batch) errorf(file string, line int, format string, args ...any) {
 	if len(b.errs) >= maxReportedErrors {

@@ -53,7 +53,7 @@ func (s *Store) write(ctx context.Context, graphIRI string, nodes []blurline.Nod
 		label = quad.IRI(graphIRI)
 	}
 	for i, n := range nodes {
-		b.file = fmt.Sprintf("nodes[%d]", i)
+		b.setItem("nodes", i)
 		qs, err := nodeQuads(n, label)
 		if err != nil {
 			b.errorf(b.file, 0, "%v", err)
@@ -65,7 +65,7 @@ func (s *Store) write(ctx context.Context, graphIRI string, nodes []blurline.Nod
 	}
 	labels := make([]string, len(facts))
 	for i, f := range facts {
-		b.file = fmt.Sprintf("facts[%d]", i)
+		b.setItem("facts", i)
 		qs, label, err := FactQuads(f)
 		if err != nil {
 			b.errorf(b.file, 0, "%v", err)

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/blurline/blurline"
@@ -496,25 +495,28 @@ func (p *plan) write(ctx context.Context, s Store, file string) (*Report, error)
 	return p.rep, nil
 }
 
-var itemRef = regexp.MustCompile(`\b(nodes|facts)\[(\d+)\]`)
-
-// explain names the source objects behind a store error's nodes[i] and facts[i].
+// explain names the source objects behind the store's problems with a
+// write's items (nodes[i], facts[i]).
 func (p *plan) explain(err error, file string, nodes []blurline.Node, facts []blurline.Fact) error {
-	msg := itemRef.ReplaceAllStringFunc(err.Error(), func(m string) string {
-		sub := itemRef.FindStringSubmatch(m)
-		i, _ := strconv.Atoi(sub[2])
-		switch {
-		case sub[1] == "nodes" && i < len(nodes):
-			return fmt.Sprintf("%s (entity %s)", m, nodes[i].ID)
-		case sub[1] == "facts" && i < len(facts):
-			return fmt.Sprintf("%s (statement %s)", m, facts[i].ID)
+	items := blurline.Items(err)
+	if len(items) == 0 {
+		if kind, _ := blurline.KindOf(err); kind == blurline.ErrInvalid {
+			return blurline.Errorf(errInvalid, "%s: the store refused the import: %s", file, blurline.Public(err))
 		}
-		return m
-	})
-	if blurline.Code(err) == "BAD_USER_INPUT" {
-		return blurline.Errorf(errInvalid, "%s: the store refused the import: %s", file, msg)
+		return fmt.Errorf("%s: import %s: %w", file, p.rep.ImportID, err)
 	}
-	return fmt.Errorf("%s: import %s: %w", file, p.rep.ImportID, err)
+	msgs := make([]string, len(items))
+	for k, it := range items {
+		switch i := it.Index; {
+		case it.Field == "nodes" && i >= 0 && i < len(nodes):
+			msgs[k] = fmt.Sprintf("%s (entity %s): %s", it.Where(), nodes[i].ID, it.Message)
+		case it.Field == "facts" && i >= 0 && i < len(facts):
+			msgs[k] = fmt.Sprintf("%s (statement %s): %s", it.Where(), facts[i].ID, it.Message)
+		default:
+			msgs[k] = it.Error()
+		}
+	}
+	return blurline.Errorf(errInvalid, "%s: the store refused the import: %s", file, strings.Join(msgs, "\n"))
 }
 
 // ---- small helpers

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -83,21 +84,22 @@ func TestPrepareOperations(t *testing.T) {
 	a := newAPI(t, seededStore(t), Limits{})
 	doc := `query A { stats { facts } } mutation B { retractFact(id: "x") { id } }`
 	for _, tc := range []struct {
-		doc, name, wantType, wantCode string
+		doc, name, wantType string
+		wantCode            blurline.Kind
 	}{
-		{doc, "A", "query", ""},
-		{doc, "B", "mutation", ""},
-		{doc, "", "", "BAD_REQUEST"},
-		{doc, "C", "", "BAD_REQUEST"},
-		{"", "", "", "BAD_REQUEST"},
-		{strings.Repeat(" ", DefaultLimits.MaxQueryBytes) + "{ stats { facts } }", "", "", "LIMIT_EXCEEDED"},
-		{`fragment F on Query { stats { facts } }`, "", "", "GRAPHQL_VALIDATION_FAILED"},
+		{doc, "A", "query", 0},
+		{doc, "B", "mutation", 0},
+		{doc, "", "", blurline.ErrBadRequest},
+		{doc, "C", "", blurline.ErrBadRequest},
+		{"", "", "", blurline.ErrBadRequest},
+		{strings.Repeat(" ", DefaultLimits.MaxQueryBytes) + "{ stats { facts } }", "", "", blurline.ErrLimit},
+		{`fragment F on Query { stats { facts } }`, "", "", blurline.ErrValidation},
 	} {
 		op, errs := a.Prepare(tc.doc, tc.name)
 		switch {
-		case tc.wantCode != "":
-			if len(errs) == 0 || errs[0].Extensions["code"] != tc.wantCode {
-				t.Errorf("Prepare(%.40q, %q): errors %v, want code %s", tc.doc, tc.name, errs, tc.wantCode)
+		case tc.wantType == "":
+			if len(errs) == 0 || kindOf(errs[0]) != tc.wantCode {
+				t.Errorf("Prepare(%.40q, %q): errors %v, want kind %v", tc.doc, tc.name, errs, tc.wantCode)
 			}
 		case errs != nil:
 			t.Errorf("Prepare(%.40q, %q): %v", tc.doc, tc.name, errs)
@@ -171,10 +173,10 @@ func TestCursors(t *testing.T) {
 		t.Fatalf("page after a removed item = %+v, %v", c, err)
 	}
 	for _, bad := range []string{"nonsense", encodeCursor("y", "b"), "!!!"} {
-		if _, err := paginate(items, "x", key, forward(2, bad)); blurline.Code(err) != "BAD_USER_INPUT" {
+		if _, err := paginate(items, "x", key, forward(2, bad)); !errors.Is(err, blurline.ErrInvalid) {
 			t.Errorf("paginate(after %q): err %v, want BAD_USER_INPUT", bad, err)
 		}
-		if _, err := paginate(items, "x", key, page{first: -1, last: 2, before: bad}); blurline.Code(err) != "BAD_USER_INPUT" {
+		if _, err := paginate(items, "x", key, page{first: -1, last: 2, before: bad}); !errors.Is(err, blurline.ErrInvalid) {
 			t.Errorf("paginate(before %q): err %v, want BAD_USER_INPUT", bad, err)
 		}
 	}
@@ -233,13 +235,13 @@ func TestVariablesStrict(t *testing.T) {
 			}
 			continue
 		}
-		if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(res.Errors[0].Message, tc.want) || res.Data != nil {
+		if len(res.Errors) != 1 || kindOf(res.Errors[0]) != blurline.ErrInvalid || !strings.Contains(res.Errors[0].Message, tc.want) || res.Data != nil {
 			t.Errorf("variables %v: data %v, errors %v; want no data and one BAD_USER_INPUT containing %q", tc.vars, res.Data, res.Errors, tc.want)
 		}
 	}
 	// An integer ID is allowed (the spec's ID coercion): the entity is not found.
 	res := a.Do(context.Background(), Request{Query: `query($id: ID!) { entity(id: $id) { id } }`, Variables: map[string]any{"id": 42.0}})
-	if got, want := codes(res), []string{"NOT_FOUND"}; !reflect.DeepEqual(got, want) {
+	if got, want := codes(res), []blurline.Kind{blurline.ErrNotFound}; !reflect.DeepEqual(got, want) {
 		t.Errorf("integer id: codes %v, want %v", got, want)
 	}
 	// Input objects: unknown and missing fields, wrong types inside.
@@ -255,7 +257,7 @@ func TestVariablesStrict(t *testing.T) {
 		{[]any{"not an object"}, "item 0: expected an object (FactInput)"},
 	} {
 		res := a.Do(ctx, Request{Query: m, Variables: map[string]any{"f": tc.f}})
-		if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(res.Errors[0].Message, tc.want) {
+		if len(res.Errors) != 1 || kindOf(res.Errors[0]) != blurline.ErrInvalid || !strings.Contains(res.Errors[0].Message, tc.want) {
 			t.Errorf("$f = %v: errors %v, want one BAD_USER_INPUT containing %q", tc.f, res.Errors, tc.want)
 		}
 	}

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"errors"
-
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/blur"
 	"github.com/graphql-go/graphql"
@@ -144,7 +142,7 @@ func (a *API) resolveBlur(p graphql.ResolveParams) (any, error) {
 	}
 	s, err := a.blur.Blur(p.Context, shortID(actor), state, asOf.t)
 	if err != nil {
-		return nil, plainError(err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -161,7 +159,7 @@ func (a *API) resolveEntityBlur(p graphql.ResolveParams) (any, error) {
 	}
 	s, err := a.blur.Blur(p.Context, p.Source.(*blurline.Node).ID, state, asOf.t)
 	if err != nil {
-		return nil, plainError(err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -186,37 +184,10 @@ func (a *API) resolveBlurRanking(p graphql.ResolveParams) (any, error) {
 	}
 	scores, err := a.blur.Ranking(p.Context, state, asOf.t, first)
 	if err != nil {
-		return nil, plainError(err)
+		return nil, err
 	}
 	for i := range scores {
 		out = append(out, &scores[i])
 	}
 	return out, nil
-}
-
-// plainError drops the call-site prefixes (blur.Blur("x", "prc"): ...,
-// graph.RetractImport("x"): ...) from an error of a known kind, so that the
-// message is the plain one the rest of the API gives (no entity "x").
-// Other errors are returned as they are: they are internal and logged.
-func plainError(err error) error {
-	if !isKinded(err) {
-		return err
-	}
-	for {
-		u := errors.Unwrap(err)
-		if u == nil || isSentinel(u) {
-			return err
-		}
-		err = u
-	}
-}
-
-func isSentinel(err error) bool {
-	for _, k := range []error{blurline.ErrNotFound, blurline.ErrInvalid, blurline.ErrForbidden, blurline.ErrLimit,
-		blurline.ErrUnavailable, blurline.ErrInternal} {
-		if err == k {
-			return true
-		}
-	}
-	return false
 }

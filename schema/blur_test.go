@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/blurline/blurline"
 )
 
 // blurOf asks for one actor's score against the PRC and the facts on its path.
@@ -123,7 +125,7 @@ func TestBlurRankingCost(t *testing.T) {
 		{`{ blurRanking(first: 1000) { actor { id } score ` + deep + ` } }`, false},
 	} {
 		res := do(t, context.Background(), a, c.query, nil)
-		refused := reflect.DeepEqual(codes(res), []string{"COST_LIMIT_EXCEEDED"})
+		refused := reflect.DeepEqual(codes(res), []blurline.Kind{blurline.ErrCost})
 		if refused == c.ok || c.ok && len(res.Errors) > 0 {
 			t.Errorf("%s: errors %v, want ok %v", c.query, res.Errors, c.ok)
 		}

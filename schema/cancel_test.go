@@ -130,7 +130,7 @@ func TestCancelStopsPathSearch(t *testing.T) {
 	g = &cancellingGraph{Store: store, cancel: cancel, done: make(chan searchResult, 1)}
 	a = newAPI(t, g, Limits{})
 	res = a.Do(ctx, Request{Query: query})
-	if got, want := codes(res), []string{"CANCELLED"}; !reflect.DeepEqual(got, want) {
+	if got, want := codes(res), []blurline.Kind{blurline.ErrCanceled}; !reflect.DeepEqual(got, want) {
 		t.Errorf("cancelled request: codes %v, want %v (%v)", got, want, res.Errors)
 	}
 	var stopped searchResult
@@ -155,7 +155,7 @@ func TestCancelledBeforeStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	res := a.Do(ctx, Request{Query: `{ paths(from: "mss", to: "wu-shurong") { length } }`})
-	if got := codes(res); len(got) == 0 || got[0] != "CANCELLED" {
+	if got := codes(res); len(got) == 0 || got[0] != blurline.ErrCanceled {
 		t.Errorf("codes %v, want CANCELLED (%v)", got, res.Errors)
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/blurline/blurline"
 )
 
 // FuzzQuery runs arbitrary documents against the seed: none may crash the
 // process (a fragment cycle would, without the guard rules), every error
-// must carry a code, and no error may be INTERNAL.
+// must carry a kind, and no error may be internal.
 //
 //	go test -run='^$' -fuzz=FuzzQuery -fuzztime=1m ./schema
 func FuzzQuery(f *testing.F) {
@@ -33,12 +35,8 @@ func FuzzQuery(f *testing.F) {
 		defer cancel()
 		res := a.Do(ctx, Request{Query: query})
 		for _, e := range res.Errors {
-			code, _ := e.Extensions["code"].(string)
-			switch code {
-			case "":
-				t.Errorf("%q: error without a code: %v", query, e)
-			case "INTERNAL":
-				t.Errorf("%q: internal error", query)
+			if kind, ok := blurline.KindOf(e.OriginalError()); !ok || kind == blurline.ErrInternal {
+				t.Errorf("%q: internal error or one without a kind: %v", query, e)
 			}
 		}
 	})

@@ -9,9 +9,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/graph"
 	"github.com/blurline/blurline/seed"
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/gqlerrors"
 )
 
 func testLogger(tb testing.TB) *slog.Logger {
@@ -83,14 +85,20 @@ func toJSON(tb testing.TB, v any) string {
 	return buf.String()
 }
 
-// codes lists the extensions.code of each error.
-func codes(res *graphql.Result) []string {
-	var out []string
+// codes lists the kind of each error.
+func codes(res *graphql.Result) []blurline.Kind {
+	var out []blurline.Kind
 	for _, e := range res.Errors {
-		c, _ := e.Extensions["code"].(string)
-		out = append(out, c)
+		out = append(out, kindOf(e))
 	}
 	return out
+}
+
+// kindOf returns an error's kind; an error without one (which the server
+// would report as internal) is ErrInternal.
+func kindOf(e gqlerrors.FormattedError) blurline.Kind {
+	k, _ := blurline.KindOf(e.OriginalError())
+	return k
 }
 
 func newBufLogger(buf *bytes.Buffer) *slog.Logger {

@@ -153,7 +153,7 @@ func (b *builder) interopMutations() graphql.Fields {
 				}
 				rep, err := interop.ImportSTIX(p.Context, a.g, []byte(argString(p.Args, "bundle")), interop.ImportOptions{})
 				if err != nil {
-					return nil, plainError(err)
+					return nil, err
 				}
 				return rep, nil
 			},
@@ -169,7 +169,7 @@ func (b *builder) interopMutations() graphql.Fields {
 				id := argString(p.Args, "id")
 				n, err := a.g.RetractImport(p.Context, id)
 				if err != nil {
-					return nil, plainError(err)
+					return nil, err
 				}
 				return retractResult{id: id, removed: n}, nil
 			},
@@ -205,7 +205,7 @@ func (a *API) resolveSTIXBundle(p graphql.ResolveParams) (any, error) {
 	}
 	bundle, err := interop.ExportSTIX(p.Context, a.g, interop.ExportFilter{IDs: ids, Hops: hops, FactFilter: filter})
 	if err != nil {
-		return nil, plainError(err)
+		return nil, err
 	}
 	if n := len(bundle.Objects); n > a.limits.MaxExport {
 		return nil, blurline.Errorf(blurline.ErrLimit, "the subgraph has %d objects, over the export limit of %d: ask for fewer ids or hops", n, a.limits.MaxExport)

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/blurline/blurline"
 )
 
 // testBundle describes HAFNIUM by its ATT&CK id and the seed's STIX id (so
@@ -37,7 +39,7 @@ func TestImportSTIXRefusedWithoutWriteAccess(t *testing.T) {
 	a := newAPI(t, store, Limits{})
 	before := takeSnapshot(t, store)
 	res := do(t, context.Background(), a, importMutation, map[string]any{"b": testBundle})
-	if got, want := codes(res), []string{"FORBIDDEN"}; !reflect.DeepEqual(got, want) {
+	if got, want := codes(res), []blurline.Kind{blurline.ErrForbidden}; !reflect.DeepEqual(got, want) {
 		t.Errorf("importStix without write access: codes %v, want %v (%v)", got, want, res.Errors)
 	}
 	assertUnchanged(t, store, before)
@@ -108,7 +110,7 @@ func TestImportSTIXApplied(t *testing.T) {
 		t.Error("retractImport did not restore the store")
 	}
 	res := do(t, ctx, a, `mutation { retractImport(id: "bundle--5f2b3c1d-7a9e-4b6c-8d0f-1e2a3b4c5d01") { removed } }`, nil)
-	if got, want := codes(res), []string{"NOT_FOUND"}; !reflect.DeepEqual(got, want) || res.Errors[0].Message != `no import "bundle--5f2b3c1d-7a9e-4b6c-8d0f-1e2a3b4c5d01"` {
+	if got, want := codes(res), []blurline.Kind{blurline.ErrNotFound}; !reflect.DeepEqual(got, want) || res.Errors[0].Message != `no import "bundle--5f2b3c1d-7a9e-4b6c-8d0f-1e2a3b4c5d01"` {
 		t.Errorf("retracting twice: codes %v, want %v (%v)", got, want, res.Errors)
 	}
 }
@@ -128,7 +130,7 @@ func TestImportSTIXBadBundle(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := do(t, ctx, a, importMutation, map[string]any{"b": c.bundle})
-			if got, want := codes(res), []string{"BAD_USER_INPUT"}; !reflect.DeepEqual(got, want) {
+			if got, want := codes(res), []blurline.Kind{blurline.ErrInvalid}; !reflect.DeepEqual(got, want) {
 				t.Fatalf("codes %v, want %v (%v)", got, want, res.Errors)
 			}
 			if msg := res.Errors[0].Message; !strings.Contains(msg, c.want) {
@@ -178,16 +180,16 @@ func TestSTIXBundle(t *testing.T) {
 	for _, c := range []struct {
 		query string
 		l     Limits
-		code  string
+		code  blurline.Kind
 	}{
-		{`{ stixBundle(ids: ["nobody"]) }`, Limits{}, "NOT_FOUND"},
-		{`{ stixBundle(ids: ["apt40"], hops: 0) }`, Limits{}, "BAD_USER_INPUT"},
-		{`{ stixBundle(ids: ["apt40"], hops: 9) }`, Limits{}, "LIMIT_EXCEEDED"},
-		{`{ stixBundle }`, Limits{MaxExport: 100}, "LIMIT_EXCEEDED"},
-		{`{ stixBundle(ids: ["prc"], hops: 3) }`, Limits{MaxExport: 100}, "LIMIT_EXCEEDED"},
+		{`{ stixBundle(ids: ["nobody"]) }`, Limits{}, blurline.ErrNotFound},
+		{`{ stixBundle(ids: ["apt40"], hops: 0) }`, Limits{}, blurline.ErrInvalid},
+		{`{ stixBundle(ids: ["apt40"], hops: 9) }`, Limits{}, blurline.ErrLimit},
+		{`{ stixBundle }`, Limits{MaxExport: 100}, blurline.ErrLimit},
+		{`{ stixBundle(ids: ["prc"], hops: 3) }`, Limits{MaxExport: 100}, blurline.ErrLimit},
 	} {
 		res := do(t, ctx, newAPI(t, store, c.l), c.query, nil)
-		if got := codes(res); !reflect.DeepEqual(got, []string{c.code}) {
+		if got := codes(res); !reflect.DeepEqual(got, []blurline.Kind{c.code}) {
 			t.Errorf("%s: codes %v, want %s (%v)", c.query, got, c.code, res.Errors)
 		}
 	}

@@ -150,7 +150,7 @@ func (a *API) resolveAddFacts(p graphql.ResolveParams) (any, error) {
 	}
 	stored, err := a.g.Write(p.Context, nodes, facts)
 	if err != nil {
-		return nil, renameItems(err)
+		return nil, inputItems(err)
 	}
 	res := addFactsResult{facts: stored, nodes: []*blurline.Node{}}
 	if len(nodes) > 0 {
@@ -166,13 +166,22 @@ func (a *API) resolveAddFacts(p graphql.ResolveParams) (any, error) {
 	return res, nil
 }
 
-// renameItems turns the store's names for input items (nodes[i]) into the
-// argument's (entities[i]), keeping the error's kind.
-func renameItems(err error) error {
-	if blurline.Code(err) != "BAD_USER_INPUT" || !strings.Contains(err.Error(), "nodes[") {
+// inputItems names the store's problems with a write's items by the
+// arguments they came from: the store's nodes[i] is the argument's
+// entities[i].
+func inputItems(err error) error {
+	items := blurline.Items(err)
+	if len(items) == 0 {
 		return err
 	}
-	return invalid("%s", strings.ReplaceAll(err.Error(), "nodes[", "entities["))
+	msgs := make([]string, len(items))
+	for k, it := range items {
+		if it.Field == "nodes" {
+			it = &blurline.Error{Kind: it.Kind, Field: "entities", Index: it.Index, Message: it.Message}
+		}
+		msgs[k] = it.Error()
+	}
+	return &blurline.Error{Kind: blurline.ErrInvalid, Index: -1, Message: strings.Join(msgs, "\n"), Err: err}
 }
 
 func factInput(v any) (blurline.Fact, error) {

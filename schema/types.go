@@ -779,33 +779,3 @@ func attributionDate(f *blurline.Fact) time.Time {
 	}
 	return f.ValidFrom
 }
-
-// warm fills the caches graphql-go builds lazily on first use, without a
-// lock, before requests run concurrently: every enum's lookup maps (ours
-// and introspection's __TypeKind and __DirectiveLocation: the race detector
-// caught two introspection queries filling __TypeKind's at once) and the
-// schema's map of possible types of each interface and union.
-func warm(s *graphql.Schema) {
-	var abstract []graphql.Abstract
-	var objects []*graphql.Object
-	for _, t := range s.TypeMap() {
-		switch t := t.(type) {
-		case *graphql.Enum:
-			if vs := t.Values(); len(vs) > 0 {
-				t.Serialize(vs[0].Value)
-				t.ParseValue(vs[0].Name)
-			}
-		case *graphql.Interface:
-			abstract = append(abstract, t)
-		case *graphql.Union:
-			abstract = append(abstract, t)
-		case *graphql.Object:
-			objects = append(objects, t)
-		}
-	}
-	for _, a := range abstract {
-		for _, o := range objects {
-			s.IsPossibleType(a, o)
-		}
-	}
-}

@@ -256,7 +256,7 @@ func (a *API) blurMoves(ctx context.Context, state string, from, to time.Time) (
 	rank := func(t time.Time) (map[string]*blur.Score, error) {
 		scores, err := a.blur.Ranking(ctx, state, t, math.MaxInt32)
 		if err != nil {
-			return nil, plainError(err)
+			return nil, err
 		}
 		m := make(map[string]*blur.Score, len(scores))
 		for i := range scores {

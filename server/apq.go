@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/graphql-go/graphql/gqlerrors"
+	"github.com/blurline/blurline"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -136,8 +136,7 @@ func (p *persistedQueries) resolve(s *Server, r *http.Request, media string, req
 			p.requests.WithLabelValues("miss").Inc()
 			// Apollo's clients look for this message or this code, and
 			// then send the query with its hash.
-			return st, s.respond(r, media, statusFor(media, http.StatusBadRequest), nil, false,
-				[]gqlerrors.FormattedError{coded("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")}), false
+			return st, s.respondError(r, media, blurline.Errorf(blurline.ErrPersistedQueryNotFound, "PersistedQueryNotFound")), false
 		}
 		p.requests.WithLabelValues("hit").Inc()
 		req.Query = q
@@ -146,8 +145,8 @@ func (p *persistedQueries) resolve(s *Server, r *http.Request, media string, req
 	sum := sha256.Sum256([]byte(req.Query))
 	if hex.EncodeToString(sum[:]) != hash {
 		p.requests.WithLabelValues("mismatch").Inc()
-		return st, s.refusal(r, &httpError{http.StatusBadRequest, "PERSISTED_QUERY_HASH_MISMATCH",
-			"extensions.persistedQuery.sha256Hash is not the SHA-256 of the query: send the hex digest of the query's UTF-8 bytes"}), false
+		return st, s.refusal(r, blurline.Errorf(blurline.ErrPersistedQueryMismatch,
+			"extensions.persistedQuery.sha256Hash is not the SHA-256 of the query: send the hex digest of the query's UTF-8 bytes")), false
 	}
 	return apqState{hash: hash}, rp, true
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/blurline/blurline"
 )
 
 // The front-end: our pages and scripts, and the libraries of
@@ -156,14 +158,14 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 		a, found := assets()[rest]
 		if !found || a.hash != h {
 			// An old hash: the page that asked for it is stale.
-			writeHTTPError(w, r, mediaJSON, http.StatusNotFound, "NOT_FOUND", "no such asset version: reload the page")
+			s.refuse(w, r, mediaJSON, blurline.Errorf(blurline.ErrNotFound, "no such asset version: reload the page"))
 			return
 		}
 		p, immutable = rest, true
 	}
 	a, ok := assets()[p]
 	if !ok || path.Ext(p) == ".html" || path.Ext(p) == ".tmpl" {
-		writeHTTPError(w, r, mediaJSON, http.StatusNotFound, "NOT_FOUND", "no such asset")
+		s.refuse(w, r, mediaJSON, blurline.Errorf(blurline.ErrNotFound, "no such asset"))
 		return
 	}
 	if immutable {

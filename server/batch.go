@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/strictjson"
 )
 
@@ -22,7 +23,7 @@ import (
 // operation's outcome is in its own response.
 
 // parseBatch reads the request objects of a batch.
-func (s *Server) parseBatch(body []byte) ([]gqlRequest, *httpError) {
+func (s *Server) parseBatch(body []byte) ([]gqlRequest, error) {
 	var raws []json.RawMessage
 	if err := strictjson.Decode(body, &raws); err != nil {
 		return nil, badRequest("malformed JSON body: %v", err)
@@ -31,8 +32,7 @@ func (s *Server) parseBatch(body []byte) ([]gqlRequest, *httpError) {
 	case len(raws) == 0:
 		return nil, badRequest("empty batch: send at least one request object in the array")
 	case len(raws) > s.cfg.MaxBatch:
-		return nil, &httpError{http.StatusBadRequest, "LIMIT_EXCEEDED",
-			"the batch holds " + itoa(len(raws)) + " operations, over the limit of " + itoa(s.cfg.MaxBatch) + ": send fewer per request"}
+		return nil, blurline.Errorf(blurline.ErrLimit, "the batch holds %d operations, over the limit of %d: send fewer per request", len(raws), s.cfg.MaxBatch)
 	}
 	reqs := make([]gqlRequest, len(raws))
 	for i, raw := range raws {
@@ -42,8 +42,8 @@ func (s *Server) parseBatch(body []byte) ([]gqlRequest, *httpError) {
 		}
 		req, herr := parseRequestObject(raw)
 		if herr != nil {
-			herr.message = "batch entry " + itoa(i) + ": " + herr.message
-			return nil, herr
+			kind, _ := blurline.KindOf(herr)
+			return nil, &blurline.Error{Kind: kind, Field: "batch", Index: i, Message: blurline.Public(herr), Err: herr}
 		}
 		reqs[i] = req
 	}

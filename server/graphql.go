@@ -15,11 +15,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/strictjson"
 	"github.com/blurline/blurline/schema"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
-	"github.com/graphql-go/graphql/language/location"
 )
 
 // The response media types of the GraphQL over HTTP specification.
@@ -27,14 +27,6 @@ const (
 	mediaGQL  = "application/graphql-response+json"
 	mediaJSON = "application/json"
 )
-
-// wireError is one GraphQL error as it goes on the wire.
-type wireError struct {
-	Message    string                    `json:"message"`
-	Locations  []location.SourceLocation `json:"locations,omitempty"`
-	Path       []any                     `json:"path,omitempty"`
-	Extensions map[string]any            `json:"extensions,omitempty"`
-}
 
 // gqlRequest holds the parameters of a GraphQL-over-HTTP request.
 type gqlRequest struct {
@@ -44,15 +36,8 @@ type gqlRequest struct {
 	Extensions    map[string]any
 }
 
-// httpError is a request the server refuses before GraphQL sees it.
-type httpError struct {
-	status  int
-	code    string
-	message string
-}
-
-func badRequest(format string, args ...any) *httpError {
-	return &httpError{http.StatusBadRequest, "BAD_REQUEST", fmt.Sprintf(format, args...)}
+func badRequest(format string, args ...any) error {
+	return blurline.Errorf(blurline.ErrBadRequest, format, args...)
 }
 
 // reply is the answer to one GraphQL request, before it is written: a
@@ -71,13 +56,13 @@ type reply struct {
 func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	media, ok := negotiate(r.Header.Values("Accept"))
 	if !ok {
-		s.write(w, r, mediaJSON, s.refusal(r, &httpError{http.StatusNotAcceptable, "NOT_ACCEPTABLE",
-			"none of the media types in Accept can be served: ask for application/graphql-response+json or application/json"}))
+		s.write(w, r, mediaJSON, s.refusal(r, blurline.Errorf(blurline.ErrNotAcceptable,
+			"none of the media types in Accept can be served: ask for application/graphql-response+json or application/json")))
 		return
 	}
 	var reqs []gqlRequest
 	batch := false
-	var herr *httpError
+	var herr error
 	switch r.Method {
 	case http.MethodGet:
 		var req gqlRequest
@@ -87,7 +72,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		reqs, batch, herr = s.parsePOST(w, r)
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		herr = &httpError{http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use POST (or GET for queries)"}
+		herr = blurline.Errorf(blurline.ErrMethod, "use POST (or GET for queries)")
 	}
 	if herr != nil {
 		s.write(w, r, media, s.refusal(r, herr))
@@ -96,8 +81,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 
 	if !s.acquire(r) {
 		w.Header().Set("Retry-After", "1")
-		s.write(w, r, media, s.refusal(r, &httpError{http.StatusServiceUnavailable, "UNAVAILABLE",
-			fmt.Sprintf("the server is busy (%d requests running): try again", s.cfg.MaxConcurrent)}))
+		s.write(w, r, media, s.refusal(r, blurline.Errorf(blurline.ErrUnavailable,
+			"the server is busy (%d requests running): try again", s.cfg.MaxConcurrent)))
 		return
 	}
 	defer s.release()
@@ -151,25 +136,22 @@ func (s *Server) answer(ctx context.Context, r *http.Request, media string, req 
 	case "query":
 	case "mutation":
 		if r.Method != http.MethodPost {
-			rp := s.refusal(r, &httpError{http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "mutations are not allowed over GET: use POST"})
+			rp := s.refusal(r, blurline.Errorf(blurline.ErrMethod, "mutations are not allowed over GET: use POST"))
 			rp.allow = "POST"
 			return rp
 		}
 		if msg := s.writeRefusal(r); msg != "" {
-			return s.respond(r, media, statusFor(media, http.StatusForbidden), nil, false,
-				[]gqlerrors.FormattedError{coded("FORBIDDEN", "%s", msg)})
+			return s.respondError(r, media, blurline.Errorf(blurline.ErrForbidden, "%s", msg))
 		}
 		ctx = schema.WithWriteAccess(ctx)
 	default:
-		return s.respond(r, media, statusFor(media, http.StatusBadRequest), nil, false,
-			[]gqlerrors.FormattedError{coded("BAD_REQUEST", "%s operations are not served over HTTP", op.Type)})
+		return s.respondError(r, media, blurline.Errorf(blurline.ErrBadRequest, "%s operations are not served over HTTP", op.Type))
 	}
 	if budget != nil {
 		c := s.api.Cost(op, req.Variables)
 		if c > *budget {
-			return s.respond(r, media, statusFor(media, http.StatusBadRequest), nil, false,
-				[]gqlerrors.FormattedError{coded("COST_LIMIT_EXCEEDED",
-					"the batch's operations cost more than the limit of %d together: this one (cost %d) was not run; send fewer or smaller operations", s.api.Limits().MaxCost, c)})
+			return s.respondError(r, media, blurline.Errorf(blurline.ErrCost,
+				"the batch's operations cost more than the limit of %d together: this one (cost %d) was not run; send fewer or smaller operations", s.api.Limits().MaxCost, c))
 		}
 		*budget -= c
 	}
@@ -204,7 +186,7 @@ func (s *Server) result(r *http.Request, media string, res *graphql.Result) repl
 	}
 	status := http.StatusOK
 	if !executed {
-		status = statusFor(media, noDataStatus(res.Errors))
+		status = statusFor(media, statusOf(gqlErrors(res.Errors)))
 	}
 	return s.respond(r, media, status, res.Data, executed, res.Errors)
 }
@@ -259,31 +241,6 @@ func statusFor(media string, gqlStatus int) int {
 	return gqlStatus
 }
 
-// noDataStatus is the status of a response without data, from its codes.
-func noDataStatus(errs []gqlerrors.FormattedError) int {
-	status := http.StatusBadRequest
-	for _, e := range errs {
-		switch codeOf(e.Extensions) {
-		case "INTERNAL":
-			return http.StatusInternalServerError
-		case "TIMEOUT":
-			status = http.StatusGatewayTimeout
-		case "UNAVAILABLE":
-			status = http.StatusServiceUnavailable
-		case "FORBIDDEN":
-			if status == http.StatusBadRequest {
-				status = http.StatusForbidden
-			}
-		}
-	}
-	return status
-}
-
-func codeOf(ext map[string]any) string {
-	c, _ := ext["code"].(string)
-	return c
-}
-
 // writeRefusal returns why r may not run a mutation, or "" if it may.
 // The token is compared in constant time (of hashes, so its length is not
 // told either).
@@ -304,13 +261,13 @@ func (s *Server) writeRefusal(r *http.Request) string {
 }
 
 // parseGET reads the parameters of a GET request from its query string.
-func parseGET(r *http.Request) (gqlRequest, *httpError) {
+func parseGET(r *http.Request) (gqlRequest, error) {
 	var req gqlRequest
 	vals, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return req, badRequest("malformed query string: %v", err)
 	}
-	one := func(name string) (string, *httpError) {
+	one := func(name string) (string, error) {
 		v := vals[name]
 		if len(v) > 1 {
 			return "", badRequest("parameter %q is given %d times", name, len(v))
@@ -320,7 +277,7 @@ func parseGET(r *http.Request) (gqlRequest, *httpError) {
 		}
 		return v[0], nil
 	}
-	var herr *httpError
+	var herr error
 	if req.Query, herr = one("query"); herr != nil {
 		return req, herr
 	}
@@ -350,25 +307,21 @@ func parseGET(r *http.Request) (gqlRequest, *httpError) {
 
 // parsePOST reads the JSON body of a POST request: one request object,
 // or a batch of them (a JSON array).
-func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (reqs []gqlRequest, batch bool, herr *httpError) {
+func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (reqs []gqlRequest, batch bool, herr error) {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
-		return nil, false, &httpError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
-			"no Content-Type: send the request as application/json"}
+		return nil, false, blurline.Errorf(blurline.ErrMediaType, "no Content-Type: send the request as application/json")
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != mediaJSON {
 		// text/plain, application/x-www-form-urlencoded and multipart/form-data
 		// are what a cross-site form may send: never read them.
-		return nil, false, &httpError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
-			fmt.Sprintf("Content-Type %q is not served: send the request as application/json", ct)}
+		return nil, false, blurline.Errorf(blurline.ErrMediaType, "Content-Type %q is not served: send the request as application/json", ct)
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return nil, false, &httpError{http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
-			fmt.Sprintf("charset %q is not served: send UTF-8", cs)}
+		return nil, false, blurline.Errorf(blurline.ErrMediaType, "charset %q is not served: send UTF-8", cs)
 	}
-	tooLarge := &httpError{http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
-		fmt.Sprintf("the request body is larger than %d bytes", s.cfg.MaxBodyBytes)}
+	tooLarge := blurline.Errorf(blurline.ErrPayloadTooLarge, "the request body is larger than %d bytes", s.cfg.MaxBodyBytes)
 	if r.ContentLength > s.cfg.MaxBodyBytes {
 		return nil, false, tooLarge
 	}
@@ -395,13 +348,13 @@ func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (reqs []gqlRe
 }
 
 // parseRequestObject reads one request object of a POST body.
-func parseRequestObject(body []byte) (gqlRequest, *httpError) {
+func parseRequestObject(body []byte) (gqlRequest, error) {
 	var req gqlRequest
 	var fields map[string]json.RawMessage
 	if err := strictjson.Decode(body, &fields); err != nil {
 		return req, badRequest("malformed JSON body: %v", err)
 	}
-	str := func(name string) (string, *httpError) {
+	str := func(name string) (string, error) {
 		raw, ok := fields[name]
 		if !ok || string(raw) == "null" {
 			return "", nil
@@ -412,7 +365,7 @@ func parseRequestObject(body []byte) (gqlRequest, *httpError) {
 		}
 		return v, nil
 	}
-	var herr *httpError
+	var herr error
 	if req.Query, herr = str("query"); herr != nil {
 		return req, herr
 	}
@@ -433,7 +386,7 @@ func parseRequestObject(body []byte) (gqlRequest, *httpError) {
 }
 
 // decodeObject decodes a JSON object or null.
-func decodeObject(name string, raw []byte) (map[string]any, *httpError) {
+func decodeObject(name string, raw []byte) (map[string]any, error) {
 	raw = bytes.TrimSpace(raw)
 	if string(raw) == "null" {
 		return nil, nil
@@ -448,17 +401,6 @@ func decodeObject(name string, raw []byte) (map[string]any, *httpError) {
 	return m, nil
 }
 
-// coded makes a GraphQL error with a code.
-func coded(code, format string, args ...any) gqlerrors.FormattedError {
-	return gqlerrors.FormattedError{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": code}}
-}
-
-// refusal answers a request the server will not hand to GraphQL.
-func (s *Server) refusal(r *http.Request, e *httpError) reply {
-	s.metrics.gqlErrors.WithLabelValues(e.code).Inc()
-	return reply{status: e.status, body: httpErrorBody(r, e.status, e.code, e.message)}
-}
-
 // respond is the reply of a GraphQL response. The data entry is written
 // only when hasData (it may then be null); errors are counted by code.
 func (s *Server) respond(r *http.Request, media string, status int, data any, hasData bool, errs []gqlerrors.FormattedError) reply {
@@ -470,8 +412,7 @@ func (s *Server) respond(r *http.Request, media string, status int, data any, ha
 }
 
 func (s *Server) encodeFailed(r *http.Request, err error) reply {
-	s.lg.Error("encode GraphQL response", "err", err, "request_id", requestID(r.Context()))
-	return reply{status: http.StatusInternalServerError, body: httpErrorBody(r, http.StatusInternalServerError, "INTERNAL", "internal error")}
+	return s.refusal(r, fmt.Errorf("encode GraphQL response: %w", err))
 }
 
 // encode returns the JSON body of a GraphQL response, newline included.
@@ -483,24 +424,7 @@ func (s *Server) encode(r *http.Request, data any, hasData bool, errs []gqlerror
 		body["data"] = data
 	}
 	if len(errs) > 0 {
-		we := make([]wireError, len(errs))
-		for i, e := range errs {
-			// Copy the extensions: prepared request errors are cached and shared.
-			ext := make(map[string]any, len(e.Extensions)+1)
-			for k, v := range e.Extensions {
-				ext[k] = v
-			}
-			code := codeOf(ext)
-			if code == "" {
-				code = "INTERNAL"
-				ext["code"] = code
-			}
-			if code == "INTERNAL" {
-				ext["requestId"] = requestID(r.Context())
-			}
-			s.metrics.gqlErrors.WithLabelValues(code).Inc()
-			we[i] = wireError{Message: e.Message, Locations: e.Locations, Path: e.Path, Extensions: ext}
-		}
+		we := s.wireErrors(r, errs)
 		body["errors"] = we
 		if ri := infoFrom(r.Context()); ri != nil {
 			ri.errors = len(errs)
@@ -511,21 +435,6 @@ func (s *Server) encode(r *http.Request, data any, hasData bool, errs []gqlerror
 		return nil, err
 	}
 	return append(buf, '\n'), nil
-}
-
-// writeHTTPError writes {"errors":[{"message":..., "extensions":{"code":...}}]}.
-func writeHTTPError(w http.ResponseWriter, r *http.Request, media string, status int, code, msg string) {
-	writeBody(w, media, status, "no-store", httpErrorBody(r, status, code, msg))
-}
-
-// httpErrorBody is the body of a request error without a GraphQL result.
-func httpErrorBody(r *http.Request, status int, code, msg string) []byte {
-	ext := map[string]any{"code": code}
-	if status >= 500 {
-		ext["requestId"] = requestID(r.Context())
-	}
-	buf, _ := json.Marshal(map[string]any{"errors": []wireError{{Message: msg, Extensions: ext}}})
-	return append(buf, '\n')
 }
 
 // writeBody writes a JSON body as it is; it never modifies body (which

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/blurline/blurline"
 )
 
 // reqInfo is what the handlers tell the middleware about a request.
@@ -90,7 +92,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				s.lg.Error("panic serving request", "request_id", ri.id, "method", r.Method, "path", r.URL.Path,
 					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if sw.status == 0 {
-					writeHTTPError(sw, r, mediaJSON, http.StatusInternalServerError, "INTERNAL", "internal error")
+					s.refuse(sw, r, mediaJSON, fmt.Errorf("panic: %v", v))
 				}
 			}
 			s.metrics.inFlight.Dec()
@@ -180,7 +182,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 	if !allowed {
 		if preflight {
-			writeHTTPError(w, r, mediaJSON, http.StatusForbidden, "FORBIDDEN", "origin not allowed")
+			s.refuse(w, r, mediaJSON, blurline.Errorf(blurline.ErrForbidden, "origin not allowed"))
 			return true
 		}
 		return false

@@ -277,7 +277,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if err != nil {
 		s.lg.Warn("not ready", "err", err, "request_id", requestID(r.Context()))
-		writeHTTPError(w, r, mediaJSON, http.StatusServiceUnavailable, "UNAVAILABLE", "the store is not reachable")
+		s.refuse(w, r, mediaJSON, blurline.Errorf(blurline.ErrUnavailable, "the store is not reachable"))
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -295,11 +295,11 @@ func (s *Server) notFound(mux *http.ServeMux, w http.ResponseWriter, r *http.Req
 		g.Method = http.MethodGet
 		if _, pattern := mux.Handler(g); pattern != "/" {
 			w.Header().Set("Allow", "GET, HEAD")
-			writeHTTPError(w, r, mediaJSON, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET")
+			s.refuse(w, r, mediaJSON, blurline.Errorf(blurline.ErrMethod, "use GET"))
 			return
 		}
 	}
-	writeHTTPError(w, r, mediaJSON, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("no such endpoint: %s (the API is at /graphql)", r.URL.Path))
+	s.refuse(w, r, mediaJSON, blurline.Errorf(blurline.ErrNotFound, "no such endpoint: %s (the API is at /graphql)", clip(r.URL.Path, 200)))
 }
 
 // Run listens on addr (host:port) and serves until ctx is cancelled; see Serve.

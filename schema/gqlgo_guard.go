@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/blurline/blurline"
 	"github.com/graphql-go/graphql"
-	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/graphql-go/graphql/language/kinds"
 	"github.com/graphql-go/graphql/language/visitor"
@@ -17,9 +17,9 @@ import (
 // OverlappingFieldsCanBeMerged into endless recursion: a fatal stack
 // overflow that recover cannot catch).
 //
-//   - fragment cycles: rejected (GRAPHQL_VALIDATION_FAILED);
-//   - depth: nesting of selection sets with fragments expanded (DEPTH_LIMIT_EXCEEDED);
-//   - aliases: aliased fields in the document (ALIAS_LIMIT_EXCEEDED);
+//   - fragment cycles: rejected (blurline.ErrValidation);
+//   - depth: nesting of selection sets with fragments expanded (ErrDepth);
+//   - aliases: aliased fields in the document (ErrAliases);
 //   - cost: each field costs the number of times it may be resolved, the
 //     product of the page sizes above it: a field's `first` (or `limit`),
 //     given or else the argument's default, times its `maxHops` (each path
@@ -28,10 +28,10 @@ import (
 //     first already bounds (a connection's edges, a path's hops, a
 //     subgraph's nodes and edges). A blur score's path, which no maxHops
 //     bounds, counts MaxPathHops hops; blurRanking is a list of its first
-//     scores. COST_LIMIT_EXCEEDED above MaxCost;
+//     scores. ErrCost above MaxCost;
 //   - repeated fields: more than MaxFieldPairs pairs of fields at the same
 //     response path, which graphql-go's overlapping-fields rule compares
-//     pair by pair (COST_LIMIT_EXCEEDED).
+//     pair by pair (ErrCost).
 
 // MaxFieldPairs bounds the pairs of fields that share a response path, the
 // work of graphql-go's quadratic overlapping-fields rule (see mergePairs).
@@ -60,15 +60,9 @@ var unboundedPaths = map[string]bool{
 	"BlurScore.path": true,
 }
 
-// guardError is a validation error with a code.
-type guardError struct {
-	code, msg string
-}
-
-func (e *guardError) Error() string              { return e.msg }
-func (e *guardError) Extensions() map[string]any { return map[string]any{"code": e.code} }
-func report(ctx *graphql.ValidationContext, code string, nodes []ast.Node, format string, args ...any) {
-	ctx.ReportError(gqlerrors.NewError(fmt.Sprintf(format, args...), nodes, "", nil, nil, &guardError{code, fmt.Sprintf(format, args...)}))
+// report reports a guard's error of kind at nodes.
+func report(ctx *graphql.ValidationContext, kind blurline.Kind, nodes []ast.Node, format string, args ...any) {
+	ctx.ReportError(located(kind, nodes, format, args...))
 }
 
 // onDocument makes a rule that looks at the whole document once.
@@ -95,14 +89,14 @@ func guardRules(l Limits) []graphql.ValidationRuleFn {
 		onDocument(func(ctx *graphql.ValidationContext, doc *ast.Document) {
 			for _, op := range operations(doc) {
 				if c := queryCost(ctx.Schema(), doc, op, nil, l); c > l.MaxCost {
-					report(ctx, "COST_LIMIT_EXCEEDED", []ast.Node{op},
+					report(ctx, blurline.ErrCost, []ast.Node{op},
 						"query cost %d is over the limit of %d: ask for smaller pages (first) or fewer hops", c, l.MaxCost)
 				}
 			}
 		}),
 		onDocument(func(ctx *graphql.ValidationContext, doc *ast.Document) {
 			if n := mergePairs(doc, MaxFieldPairs); n > MaxFieldPairs {
-				report(ctx, "COST_LIMIT_EXCEEDED", nil,
+				report(ctx, blurline.ErrCost, nil,
 					"the document repeats fields: over %d pairs of fields share a response path (fragments expanded); ask for each field once", MaxFieldPairs)
 			}
 		}),
@@ -179,7 +173,7 @@ func noFragmentCycles(ctx *graphql.ValidationContext, doc *ast.Document) {
 	}
 	for name, f := range frags {
 		if state[name] == unseen && visit(name) {
-			report(ctx, "GRAPHQL_VALIDATION_FAILED", []ast.Node{f}, "fragment %q spreads itself (a fragment cycle)", name)
+			report(ctx, blurline.ErrValidation, []ast.Node{f}, "fragment %q spreads itself (a fragment cycle)", name)
 			return
 		}
 	}
@@ -213,7 +207,7 @@ func maxAliases(ctx *graphql.ValidationContext, doc *ast.Document, limit int) {
 		}
 	}
 	if n > limit {
-		report(ctx, "ALIAS_LIMIT_EXCEEDED", nil, "the document has %d aliases, over the limit of %d", n, limit)
+		report(ctx, blurline.ErrAliases, nil, "the document has %d aliases, over the limit of %d", n, limit)
 	}
 }
 
@@ -265,7 +259,7 @@ func maxDepth(ctx *graphql.ValidationContext, doc *ast.Document, limit int) {
 	}
 	for _, op := range operations(doc) {
 		if d := 1 + depth(op.SelectionSet); d > limit {
-			report(ctx, "DEPTH_LIMIT_EXCEEDED", []ast.Node{op}, "query depth %d is over the limit of %d", d, limit)
+			report(ctx, blurline.ErrDepth, []ast.Node{op}, "query depth %d is over the limit of %d", d, limit)
 		}
 	}
 }

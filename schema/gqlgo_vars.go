@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/strictjson"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
@@ -19,7 +20,7 @@ import (
 // graphql-go v0.8.1 is lenient here: its String turns any value into text
 // (5 becomes "5", an object "map[x:1]") and a value it cannot coerce may
 // become null without an error. A request whose variables do not fit is
-// refused whole, with BAD_USER_INPUT and no data.
+// refused whole, with blurline.ErrInvalid and no data.
 func (a *API) checkVariables(def *ast.OperationDefinition, vars map[string]any) []gqlerrors.FormattedError {
 	var errs []gqlerrors.FormattedError
 	for _, vd := range def.VariableDefinitions {
@@ -46,9 +47,7 @@ func (a *API) checkVariables(def *ast.OperationDefinition, vars map[string]any) 
 }
 
 func varError(vd *ast.VariableDefinition, format string, args ...any) gqlerrors.FormattedError {
-	fe := gqlerrors.FormatError(gqlerrors.NewError(fmt.Sprintf(format, args...), []ast.Node{vd}, "", nil, nil, nil))
-	fe.Extensions = map[string]any{"code": "BAD_USER_INPUT"}
-	return fe
+	return gqlerrors.FormatError(located(blurline.ErrInvalid, []ast.Node{vd}, format, args...))
 }
 
 // typeOf turns a type reference of the document into a schema type.

@@ -1,8 +1,7 @@
 package schema
 
 import (
-	"fmt"
-
+	"github.com/blurline/blurline"
 	"github.com/graphql-go/graphql/gqlerrors"
 )
 
@@ -24,9 +23,7 @@ const (
 // comments, and returns a request error when a bound is passed.
 func lexicalGuard(q string) []gqlerrors.FormattedError {
 	depth, parens, spreads, vars, frags, colons, argColons := 0, 0, 0, 0, 0, 0, 0
-	fail := func(code, format string, args ...any) []gqlerrors.FormattedError {
-		return []gqlerrors.FormattedError{codedError(code, "%s", fmt.Sprintf(format, args...))}
-	}
+	fail := requestErrors
 	for i := 0; i < len(q); i++ {
 		switch c := q[i]; c {
 		case '#':
@@ -53,7 +50,7 @@ func lexicalGuard(q string) []gqlerrors.FormattedError {
 			}
 			depth++
 			if depth > maxNesting {
-				return fail("DEPTH_LIMIT_EXCEEDED", "the document nests braces, brackets or parentheses more than %d deep", maxNesting)
+				return fail(blurline.ErrDepth, "the document nests braces, brackets or parentheses more than %d deep", maxNesting)
 			}
 		case '}', ']', ')':
 			if c == ')' && parens > 0 {
@@ -66,26 +63,26 @@ func lexicalGuard(q string) []gqlerrors.FormattedError {
 			if i+2 < len(q) && q[i+1] == '.' && q[i+2] == '.' {
 				i += 2
 				if spreads++; spreads > maxSpreads {
-					return fail("COST_LIMIT_EXCEEDED", "the document has more than %d fragment spreads", maxSpreads)
+					return fail(blurline.ErrCost, "the document has more than %d fragment spreads", maxSpreads)
 				}
 			}
 		case '$':
 			if vars++; vars > maxVariables {
-				return fail("LIMIT_EXCEEDED", "the document uses variables more than %d times", maxVariables)
+				return fail(blurline.ErrLimit, "the document uses variables more than %d times", maxVariables)
 			}
 		case ':':
 			if parens > 0 {
 				if argColons++; argColons > maxArgColons {
-					return fail("LIMIT_EXCEEDED", "the document has more than %d arguments", maxArgColons)
+					return fail(blurline.ErrLimit, "the document has more than %d arguments", maxArgColons)
 				}
 			}
 			if colons++; colons > maxAllColons {
-				return fail("LIMIT_EXCEEDED", "the document has more than %d arguments, aliases and fields with values", maxAllColons)
+				return fail(blurline.ErrLimit, "the document has more than %d arguments, aliases and fields with values", maxAllColons)
 			}
 		case 'f':
 			if (i == 0 || !isNameByte(q[i-1])) && len(q)-i > 8 && q[i:i+8] == "fragment" && !isNameByte(q[i+8]) {
 				if frags++; frags > maxFragments {
-					return fail("LIMIT_EXCEEDED", "the document defines more than %d fragments", maxFragments)
+					return fail(blurline.ErrLimit, "the document defines more than %d fragments", maxFragments)
 				}
 			}
 		}
