@@ -154,3 +154,32 @@ func TestSchemaNode(t *testing.T) {
 		t.Errorf("the schema check did not report success")
 	}
 }
+
+// TestApolloAndUrqlNode runs Apollo Client (HttpLink, BatchHttpLink,
+// PersistedQueryLink) and urql, unmodified, from node against the server
+// (testdata/node-client/clients.mjs).
+func TestApolloAndUrqlNode(t *testing.T) {
+	nodeClient(t)
+	const token = "node-client-token-0123456789"
+	ts := startServer(t, server.Config{Token: token})
+	env := []string{"BLURLINE_TOKEN=" + token}
+	if _, hasMutation := mutation(t, ts.API); hasMutation {
+		env = append(env, "BLURLINE_HAS_LOADNQUADS=1")
+	}
+	out := runNode(t, "clients.mjs", env, ts.URL+"/graphql")
+	for _, want := range []string{"ok: apollo", "ok: urql"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the clients did not report %q", want)
+		}
+	}
+}
+
+// TestCodegenNode runs GraphQL Code Generator on the schema the server
+// serves (testdata/node-client/codegen.mjs).
+func TestCodegenNode(t *testing.T) {
+	nodeClient(t)
+	ts := startServer(t, server.Config{})
+	if out := runNode(t, "codegen.mjs", nil, ts.URL+"/graphql"); !strings.Contains(out, "ok: codegen") {
+		t.Errorf("codegen did not report success")
+	}
+}
