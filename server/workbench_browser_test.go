@@ -116,6 +116,11 @@ func TestWorkbench(t *testing.T) {
 			t.Errorf("APT40's hops list source links %v, want a link per source", links)
 		}
 		mustContain(t, "the other control paths", text(t, b, "#paths"), "facts:")
+		// With source records in the API, each source shows its publisher,
+		// date and Admiralty reliability.
+		if rec := eval[string](t, b, `String((WB.capsValue || {}).sourceField || "")`); rec != "" {
+			mustContain(t, "APT40's sources with their records", text(t, b, "#hops ul.sources"), "reliability ", " · ")
+		}
 		if u := eval[string](t, b, `location.search`); !strings.Contains(u, "actor=apt40") || !strings.Contains(u, "state=prc") {
 			t.Errorf("the deep link is %q, want state and actor", u)
 		}

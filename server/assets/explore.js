@@ -77,7 +77,7 @@
     var recs = caps && caps.sourceField ? s[caps.sourceField] : null;
     var best = null;
     (recs || []).forEach(function (r) {
-      var g = String(r.grade || r.admiraltyGrade || r.reliability || '').toUpperCase().charAt(0);
+      var g = String(r.reliability || r.grade || r.admiraltyGrade || '').toUpperCase().charAt(0);
       if (g >= 'A' && g <= 'F' && (!best || g < best)) { best = g; }
     });
     return best;

@@ -61,7 +61,7 @@
         caps.sourceSel = cand.name + ' { ' + sel.join(' ') + ' }';
         return caps;
       });
-    }).catch(function () { return { sourceField: null, sourceSel: '' }; });
+    }).catch(function () { return { sourceField: null, sourceSel: '' }; }).then(function (c) { WB.capsValue = c; return c; });
     return capsP;
   };
   function named(t) { while (t && t.ofType) { t = t.ofType; } return t || {}; }
@@ -166,13 +166,19 @@
     var records = null;
     Object.keys(s).forEach(function (k) { if (Array.isArray(s[k]) && s[k].length && typeof s[k][0] === 'object' && k !== 'sources') { records = s[k]; } });
     if (records) {
-      records.forEach(function (r) {
-        var url = r.iri || r.url || r.id || '';
+      // Source records (SourceRecord): in the order of sources.
+      records.forEach(function (r, i) {
+        var url = r.url || r.iri || (s.sources || [])[i] || '';
         var pub = r.publisher && typeof r.publisher === 'object' ? r.publisher.name : r.publisher;
-        var meta = [pub, r.date || r.publishedOn, r.grade || r.admiraltyGrade || r.reliability, r.kind, r.primary === true ? 'primary' : r.primary === false ? 'secondary' : null]
-          .filter(function (x) { return x; });
-        ul.appendChild(h('li', null, h('a', { href: url, class: 'source', rel: 'noreferrer', target: '_blank' }, r.title || url), meta.length ? ' · ' + meta.join(' · ') : ''));
+        var grade = r.reliability || r.grade || r.admiraltyGrade;
+        var meta = [pub, r.publishedOn || r.date, grade ? 'reliability ' + grade : null, r.sourceKind || r.kind,
+          r.primary === true ? 'primary' : r.primary === false ? 'a copy or report' : null].filter(function (x) { return x; });
+        var li = h('li', null, url ? h('a', { href: url, class: 'source', rel: 'noreferrer', target: '_blank', title: url }, r.title || url) : h('span', null, r.title || '?'),
+          meta.length ? h('span', { class: 'muted' }, ' · ' + meta.join(' · ')) : null);
+        if (r.copyOf) { li.appendChild(h('span', { class: 'muted' }, ' (copy of ', h('a', { href: r.copyOf, class: 'source', rel: 'noreferrer', target: '_blank' }, r.copyOf), ')')); }
+        ul.appendChild(li);
       });
+      if (!ul.firstChild) { ul.appendChild(h('li', { class: 'muted' }, 'no source recorded')); }
       return ul;
     }
     (s.sources || []).forEach(function (u) {
