@@ -20,9 +20,21 @@
     }).then(function (body) {
       var errs = body.errors || [];
       if (!body.data || errs.length) {
-        throw new Error(errs.map(function (e) { return e.message; }).join('; ') || 'no data');
+        var err = new Error(errs.map(function (e) { return e.message; }).join('; ') || 'no data');
+        err.codes = errs.map(function (e) { return (e.extensions || {}).code; });
+        throw err;
       }
       return body.data;
+    }).catch(function (err) {
+      // Source records make every statement dearer: when the API's cost
+      // limit refuses a query for them, ask again without them (the
+      // sources stay, as links) and say so.
+      var sel = WB.capsValue && WB.capsValue.sourceSel;
+      if (sel && (err.codes || []).indexOf('COST_LIMIT_EXCEEDED') >= 0 && query.indexOf(sel) >= 0) {
+        WB.withoutRecords = true;
+        return WB.gql(query.split(' ' + sel).join(''), variables);
+      }
+      throw err;
     }).finally(function () { WB.loading--; });
   };
 
@@ -171,7 +183,8 @@
         var url = r.url || r.iri || (s.sources || [])[i] || '';
         var pub = r.publisher && typeof r.publisher === 'object' ? r.publisher.name : r.publisher;
         var grade = r.reliability || r.grade || r.admiraltyGrade;
-        var meta = [pub, r.publishedOn || r.date, grade ? 'reliability ' + grade : null, r.sourceKind || r.kind,
+        var kind = r.sourceKind || r.kind;
+        var meta = [pub, r.publishedOn || r.date, grade ? 'reliability ' + grade : null, kind ? String(kind).toLowerCase().replace(/_/g, ' ') : null,
           r.primary === true ? 'primary' : r.primary === false ? 'a copy or report' : null].filter(function (x) { return x; });
         var li = h('li', null, url ? h('a', { href: url, class: 'source', rel: 'noreferrer', target: '_blank', title: url }, r.title || url) : h('span', null, r.title || '?'),
           meta.length ? h('span', { class: 'muted' }, ' · ' + meta.join(' · ')) : null);
