@@ -256,6 +256,8 @@ func TestWorkbench(t *testing.T) {
 		} {
 			b.open(t, ts.URL+c.url)
 			noOverlaps(t, b, "WB.view.cy", c.url)
+			t.Logf("%s: %d entities, layout %d ms, declutter %d ms", c.url, eval[int](t, b, `WB.view.cy.nodes().length`),
+				eval[int](t, b, `WB.view.layoutMs`), eval[int](t, b, `WB.view.declutterMs`))
 			b.screenshot(t, c.shot)
 		}
 
@@ -270,6 +272,16 @@ func TestWorkbench(t *testing.T) {
 			t.Errorf("the PRC's neighbourhood: %d entities now, %d as of 2015; want fewer then", now, then)
 		}
 		noOverlaps(t, b, "WB.view.cy", "the PRC as of 2015")
+
+		// Replay steps the slider through the picture's dates; a second
+		// press pauses it.
+		click(t, b, "#play")
+		poll(t, b, "the replay to move the slider", `document.getElementById("play").getAttribute("aria-pressed") === "true" && document.getElementById("asOfLabel").textContent.startsWith("as of")`)
+		click(t, b, "#play")
+		if p := eval[string](t, b, `document.getElementById("play").getAttribute("aria-pressed")`); p != "false" {
+			t.Errorf("the replay did not pause: aria-pressed=%s", p)
+		}
+		b.settle(t, "the paused replay")
 
 		// Paths, left to right, control and structural facts by default.
 		b.open(t, ts.URL+"/explore?from=mss&to=hafnium")

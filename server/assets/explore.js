@@ -112,6 +112,7 @@
 
   // --- layout ------------------------------------------------------------------
   function layout(mode, fresh) {
+    var t0 = performance.now();
     var eles = cy.elements().not('.filtered');
     if (mode === 'paths') {
       layered(eles);
@@ -120,7 +121,9 @@
         nodeRepulsion: function () { return 16000; }, idealEdgeLength: function () { return 130; }, edgeElasticity: function () { return 0.3; },
         nodeSeparation: 90, gravity: 0.2, numIter: 3000, packComponents: true, tile: true, padding: 20 }).run(); });
     }
+    var t1 = performance.now();
     view.hidden = WB.declutter(cy);
+    view.layoutMs = Math.round(t1 - t0); view.declutterMs = Math.round(performance.now() - t1);
     cy.fit(cy.elements().not('.filtered'), 24);
     view.draws++;
     view.ready = true;
