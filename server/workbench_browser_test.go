@@ -238,6 +238,18 @@ func TestWorkbench(t *testing.T) {
 			t.Errorf("the filters left nothing")
 		}
 		noOverlaps(t, b, "WB.view.cy", "the filtered view")
+		// With graded source records in the API: only facts with a source
+		// of reliability A or B.
+		if rec := eval[string](t, b, `String((WB.capsValue || {}).sourceField || "")`); rec != "" {
+			before := eval[int](t, b, `WB.view.cy.edges(":visible").length`)
+			eval[chromedp.Void](t, b, `void (document.getElementById("grade").value = "B", document.getElementById("grade").dispatchEvent(new Event("change")))`)
+			bad := eval[[]string](t, b, fmt.Sprintf(`WB.view.cy.edges(":visible").filter(e => !e.data("shown").every(s => (s.%s || []).some(r => "AB".includes(r.reliability)))).map(e => e.id())`, rec))
+			if len(bad) > 0 {
+				t.Errorf("the grade filter shows facts without an A or B source: %v", bad)
+			}
+			t.Logf("grade B or better: %d edges of %d", eval[int](t, b, `WB.view.cy.edges(":visible").length`), before)
+			eval[chromedp.Void](t, b, `void (document.getElementById("grade").value = "", document.getElementById("grade").dispatchEvent(new Event("change")))`)
+		}
 		if u := eval[string](t, b, `location.search`); !strings.Contains(u, "minConf=0.9") || !strings.Contains(u, "kinds=") {
 			t.Errorf("the deep link %q does not keep the filters", u)
 		}

@@ -50,7 +50,8 @@
     c.blurMoves.forEach(function (m) {
       var st = (m.to && m.to.state) || (m.from && m.from.state);
       tb.appendChild(h('tr', { 'data-actor': m.actor.id },
-        h('td', null, h('span', { class: 'dot', style: 'background:' + WB.color(m.actor.kind) }), WB.entityLink(m.actor), st ? h('span', { class: 'muted' }, ' against ' + st.name) : null),
+        h('td', null, h('span', { class: 'dot', style: 'background:' + WB.color(m.actor.kind) }), WB.entityLink(m.actor), st ? h('span', { class: 'muted' }, ' against ' + st.name) : null,
+          st ? h('span', null, ' · ', h('a', { href: '/blur?state=' + encodeURIComponent(st.id) + '&actor=' + encodeURIComponent(m.actor.id) + '&asOf=' + $('to').value }, 'evidence')) : null),
         h('td', null, bar(m.before)), h('td', null, bar(m.after)),
         h('td', null, h('span', { class: 'delta ' + (m.delta > 0 ? 'up' : 'down') }, (m.delta > 0 ? '+' : '') + m.delta.toFixed(3)))));
     });

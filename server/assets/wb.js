@@ -323,7 +323,19 @@
       }
       if (!moved) { break; }
     }
-    var placed = nodes.map(nbox), hidden = 0;
+    // The boxes placed so far, in a grid of 80 px cells, so that each new
+    // label is checked against its neighbours only.
+    var grid = {}, CELL = 80;
+    function cells(b, fn) {
+      for (var gx = Math.floor(b.x1 / CELL); gx <= Math.floor(b.x2 / CELL); gx++) {
+        for (var gy = Math.floor(b.y1 / CELL); gy <= Math.floor(b.y2 / CELL); gy++) { if (fn(gx + ',' + gy)) { return true; } }
+      }
+      return false;
+    }
+    function place(b) { cells(b, function (k) { (grid[k] = grid[k] || []).push(b); return false; }); }
+    function free(b) { return !cells(b, function (k) { return (grid[k] || []).some(function (p) { return hit(p, b, 1); }); }); }
+    nodes.forEach(function (n) { place(nbox(n)); });
+    var hidden = 0;
     var edges = cy.edges(':visible').sort(function (x, y) { return (y.data('weight') || 0) - (x.data('weight') || 0); });
     edges.forEach(function (e) {
       e.removeClass('nolabel');
@@ -332,7 +344,7 @@
         e.style({ 'text-margin-x': tries[t][0], 'text-margin-y': tries[t][1] });
         var bb = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
         var box = { x1: bb.x1, y1: bb.y1, x2: bb.x2, y2: bb.y2 };
-        if (!placed.some(function (p) { return hit(p, box, 1); })) { placed.push(box); return; }
+        if (free(box)) { place(box); return; }
       }
       e.style({ 'text-margin-x': 0, 'text-margin-y': 0 });
       e.addClass('nolabel');
