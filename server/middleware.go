@@ -75,7 +75,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if ri.id == "" {
 			ri.id = newID()
 		}
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), infoKey{}, ri), s.cfg.RequestTimeout)
+		timeout := s.cfg.RequestTimeout
+		if isUpload(r) {
+			timeout = s.cfg.UploadTimeout
+		}
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), infoKey{}, ri), timeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 

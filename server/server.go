@@ -82,6 +82,12 @@ type Config struct {
 	// (default 60s), for HTTP caches.
 	PersistedQueryBytes int64
 	PersistedMaxAge     time.Duration
+	// MaxUploadBytes bounds the body of an upload (POST /import) and of a
+	// TAXII POST of objects (default 256 MiB); larger gets 413.
+	MaxUploadBytes int64
+	// UploadTimeout bounds such a request, receiving and importing
+	// (default 10 minutes), instead of RequestTimeout.
+	UploadTimeout time.Duration
 }
 
 // Defaults for the zero fields of Config.
@@ -97,6 +103,8 @@ const (
 	DefaultMaxBatch            = 10
 	DefaultPersistedQueryBytes = 8 << 20
 	DefaultPersistedMaxAge     = 60 * time.Second
+	DefaultMaxUploadBytes      = 256 << 20
+	DefaultUploadTimeout       = 10 * time.Minute
 )
 
 func (c Config) withDefaults() Config {
@@ -130,6 +138,12 @@ func (c Config) withDefaults() Config {
 	if c.PersistedMaxAge <= 0 {
 		c.PersistedMaxAge = DefaultPersistedMaxAge
 	}
+	if c.MaxUploadBytes <= 0 {
+		c.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if c.UploadTimeout <= 0 {
+		c.UploadTimeout = DefaultUploadTimeout
+	}
 	return c
 }
 
@@ -156,6 +170,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("queue_timeout", c.QueueTimeout),
 		slog.Bool("playground", !c.NoPlayground),
 		slog.Int64("response_cache_bytes", max(0, c.ResponseCacheBytes)),
+		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
+		slog.Duration("upload_timeout", c.UploadTimeout),
 	)
 }
 
@@ -174,6 +190,9 @@ type Server struct {
 	slots     chan struct{}  // one per GraphQL request running
 	cache     *responseCache // nil when off
 	apq       *persistedQueries
+	taxii     *taxii // nil when the store takes no imports
+	// importSlot lets one import (upload, TAXII POST) run at a time.
+	importSlot chan struct{}
 }
 
 // New builds a server for api over store.
@@ -183,6 +202,7 @@ func New(lg *slog.Logger, cfg Config, api *schema.API, store Store) *Server {
 	}
 	s := &Server{lg: lg, cfg: cfg.withDefaults(), api: api, store: store}
 	s.slots = make(chan struct{}, s.cfg.MaxConcurrent)
+	s.importSlot = make(chan struct{}, 1)
 	if s.cfg.Token != "" {
 		s.tokenHash = sha256.Sum256([]byte(s.cfg.Token))
 		if len(s.cfg.Token) < 16 {
@@ -219,6 +239,8 @@ func (s *Server) routes() http.Handler {
 	}
 	handle("/graphql", s.serveGraphQL)
 	handle("GET /schema.graphql", s.serveSDL())
+	handle("POST /import", s.serveUpload)
+	s.taxiiRoutes(handle)
 	handle("GET /healthz", s.healthz)
 	handle("GET /readyz", s.readyz)
 	handle("GET /metrics", s.metrics.handler().ServeHTTP)

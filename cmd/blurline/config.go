@@ -32,6 +32,8 @@ type config struct {
 	MaxConcurrent   int
 	PprofAddr       string // serve net/http/pprof here; empty: off
 	ResponseCache   string // bytes, with an optional KiB, MiB or GiB; 0: off
+	MaxUpload       string // bytes, as ResponseCache
+	UploadTimeout   time.Duration
 
 	// export / stats
 	Format string
@@ -50,6 +52,8 @@ func newConfig(getenv func(string) string) *config {
 		CORSOrigins:     getenv("BLURLINE_CORS_ORIGINS"),
 		PprofAddr:       getenv("BLURLINE_PPROF_ADDR"),
 		ResponseCache:   or(getenv("BLURLINE_RESPONSE_CACHE"), "64MiB"),
+		MaxUpload:       or(getenv("BLURLINE_MAX_UPLOAD"), "256MiB"),
+		UploadTimeout:   10 * time.Minute,
 		LogFormat:       or(getenv("BLURLINE_LOG_FORMAT"), "text"),
 		BodyLimit:       1 << 20,
 		RequestTimeout:  30 * time.Second,

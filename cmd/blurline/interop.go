@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,20 +83,8 @@ func importFiles(ctx context.Context, e *env) error {
 		if err != nil {
 			return err
 		}
-		format := e.cfg.Interop.Format
-		if format == "auto" {
-			format = sniffFormat(data)
-		}
 		opt := interop.ImportOptions{Name: name, Source: e.cfg.Interop.Source, ImportID: e.cfg.Interop.ImportID}
-		var rep *interop.Report
-		switch format {
-		case "stix":
-			rep, err = interop.ImportSTIX(ctx, s, data, opt)
-		case "misp-galaxy":
-			rep, err = interop.ImportMISPGalaxy(ctx, s, data, opt)
-		default:
-			return fmt.Errorf("%s: unknown format %q (want stix or misp-galaxy)", name, format)
-		}
+		rep, err := interop.Import(ctx, s, data, e.cfg.Interop.Format, opt)
 		if err != nil {
 			var fe *interop.FileError
 			if errors.As(err, &fe) {
@@ -117,27 +104,6 @@ func importFiles(ctx context.Context, e *env) error {
 		return enc.Encode(reports)
 	}
 	return nil
-}
-
-// sniffFormat tells a STIX bundle from a MISP galaxy cluster file.
-func sniffFormat(data []byte) string {
-	var head struct {
-		Type   string          `json:"type"`
-		ID     string          `json:"id"`
-		Values json.RawMessage `json:"values"`
-	}
-	if json.Unmarshal(data, &head) == nil {
-		switch {
-		case head.Type == "bundle", head.Type != "" && head.ID != "":
-			return "stix" // a bundle or one bare STIX object
-		case head.Values != nil:
-			return "misp-galaxy"
-		}
-	}
-	if bytes.Contains(data, []byte(`"objects"`)) {
-		return "stix" // let the importer say what is wrong
-	}
-	return "unknown"
 }
 
 func retractImports(ctx context.Context, e *env) error {

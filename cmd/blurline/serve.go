@@ -29,6 +29,8 @@ func (c *config) serveFlags() *flag.FlagSet {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-grace", c.ShutdownTimeout, "time in-flight requests get to finish on shutdown")
 	fs.IntVar(&c.MaxConcurrent, "max-concurrent", 0, "GraphQL requests running at once; more wait up to 1 s, then get 503 (0: 4 per CPU)")
 	fs.StringVar(&c.ResponseCache, "response-cache", c.ResponseCache, "size of the cache of query responses, kept until the next write: bytes, or with KiB, MiB or GiB; 0: off (env BLURLINE_RESPONSE_CACHE)")
+	fs.StringVar(&c.MaxUpload, "max-upload-bytes", c.MaxUpload, "largest upload (POST /import, TAXII POST of objects): bytes, or with KiB, MiB or GiB (env BLURLINE_MAX_UPLOAD)")
+	fs.DurationVar(&c.UploadTimeout, "upload-timeout", c.UploadTimeout, "time limit of an upload, receiving and importing")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve Go's profiler (/debug/pprof/) on this address, apart from the API; empty: off (env BLURLINE_PPROF_ADDR)")
 	return fs
 }
@@ -45,6 +47,10 @@ func serve(ctx context.Context, e *env) error {
 	}
 	if cacheBytes == 0 {
 		cacheBytes = -1 // off
+	}
+	uploadBytes, err := parseBytes(e.cfg.MaxUpload)
+	if err != nil {
+		return fmt.Errorf("--max-upload-bytes: %w", err)
 	}
 	tuneGC(e.lg)
 	if e.cfg.PprofAddr != "" {
@@ -83,6 +89,8 @@ func serve(ctx context.Context, e *env) error {
 		MaxConcurrent:  e.cfg.MaxConcurrent,
 
 		ResponseCacheBytes: cacheBytes,
+		MaxUploadBytes:     uploadBytes,
+		UploadTimeout:      e.cfg.UploadTimeout,
 	}
 	st, err := store.Stats(ctx)
 	if err != nil {

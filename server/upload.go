@@ -1,0 +1,175 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/interop"
+)
+
+// POST /import takes a STIX bundle (or envelope, or object) or a MISP
+// galaxy file of any size up to Config.MaxUploadBytes as the request body
+// and imports it, all or nothing, as the CLI's `blurline import` does. It
+// needs the write token. The body is read as it arrives (progress in the
+// log every few seconds), its deadline is Config.UploadTimeout rather than
+// RequestTimeout, and imports run one at a time, so memory stays bounded
+// by one upload and its import.
+//
+//	curl -H 'Authorization: Bearer TOKEN' -H 'Content-Type: application/json' \
+//	     --data-binary @enterprise-attack.json 'http://127.0.0.1:8080/import?id=attack'
+//
+// Parameters: format (auto, stix, misp-galaxy), id (the import id), source
+// (the source URL of statements that cite none). The answer is JSON: the
+// import report and how long receiving and importing took.
+
+// isUpload reports whether r is a request that carries a large body:
+// its deadline is UploadTimeout.
+func isUpload(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	return r.URL.Path == "/import" || isTAXIIObjectsPath(r.URL.Path)
+}
+
+func isTAXIIObjectsPath(p string) bool {
+	const pre = taxiiRoot + "collections/"
+	if len(p) <= len(pre) || p[:len(pre)] != pre {
+		return false
+	}
+	rest := p[len(pre):]
+	for i := 0; i < len(rest); i++ {
+		if rest[i] == '/' {
+			return rest[i:] == "/objects/"
+		}
+	}
+	return false
+}
+
+func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) { s.refuse(w, r, mediaJSON, err) }
+	if why := s.writeRefusal(r); why != "" {
+		fail(blurline.Errorf(blurline.ErrForbidden, "%s", why))
+		return
+	}
+	st, ok := s.store.(interop.Store)
+	if !ok {
+		fail(blurline.Errorf(blurline.ErrUnavailable, "this store takes no imports"))
+		return
+	}
+	q := r.URL.Query()
+	opt := interop.ImportOptions{Name: "upload", ImportID: q.Get("id"), Source: q.Get("source")}
+	format := q.Get("format")
+	if format == "" {
+		format = interop.FormatAuto
+	}
+	switch format {
+	case interop.FormatAuto, interop.FormatSTIX, interop.FormatMISPGalaxy:
+	default:
+		fail(blurline.Errorf(blurline.ErrBadRequest, "format must be auto, stix or misp-galaxy, got %q", format))
+		return
+	}
+	started := time.Now()
+	data, err := s.readUpload(w, r)
+	if err != nil {
+		fail(err)
+		return
+	}
+	received := time.Since(started)
+	rep, err := s.runImport(r.Context(), func(ctx context.Context) (*interop.Report, error) {
+		return interop.Import(ctx, st, data, format, opt)
+	})
+	var fe *interop.FileError
+	switch {
+	case errors.As(err, &fe):
+		// Every problem, with its JSON path, beside the usual error.
+		problems := make([]map[string]string, len(fe.Problems))
+		for i, p := range fe.Problems {
+			problems[i] = map[string]string{"path": p.Path, "message": p.Msg}
+		}
+		writeJSONBody(w, http.StatusBadRequest, map[string]any{"errors": []map[string]any{{
+			"message": "the file was refused, nothing was written", "extensions": map[string]any{"code": codeOf(err)}}},
+			"problems": problems, "moreProblems": fe.More})
+		return
+	case errors.Is(err, context.DeadlineExceeded):
+		fail(blurline.Errorf(blurline.ErrTimeout, "the import did not finish within the upload timeout (%v): nothing was written", s.cfg.UploadTimeout))
+		return
+	case err != nil:
+		fail(err) // the formatter logs an internal error
+		return
+	}
+	imported := time.Since(started) - received
+	s.lg.Info("upload imported", "import", rep.ImportID, "bytes", len(data), "objects", rep.Objects,
+		"receive_s", received.Seconds(), "import_s", imported.Seconds())
+	writeJSONBody(w, http.StatusOK, map[string]any{"report": rep, "bytes": len(data),
+		"receiveSeconds": received.Seconds(), "importSeconds": imported.Seconds()})
+}
+
+func writeJSONBody(w http.ResponseWriter, status int, v any) {
+	body, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// readUpload reads a large request body, at most MaxUploadBytes, logging
+// its progress every few seconds; the connection's deadlines become the
+// upload's.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(s.cfg.UploadTimeout)
+	rc.SetReadDeadline(deadline)
+	rc.SetWriteDeadline(deadline.Add(5 * time.Second))
+	limit := s.cfg.MaxUploadBytes
+	if r.ContentLength > limit {
+		return nil, blurline.Errorf(blurline.ErrPayloadTooLarge, "the body is %d bytes; this server takes at most %d (--max-upload-bytes)", r.ContentLength, limit)
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	chunk := make([]byte, 256<<10)
+	last := time.Now()
+	for {
+		n, err := r.Body.Read(chunk)
+		buf.Write(chunk[:n])
+		if int64(buf.Len()) > limit {
+			return nil, blurline.Errorf(blurline.ErrPayloadTooLarge, "the body is more than %d bytes, this server's limit (--max-upload-bytes)", limit)
+		}
+		if time.Since(last) > 2*time.Second {
+			last = time.Now()
+			s.lg.Info("upload receiving", "path", r.URL.Path, "bytes", buf.Len(), "of", r.ContentLength)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, blurline.Errorf(blurline.ErrBadRequest, "reading the body: %v", err)
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+// runImport runs one import at a time: an import holds its file and its
+// plan in memory, so two at once would double the peak.
+func (s *Server) runImport(ctx context.Context, f func(context.Context) (*interop.Report, error)) (*interop.Report, error) {
+	select {
+	case s.importSlot <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.importSlot }()
+	return f(ctx)
+}
+
+// importSTIX is runImport of interop.ImportSTIX.
+func (s *Server) importSTIX(ctx context.Context, st interop.Store, data []byte, opt interop.ImportOptions) (*interop.Report, error) {
+	return s.runImport(ctx, func(ctx context.Context) (*interop.Report, error) {
+		return interop.ImportSTIX(ctx, st, data, opt)
+	})
+}
