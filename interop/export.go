@@ -326,10 +326,17 @@ func (x *exporter) statement(f *blurline.Fact) Object {
 	if f.Value != nil {
 		typ = "note"
 	}
+	// An imported statement's id is minted from its id within the import
+	// (what follows "<import id>/"), so that a statement passed from one
+	// store to another (a bundle, a TAXII pull) keeps its STIX id.
 	id := ""
-	if m := stixRelID.FindStringSubmatch(f.ID); m != nil && typ == "relationship" && !x.used[m[1]] {
+	_, inner, imported := strings.Cut(f.ID, "/")
+	switch m := stixRelID.FindStringSubmatch(f.ID); {
+	case m != nil && typ == "relationship" && !x.used[m[1]]:
 		id = m[1]
-	} else {
+	case imported && !x.used[mintedID(typ, blurline.FactIRI(inner))]:
+		id = mintedID(typ, blurline.FactIRI(inner))
+	default:
 		id = mintedID(typ, blurline.FactIRI(f.ID))
 	}
 	x.used[id] = true

@@ -61,6 +61,7 @@ func newConfig(getenv func(string) string) *config {
 		Format:          "nquads",
 	}
 	c.Memory = getenv("BLURLINE_MEMORY") == "1" || getenv("BLURLINE_MEMORY") == "true"
+	c.Interop.TAXIIToken = getenv("BLURLINE_TAXII_TOKEN")
 	c.NoSeed = getenv("BLURLINE_NO_SEED") == "1" || getenv("BLURLINE_NO_SEED") == "true"
 	if lvl := getenv("BLURLINE_LOG_LEVEL"); lvl != "" {
 		_ = c.LogLevel.UnmarshalText([]byte(lvl))
