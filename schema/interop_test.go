@@ -126,7 +126,7 @@ func TestImportSTIXBadBundle(t *testing.T) {
 		{"id of another type", strings.Replace(testBundle, `"id":"malware--`, `"id":"tool--`, 1),
 			`objects[1] (tool--5f2b3c1d-7a9e-4b6c-8d0f-1e2a3b4c5d02).id: the id says "tool" but the type is "malware"`},
 		{"not JSON", testBundle[:40], "bundle: line 1, column"},
-		{"not a bundle", `{"type":"report","id":"report--5f2b3c1d-7a9e-4b6c-8d0f-1e2a3b4c5d01","objects":[]}`, `type: must be "bundle"`},
+		{"not STIX", `{"name":"a galaxy?","values":[]}`, `bundle: neither a STIX bundle`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := do(t, ctx, a, importMutation, map[string]any{"b": c.bundle})
