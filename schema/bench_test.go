@@ -69,3 +69,26 @@ func BenchmarkTwoHop(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChanges runs the query behind the workbench's "what changed"
+// view against the seed: every fact is compared at two instants and the
+// blur ranking is computed at both (the analyzer caches by store version,
+// instant and state, so after the first run the rankings are copies):
+//
+//	go test -run='^$' -bench=Changes -benchmem ./schema
+func BenchmarkChanges(b *testing.B) {
+	a := newAPI(b, seededStore(b), Limits{})
+	query := `{ changes(from: "2021-07-18", to: "2021-07-20", state: "prc", first: 300) {
+  began { date statement { id predicate subjectId objectId confidence } }
+  ended { date statement { id } }
+  attributions { date attributedBy { id } subject { id } attributedTo { id } }
+  blurMoves { actor { id } before after delta } } }`
+	ctx := context.Background()
+	if res := a.Do(ctx, Request{Query: query}); len(res.Errors) > 0 {
+		b.Fatal(res.Errors)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		a.Do(ctx, Request{Query: query})
+	}
+}

@@ -268,8 +268,8 @@ func TestWorkbench(t *testing.T) {
 		} {
 			b.open(t, ts.URL+c.url)
 			noOverlaps(t, b, "WB.view.cy", c.url)
-			t.Logf("%s: %d entities, layout %d ms, declutter %d ms", c.url, eval[int](t, b, `WB.view.cy.nodes().length`),
-				eval[int](t, b, `WB.view.layoutMs`), eval[int](t, b, `WB.view.declutterMs`))
+			t.Logf("%s: %d entities, %d edges, %d edge labels hidden; layout %d ms, declutter %d ms", c.url, eval[int](t, b, `WB.view.cy.nodes().length`),
+				eval[int](t, b, `WB.view.cy.edges().length`), eval[int](t, b, `WB.view.hidden`), eval[int](t, b, `WB.view.layoutMs`), eval[int](t, b, `WB.view.declutterMs`))
 			b.screenshot(t, c.shot)
 		}
 

@@ -339,7 +339,12 @@
     var edges = cy.edges(':visible').sort(function (x, y) { return (y.data('weight') || 0) - (x.data('weight') || 0); });
     edges.forEach(function (e) {
       e.removeClass('nolabel');
-      var tries = [[0, 0], [0, -12], [0, 12], [16, 0], [-16, 0], [0, -24], [0, 24], [24, -12], [-24, 12], [24, 12], [-24, -12]];
+      // Along the edge first (a quarter of the way either side of its
+      // middle), then nudged across it.
+      var sp = e.source().position(), tp = e.target().position();
+      var ax = (tp.x - sp.x) / 4, ay = (tp.y - sp.y) / 4;
+      var tries = [[0, 0], [ax, ay], [-ax, -ay], [ax / 2, ay / 2], [-ax / 2, -ay / 2], [0, -12], [0, 12], [16, 0], [-16, 0],
+        [0, -24], [0, 24], [24, -12], [-24, 12], [24, 12], [-24, -12]];
       for (var t = 0; t < tries.length; t++) {
         e.style({ 'text-margin-x': tries[t][0], 'text-margin-y': tries[t][1] });
         var bb = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
