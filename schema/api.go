@@ -141,7 +141,8 @@ type prepared struct {
 
 // Prepare parses, guards and validates a query (cached by query text) and
 // selects the operation. Errors here are request errors: nothing ran.
-func (a *API) Prepare(query, operationName string) (*Operation, []gqlerrors.FormattedError) {
+// Validation stops when ctx ends (a TIMEOUT error, not cached).
+func (a *API) Prepare(ctx context.Context, query, operationName string) (*Operation, []gqlerrors.FormattedError) {
 	if query == "" {
 		return nil, []gqlerrors.FormattedError{requestError(blurline.ErrBadRequest, "no query: send the GraphQL document in \"query\"")}
 	}
@@ -153,8 +154,8 @@ func (a *API) Prepare(query, operationName string) (*Operation, []gqlerrors.Form
 		p = a.cached(query)
 	}
 	if p == nil {
-		p = a.prepare(query)
-		if !a.noCache {
+		p = a.prepare(ctx, query)
+		if !a.noCache && ctx.Err() == nil {
 			a.store(p)
 		}
 	}
@@ -190,12 +191,12 @@ func (a *API) Prepare(query, operationName string) (*Operation, []gqlerrors.Form
 	return &Operation{Type: op.Operation, Name: operationName, doc: p.doc, def: op}, nil
 }
 
-func (a *API) prepare(query string) *prepared {
+func (a *API) prepare(ctx context.Context, query string) *prepared {
 	p := &prepared{query: query}
 	if p.errs = lexicalGuard(query); p.errs != nil {
 		return p
 	}
-	p.doc, p.errs = a.parse(query)
+	p.doc, p.errs = a.parse(ctx, query)
 	return p
 }
 
@@ -277,7 +278,7 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 
 // Do prepares and executes a request in-process.
 func (a *API) Do(ctx context.Context, r Request) *graphql.Result {
-	op, errs := a.Prepare(r.Query, r.OperationName)
+	op, errs := a.Prepare(ctx, r.Query, r.OperationName)
 	if errs != nil {
 		return &graphql.Result{Errors: errs}
 	}

@@ -55,23 +55,23 @@ func TestConcurrentRequests(t *testing.T) {
 func TestDocumentCache(t *testing.T) {
 	a := newAPI(t, seededStore(t), Limits{CacheSize: 2})
 	q := `{ stats { facts } }`
-	op1, errs := a.Prepare(q, "")
+	op1, errs := a.Prepare(context.Background(), q, "")
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	op2, _ := a.Prepare(q, "")
+	op2, _ := a.Prepare(context.Background(), q, "")
 	if op1.doc != op2.doc {
 		t.Errorf("Prepare twice: documents differ, want the cached one")
 	}
 	// Rejected documents are cached too, with their errors.
 	bad := `{ entity(id: "x") { colour } }`
-	_, e1 := a.Prepare(bad, "")
-	_, e2 := a.Prepare(bad, "")
+	_, e1 := a.Prepare(context.Background(), bad, "")
+	_, e2 := a.Prepare(context.Background(), bad, "")
 	if len(e1) != 1 || len(e2) != 1 || e1[0].Message != e2[0].Message {
 		t.Errorf("Prepare(bad) twice: %v and %v, want the same one error", e1, e2)
 	}
 	// The cache holds CacheSize documents, least recently used out first.
-	a.Prepare(`{ stats { quads } }`, "")
+	a.Prepare(context.Background(), `{ stats { quads } }`, "")
 	if len(a.cache) != 2 {
 		t.Errorf("cache holds %d documents, want 2", len(a.cache))
 	}
@@ -95,7 +95,7 @@ func TestPrepareOperations(t *testing.T) {
 		{strings.Repeat(" ", DefaultLimits.MaxQueryBytes) + "{ stats { facts } }", "", "", blurline.ErrLimit},
 		{`fragment F on Query { stats { facts } }`, "", "", blurline.ErrValidation},
 	} {
-		op, errs := a.Prepare(tc.doc, tc.name)
+		op, errs := a.Prepare(context.Background(), tc.doc, tc.name)
 		switch {
 		case tc.wantType == "":
 			if len(errs) == 0 || kindOf(errs[0]) != tc.wantCode {

@@ -43,12 +43,14 @@ package schema
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/blurline/blurline"
+	"github.com/graphql-go/graphql/language/visitor"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
@@ -58,7 +60,7 @@ import (
 )
 
 // parse parses and validates a document that passed the lexical guard.
-func (a *API) parse(query string) (doc *ast.Document, errs []gqlerrors.FormattedError) {
+func (a *API) parse(ctx context.Context, query string) (doc *ast.Document, errs []gqlerrors.FormattedError) {
 	// graphql-go panics on some malformed documents (query($a:) {...} in
 	// typeFromAST, during validation): a validation error, not a server fault.
 	defer func() {
@@ -71,7 +73,7 @@ func (a *API) parse(query string) (doc *ast.Document, errs []gqlerrors.Formatted
 	if err != nil {
 		return nil, classify([]gqlerrors.FormattedError{gqlerrors.FormatError(err)}, blurline.ErrParse)
 	}
-	if errs := a.validate(doc); errs != nil {
+	if errs := a.validate(ctx, doc); errs != nil {
 		return nil, errs
 	}
 	sc := a.schema
@@ -79,19 +81,78 @@ func (a *API) parse(query string) (doc *ast.Document, errs []gqlerrors.Formatted
 	return doc, nil
 }
 
-// validate runs the guards, alone, then graphql-go's rules.
-func (a *API) validate(doc *ast.Document) []gqlerrors.FormattedError {
+// validate runs the guards, alone, then graphql-go's rules, each rule
+// bounded (see bounded) by MaxErrors and ctx.
+func (a *API) validate(ctx context.Context, doc *ast.Document) []gqlerrors.FormattedError {
 	// Validation gets its own copy of the schema value: graphql-go's
 	// IsPossibleType stores its (warmed, then only read) map back into the
 	// struct on every call.
 	sc := a.schema
-	if vr := graphql.ValidateDocument(&sc, doc, a.guards); !vr.IsValid {
-		return classify(vr.Errors, blurline.ErrValidation)
-	}
-	if vr := graphql.ValidateDocument(&sc, doc, a.rules); !vr.IsValid {
-		return classify(vr.Errors, blurline.ErrValidation)
+	for _, rules := range [][]graphql.ValidationRuleFn{a.guards, a.rules} {
+		vr := graphql.ValidateDocument(&sc, doc, bounded(ctx, rules))
+		if err := ctx.Err(); err != nil {
+			return classify([]gqlerrors.FormattedError{gqlerrors.FormatError(err)}, blurline.ErrTimeout)
+		}
+		if !vr.IsValid {
+			errs := vr.Errors
+			if len(errs) > MaxErrors {
+				errs = append(errs[:MaxErrors:MaxErrors], requestError(blurline.ErrValidation, "too many validation errors: validation stopped after %d", MaxErrors))
+			}
+			return classify(errs, blurline.ErrValidation)
+		}
 	}
 	return nil
+}
+
+// MaxErrors is the most errors validation collects (graphql-js's
+// maxErrors): past it, and when ctx ends, the rules stop.
+const MaxErrors = 100
+
+// bounded wraps validation rules so that each stops (visitor.ActionBreak
+// on its next visit) once MaxErrors errors are collected or ctx ends:
+// graphql-go's validation has neither bound, and its work per error grows
+// with the document, so a document of many errors took time quadratic in
+// its length.
+func bounded(ctx context.Context, rules []graphql.ValidationRuleFn) []graphql.ValidationRuleFn {
+	out := make([]graphql.ValidationRuleFn, len(rules))
+	for i, rule := range rules {
+		out[i] = func(vc *graphql.ValidationContext) *graphql.ValidationRuleInstance {
+			in := rule(vc)
+			if in == nil || in.VisitorOpts == nil {
+				return in
+			}
+			stop := func() bool { return len(vc.Errors()) >= MaxErrors || ctx.Err() != nil }
+			wrap := func(f visitor.VisitFunc) visitor.VisitFunc {
+				if f == nil {
+					return nil
+				}
+				return func(p visitor.VisitFuncParams) (string, interface{}) {
+					if stop() {
+						return visitor.ActionBreak, nil
+					}
+					return f(p)
+				}
+			}
+			o := in.VisitorOpts
+			w := &visitor.VisitorOptions{Enter: wrap(o.Enter), Leave: wrap(o.Leave)}
+			if o.KindFuncMap != nil {
+				w.KindFuncMap = make(map[string]visitor.NamedVisitFuncs, len(o.KindFuncMap))
+				for k, f := range o.KindFuncMap {
+					w.KindFuncMap[k] = visitor.NamedVisitFuncs{Kind: wrap(f.Kind), Enter: wrap(f.Enter), Leave: wrap(f.Leave)}
+				}
+			}
+			for _, m := range []struct{ from, to *map[string]visitor.VisitFunc }{{&o.EnterKindMap, &w.EnterKindMap}, {&o.LeaveKindMap, &w.LeaveKindMap}} {
+				if *m.from != nil {
+					*m.to = make(map[string]visitor.VisitFunc, len(*m.from))
+					for k, f := range *m.from {
+						(*m.to)[k] = wrap(f)
+					}
+				}
+			}
+			return &graphql.ValidationRuleInstance{VisitorOpts: w}
+		}
+	}
+	return out
 }
 
 // requestErrors makes the one error of a request refused before it ran.

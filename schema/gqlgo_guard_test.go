@@ -122,7 +122,7 @@ func TestQueryCost(t *testing.T) {
 		// maxHops multiplies; a path's hops are bounded by it already.
 		{`{ paths(from: "a", to: "b", maxHops: 3, first: 2) { hops { predicate } } }`, 1 + 6 + 6},
 	} {
-		doc, errs := a.Prepare(tc.query, "")
+		doc, errs := a.Prepare(context.Background(), tc.query, "")
 		if errs != nil {
 			t.Fatalf("Prepare(%s): %v", tc.query, errs)
 		}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestLexicalGuard(t *testing.T) {
 
 func TestPrepareRecoversGraphQLGoPanic(t *testing.T) {
 	a := newAPI(t, openStore(t), Limits{})
-	_, errs := a.Prepare(`query($a:) { __typename }`, "")
+	_, errs := a.Prepare(context.Background(), `query($a:) { __typename }`, "")
 	if len(errs) == 0 {
 		t.Fatal("a variable without a type was accepted")
 	}

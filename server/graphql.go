@@ -119,10 +119,10 @@ func (s *Server) answer(ctx context.Context, r *http.Request, media string, req 
 	if req.Query == "" {
 		return s.refusal(r, badRequest("no query: send the GraphQL document in \"query\" (or the hash of a persisted one in extensions.persistedQuery)"))
 	}
-	op, errs := s.api.Prepare(req.Query, req.OperationName)
+	op, errs := s.api.Prepare(ctx, req.Query, req.OperationName)
 	if errs != nil {
 		// A GraphQL request error: nothing ran, no data entry.
-		return s.respond(r, media, statusFor(media, http.StatusBadRequest), nil, false, errs)
+		return s.respond(r, media, statusFor(media, statusOf(gqlErrors(errs))), nil, false, errs)
 	}
 	if apq.hash != "" {
 		s.apq.store(apq.hash, req.Query)
