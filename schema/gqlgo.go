@@ -50,13 +50,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/blurline/blurline"
-	"github.com/graphql-go/graphql/language/visitor"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/graphql-go/graphql/language/location"
 	"github.com/graphql-go/graphql/language/parser"
 	"github.com/graphql-go/graphql/language/source"
+	"github.com/graphql-go/graphql/language/visitor"
 )
 
 // parse parses and validates a document that passed the lexical guard.
