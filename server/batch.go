@@ -51,7 +51,7 @@ func (s *Server) parseBatch(body []byte) ([]gqlRequest, error) {
 }
 
 // serveBatch answers the operations of a batch in order.
-func (s *Server) serveBatch(w http.ResponseWriter, r *http.Request, media string, reqs []gqlRequest) {
+func (s *Server) serveBatch(r *http.Request, media string, reqs []gqlRequest) reply {
 	s.metrics.batchSize.Observe(float64(len(reqs)))
 	budget := s.api.Limits().MaxCost
 	var buf bytes.Buffer
@@ -64,7 +64,11 @@ func (s *Server) serveBatch(w http.ResponseWriter, r *http.Request, media string
 		buf.Write(bytes.TrimRight(rp.body, "\n"))
 	}
 	buf.WriteString("]\n")
-	writeBody(w, media, http.StatusOK, "no-store", buf.Bytes())
+	if int64(buf.Len()) > s.cfg.MaxResponseBytes {
+		return s.refusal(r, blurline.Errorf(blurline.ErrResponseTooLarge,
+			"the batch's responses would be %d bytes together, over the limit of %d: send fewer or smaller operations", buf.Len(), s.cfg.MaxResponseBytes))
+	}
+	return reply{status: http.StatusOK, body: buf.Bytes()}
 }
 
 func itoa(n int) string {

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"unicode/utf8"
 
@@ -192,6 +193,16 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, media string, er
 // its status by the media type's rules.
 func (s *Server) respondError(r *http.Request, media string, err error) reply {
 	return reply{status: statusFor(media, statusOf([]error{err})), body: s.errorBody(r, err)}
+}
+
+// connRefusalBody is the body of the answer to a connection over MaxConns.
+func (s *Server) connRefusalBody() []byte {
+	w := wire(blurline.ErrUnavailable)
+	buf, _ := json.Marshal(map[string]any{"errors": []wireError{{
+		Message:    fmt.Sprintf("the server has too many open connections (%d): try again", s.cfg.MaxConns),
+		Extensions: map[string]any{"code": w.code},
+	}}})
+	return append(buf, '\n')
 }
 
 func (s *Server) errorBody(r *http.Request, err error) []byte {

@@ -169,6 +169,27 @@ func FuzzGraphQLHandler(f *testing.F) {
 	f.Add("POST", "", "application/json", "", "", []byte("\xef\xbb\xbf{\"query\": \"{ __typename }\"}"))
 	f.Add("POST", "", "application/json", "", "", []byte(`{"query": "{ __typename }", "variables": {"a": `+strings.Repeat("[", 200)+strings.Repeat("]", 200)+`}}`))
 	f.Add("PUT", "", "application/json", "", "", []byte(`{"query":"{ __typename }"}`))
+	// The shapes of the round-two hostile classes (bounds_test.go), within
+	// the fuzz server's 64 KiB body limit.
+	flood := func(doc string, vars map[string]any) []byte {
+		b, _ := json.Marshal(map[string]any{"query": doc, "variables": vars})
+		return b
+	}
+	var unknown, aliases strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&unknown, "f%d ", i)
+	}
+	for i := range 50 {
+		fmt.Fprintf(&aliases, " a%d: entity(id: $s) { id }", i)
+	}
+	f.Add("POST", "", "application/json", gqlResp, "", flood("{ __typename "+strings.Repeat("@a ", 20000)+"}", nil))
+	f.Add("POST", "", "application/json", gqlResp, "", flood("{ __typename "+strings.Repeat("@a ", 190)+"}", nil))
+	f.Add("POST", "", "application/json", gqlResp, "", flood(strings.Repeat("{a}", 9000), nil))
+	f.Add("POST", "", "application/json", gqlResp, "", flood(strings.Repeat("{a}", 99), nil))
+	f.Add("POST", "", "application/json", gqlResp, "", flood("{ "+unknown.String()+"}", nil))
+	f.Add("POST", "", "application/json", gqlResp, "", flood("query($s: ID!) {"+aliases.String()+" }", map[string]any{"s": strings.Repeat("x", 60000)}))
+	f.Add("POST", "", "application/json", gqlResp, "", []byte(`{"query": "{ __typename }", "query": "mutation { retractFact(id: \"x\") { id } }"}`))
+	f.Add("GET", "query="+url.QueryEscape("{ __typename "+strings.Repeat("@a ", 5000)+"}"), "", gqlResp, "", []byte(nil))
 	f.Add("OPTIONS", "", "", "", "", []byte(nil))
 	f.Add("HEAD", "query=%7B__typename%7D", "", "", "", []byte(nil))
 	f.Add("GET", "query=%zz", "", "", "", []byte(nil))

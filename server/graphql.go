@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/strictjson"
@@ -79,18 +80,27 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if !s.acquire(r) {
+	pool := s.pool(r)
+	if !s.acquire(r, pool) {
 		w.Header().Set("Retry-After", "1")
 		s.write(w, r, media, s.refusal(r, blurline.Errorf(blurline.ErrUnavailable,
-			"the server is busy (%d requests running): try again", s.cfg.MaxConcurrent)))
+			"the server is busy (%d requests running): try again", cap(pool))))
 		return
 	}
-	defer s.release()
+	// The slot is held for the work, not for the writing: a client that
+	// reads its answer slowly holds its connection, until WriteTimeout,
+	// and nothing else.
+	var rp reply
 	if batch {
-		s.serveBatch(w, r, media, reqs)
-		return
+		rp = s.serveBatch(r, media, reqs)
+	} else {
+		rp = s.answer(r.Context(), r, media, reqs[0], nil)
 	}
-	s.write(w, r, media, s.answer(r.Context(), r, media, reqs[0], nil))
+	<-pool
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.lg.Warn("set write deadline", "err", err)
+	}
+	s.write(w, r, media, rp)
 }
 
 // write writes a reply.
@@ -112,6 +122,10 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, media string, rp 
 // is a batch's cost budget: the operation's cost is taken from it, and an
 // operation that would overdraw it is refused.
 func (s *Server) answer(ctx context.Context, r *http.Request, media string, req gqlRequest, budget *int) reply {
+	// ExecTimeout covers preparing (parsing, guards, validation) and
+	// executing; the request's own deadline covers reading it too.
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ExecTimeout)
+	defer cancel()
 	apq, rp, ok := s.apq.resolve(s, r, media, &req)
 	if !ok {
 		return rp
@@ -156,8 +170,6 @@ func (s *Server) answer(ctx context.Context, r *http.Request, media string, req 
 		*budget -= c
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.ExecTimeout)
-	defer cancel()
 	var out reply
 	if op.Type == "query" && s.cache != nil {
 		out = s.serveQuery(ctx, r, media, op, req)
@@ -354,6 +366,11 @@ func parseRequestObject(body []byte) (gqlRequest, error) {
 	if err := strictjson.Decode(body, &fields); err != nil {
 		return req, badRequest("malformed JSON body: %v", err)
 	}
+	if k, dup := duplicateKey(body); dup {
+		// encoding/json keeps the last; a proxy that reads the first would
+		// see another request.
+		return req, badRequest("the request object gives %q more than once", k)
+	}
 	str := func(name string) (string, error) {
 		raw, ok := fields[name]
 		if !ok || string(raw) == "null" {
@@ -383,6 +400,32 @@ func parseRequestObject(body []byte) (gqlRequest, error) {
 		}
 	}
 	return req, nil
+}
+
+// duplicateKey reports a key that the JSON object body (already known to
+// be well-formed) gives twice at its top level.
+func duplicateKey(body []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return k, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // decodeObject decodes a JSON object or null.
@@ -433,6 +476,12 @@ func (s *Server) encode(r *http.Request, data any, hasData bool, errs []gqlerror
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(buf)) >= s.cfg.MaxResponseBytes {
+		n := len(buf)
+		buf = nil // let the collector have it now
+		return s.errorBody(r, blurline.Errorf(blurline.ErrResponseTooLarge,
+			"the response would be %d bytes, over the limit of %d: ask for smaller pages (first), fewer fields or fewer hops", n, s.cfg.MaxResponseBytes)), nil
 	}
 	return append(buf, '\n'), nil
 }

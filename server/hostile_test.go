@@ -240,8 +240,20 @@ func hostileCases() []hostileCase {
 	add(hostileCase{name: "UTF-16 body", body: []byte("\xff\xfe{\x00\"\x00q\x00"), status: 400, code: "BAD_REQUEST"})
 	add(hostileCase{name: "byte order mark", body: []byte("\xef\xbb\xbf{\"query\": \"{ __typename }\"}"), status: 400, code: "BAD_REQUEST"})
 	add(hostileCase{name: "JSON null", body: []byte(`null`), status: 400, code: "BAD_REQUEST"})
-	add(hostileCase{name: "duplicate query keys", body: []byte(`{"query": "{ __typename }", "query": "mutation { retractFact(id: \"x\") { id } }"}`), status: 403, code: "FORBIDDEN"})
+	add(hostileCase{name: "duplicate query keys", body: []byte(`{"query": "{ __typename }", "query": "mutation { retractFact(id: \"x\") { id } }"}`), status: 400, code: "BAD_REQUEST"})
 	add(hostileCase{name: "unknown operation type", body: q(`subscription { __typename }`), status: 400, code: "BAD_REQUEST"})
+
+	// Floods that graphql-go validates in time quadratic in their size:
+	// refused by the lexical guard, or stopped at 100 errors.
+	add(hostileCase{name: "20000 unknown directives", body: q("{ __typename " + strings.Repeat("@a ", 20000) + "}"), status: 400, code: "LIMIT_EXCEEDED"})
+	add(hostileCase{name: "9000 anonymous operations", body: q(strings.Repeat("{a}", 9000)), status: 400, code: "LIMIT_EXCEEDED"})
+	add(hostileCase{name: "190 unknown directives", body: q("{ __typename " + strings.Repeat("@a ", 190) + "}"), status: 400, code: "GRAPHQL_VALIDATION_FAILED"})
+	var unknown strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&unknown, "nope%d ", i)
+	}
+	add(hostileCase{name: "5000 unknown fields", body: q("{ " + unknown.String() + "}"), status: 400, code: "GRAPHQL_VALIDATION_FAILED"})
+	add(hostileCase{name: "duplicate variables keys", body: []byte(`{"query": "{ __typename }", "variables": {}, "variables": {"a": 1}}`), status: 400, code: "BAD_REQUEST"})
 
 	// Wrong methods and media types.
 	add(hostileCase{name: "PUT", method: "PUT", header: h, body: q(`{ __typename }`), status: 405, code: "METHOD_NOT_ALLOWED"})

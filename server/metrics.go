@@ -15,13 +15,14 @@ import (
 // cayley registers its cayley_* metrics and client_golang its go_* and
 // process_* ones.
 type metrics struct {
-	reg        *prometheus.Registry
-	requests   *prometheus.CounterVec
-	latency    *prometheus.HistogramVec
-	inFlight   prometheus.Gauge
-	operations *prometheus.CounterVec
-	gqlErrors  *prometheus.CounterVec
-	batchSize  prometheus.Histogram
+	reg          *prometheus.Registry
+	requests     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	inFlight     prometheus.Gauge
+	connsRefused prometheus.Counter
+	operations   *prometheus.CounterVec
+	gqlErrors    *prometheus.CounterVec
+	batchSize    prometheus.Histogram
 }
 
 func newMetrics(store Store) *metrics {
@@ -36,6 +37,10 @@ func newMetrics(store Store) *metrics {
 			Help:    "Time to answer an HTTP request, by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route"}),
+		connsRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "blurline_connections_refused_total",
+			Help: "Connections answered 503 and closed because MaxConns were open.",
+		}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "blurline_http_requests_in_flight",
 			Help: "HTTP requests being served.",
@@ -54,7 +59,7 @@ func newMetrics(store Store) *metrics {
 			Buckets: []float64{1, 2, 3, 5, 10, 20, 50},
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.operations, m.gqlErrors, m.batchSize, &storeCollector{store: store})
+	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.connsRefused, m.operations, m.gqlErrors, m.batchSize, &storeCollector{store: store})
 	return m
 }
 

@@ -88,6 +88,28 @@ type Config struct {
 	// UploadTimeout bounds such a request, receiving and importing
 	// (default 10 minutes), instead of RequestTimeout.
 	UploadTimeout time.Duration
+
+	// MaxConcurrentWrites is the capacity kept apart for requests that
+	// carry the write token (default a quarter of MaxConcurrent, at least
+	// 2): a flood of reads never sheds an authenticated write. Slots are
+	// held while a request is prepared and executed, not while its answer
+	// is written.
+	MaxConcurrentWrites int
+	// MaxResponseBytes bounds the body of one GraphQL response (default
+	// 32 MiB): a larger one is replaced by a RESPONSE_TOO_LARGE error.
+	MaxResponseBytes int64
+	// WriteTimeout bounds the writing of a response to the client, from
+	// when it is ready (default 10s): a client that does not read is cut off.
+	WriteTimeout time.Duration
+	// MaxConns bounds the open connections (default three quarters of the
+	// process's file-descriptor limit, at most 4096): a connection beyond
+	// it is answered 503 UNAVAILABLE and closed. IdleTimeout is how long a
+	// keep-alive connection may wait for its next request (default 30s);
+	// ReadHeaderTimeout bounds the reading of a request's headers (default
+	// 10s), RequestTimeout the reading of its body.
+	MaxConns          int
+	IdleTimeout       time.Duration
+	ReadHeaderTimeout time.Duration
 }
 
 // Defaults for the zero fields of Config.
@@ -99,6 +121,11 @@ const (
 	DefaultQueueTimeout   = time.Second
 
 	DefaultResponseCacheBytes = 64 << 20
+
+	DefaultMaxResponseBytes  = 32 << 20
+	DefaultWriteTimeout      = 10 * time.Second
+	DefaultIdleTimeout       = 30 * time.Second
+	DefaultReadHeaderTimeout = 10 * time.Second
 
 	DefaultMaxBatch            = 10
 	DefaultPersistedQueryBytes = 8 << 20
@@ -144,6 +171,24 @@ func (c Config) withDefaults() Config {
 	if c.UploadTimeout <= 0 {
 		c.UploadTimeout = DefaultUploadTimeout
 	}
+	if c.MaxConcurrentWrites <= 0 {
+		c.MaxConcurrentWrites = max(2, c.MaxConcurrent/4)
+	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = defaultMaxConns()
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = min(DefaultReadHeaderTimeout, c.RequestTimeout)
+	}
 	return c
 }
 
@@ -167,6 +212,12 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_grace", c.ShutdownGrace),
 		slog.String("cors_origins", cors),
 		slog.Int("max_concurrent", c.MaxConcurrent),
+		slog.Int("max_concurrent_writes", c.MaxConcurrentWrites),
+		slog.Int64("max_response_bytes", c.MaxResponseBytes),
+		slog.Duration("write_timeout", c.WriteTimeout),
+		slog.Int("max_conns", c.MaxConns),
+		slog.Duration("idle_timeout", c.IdleTimeout),
+		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
 		slog.Duration("queue_timeout", c.QueueTimeout),
 		slog.Bool("playground", !c.NoPlayground),
 		slog.Int64("response_cache_bytes", max(0, c.ResponseCacheBytes)),
@@ -187,7 +238,8 @@ type Server struct {
 	tokenHash [sha256.Size]byte
 	metrics   *metrics
 	handler   http.Handler
-	slots     chan struct{}  // one per GraphQL request running
+	reads     chan struct{}  // one per GraphQL request running
+	writes    chan struct{}  // one per request with the write token running
 	cache     *responseCache // nil when off
 	apq       *persistedQueries
 	taxii     *taxii // nil when the store takes no imports
@@ -201,8 +253,9 @@ func New(lg *slog.Logger, cfg Config, api *schema.API, store Store) *Server {
 		lg = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{lg: lg, cfg: cfg.withDefaults(), api: api, store: store}
-	s.slots = make(chan struct{}, s.cfg.MaxConcurrent)
 	s.importSlot = make(chan struct{}, 1)
+	s.reads = make(chan struct{}, s.cfg.MaxConcurrent)
+	s.writes = make(chan struct{}, s.cfg.MaxConcurrentWrites)
 	if s.cfg.Token != "" {
 		s.tokenHash = sha256.Sum256([]byte(s.cfg.Token))
 		if len(s.cfg.Token) < 16 {
@@ -340,17 +393,17 @@ func (s *Server) Run(ctx context.Context, addr string) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: min(10*time.Second, s.cfg.RequestTimeout),
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.RequestTimeout,
-		WriteTimeout:      s.cfg.RequestTimeout + 5*time.Second, // the handler's own deadline fires first
-		IdleTimeout:       2 * time.Minute,
+		WriteTimeout:      s.cfg.RequestTimeout + s.cfg.WriteTimeout, // the handler's own deadlines fire first
+		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(s.lg.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	s.lg.Info("serving", "addr", "http://"+ln.Addr().String(), "config", s.cfg)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(s.limitConns(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("server: %w", err)
@@ -374,11 +427,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// acquire waits for a free GraphQL slot, at most QueueTimeout or until the
+// pool returns the slots r runs in: those kept for writes when it carries
+// the write token, else the shared ones.
+func (s *Server) pool(r *http.Request) chan struct{} {
+	if r.Header.Get("Authorization") != "" && s.writeRefusal(r) == "" {
+		return s.writes
+	}
+	return s.reads
+}
+
+// acquire waits for a free slot of pool, at most QueueTimeout or until the
 // request's deadline, whichever is nearer; it reports whether it got one.
-func (s *Server) acquire(r *http.Request) bool {
+func (s *Server) acquire(r *http.Request, pool chan struct{}) bool {
 	select {
-	case s.slots <- struct{}{}:
+	case pool <- struct{}{}:
 		return true
 	default:
 	}
@@ -389,12 +451,10 @@ func (s *Server) acquire(r *http.Request) bool {
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
-	case s.slots <- struct{}{}:
+	case pool <- struct{}{}:
 		return true
 	case <-t.C:
 	case <-r.Context().Done():
 	}
 	return false
 }
-
-func (s *Server) release() { <-s.slots }

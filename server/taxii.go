@@ -203,10 +203,11 @@ func (t *taxii) apiRoot(w http.ResponseWriter, r *http.Request) error {
 
 // feedFor returns the feed at the store's current version.
 func (t *taxii) feedFor(r *http.Request) (*taxiiFeed, error) {
-	if !t.s.acquire(r) {
+	pool := t.s.pool(r)
+	if !t.s.acquire(r, pool) {
 		return nil, terr(http.StatusServiceUnavailable, "Busy", "the server is at its limit of concurrent requests: retry later")
 	}
-	defer t.s.release()
+	defer func() { <-pool }()
 	ctx, version, err := t.s.api.Sync(r.Context())
 	if err != nil {
 		return nil, err

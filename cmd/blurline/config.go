@@ -35,6 +35,13 @@ type config struct {
 	MaxUpload       string // bytes, as ResponseCache
 	UploadTimeout   time.Duration
 
+	MaxConcurrentWrites int
+	ExecTimeout         time.Duration
+	MaxResponse         string // bytes, with an optional KiB, MiB or GiB
+	WriteTimeout        time.Duration
+	MaxConns            int
+	IdleTimeout         time.Duration
+
 	// export / stats
 	Format string
 	JSON   bool

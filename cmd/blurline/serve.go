@@ -21,13 +21,19 @@ import (
 func (c *config) serveFlags() *flag.FlagSet {
 	fs := c.plainFlags("serve")
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (env BLURLINE_ADDR)")
-	fs.StringVar(&c.Token, "token", c.Token, "bearer token that allows mutations; none: read-only (env BLURLINE_TOKEN)")
+	fs.StringVar(&c.Token, "token", c.Token, "bearer token that allows mutations; none: read-only (env BLURLINE_TOKEN). An argument shows in the process list: prefer --token-file or the environment")
 	fs.StringVar(&c.TokenFile, "token-file", c.TokenFile, "file holding the token (env BLURLINE_TOKEN_FILE)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", c.CORSOrigins, "comma-separated origins allowed by CORS; empty: CORS off (env BLURLINE_CORS_ORIGINS)")
 	fs.Int64Var(&c.BodyLimit, "max-body", c.BodyLimit, "largest request body in bytes")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one request")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-grace", c.ShutdownTimeout, "time in-flight requests get to finish on shutdown")
 	fs.IntVar(&c.MaxConcurrent, "max-concurrent", 0, "GraphQL requests running at once; more wait up to 1 s, then get 503 (0: 4 per CPU)")
+	fs.IntVar(&c.MaxConcurrentWrites, "max-concurrent-writes", 0, "requests with the write token running at once, apart from --max-concurrent (0: a quarter of it, at least 2)")
+	fs.DurationVar(&c.ExecTimeout, "exec-timeout", 0, "time limit of preparing and executing one GraphQL operation (0: 10s)")
+	fs.StringVar(&c.MaxResponse, "max-response", "32MiB", "largest GraphQL response body: bytes, or with KiB, MiB or GiB; larger gets RESPONSE_TOO_LARGE")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 0, "time a client gets to read its response (0: 10s)")
+	fs.IntVar(&c.MaxConns, "max-conns", 0, "open connections; more are answered 503 and closed (0: three quarters of the file-descriptor limit, at most 4096)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 0, "time a keep-alive connection may wait for its next request (0: 30s)")
 	fs.StringVar(&c.ResponseCache, "response-cache", c.ResponseCache, "size of the cache of query responses, kept until the next write: bytes, or with KiB, MiB or GiB; 0: off (env BLURLINE_RESPONSE_CACHE)")
 	fs.StringVar(&c.MaxUpload, "max-upload-bytes", c.MaxUpload, "largest upload (POST /import, TAXII POST of objects): bytes, or with KiB, MiB or GiB (env BLURLINE_MAX_UPLOAD)")
 	fs.DurationVar(&c.UploadTimeout, "upload-timeout", c.UploadTimeout, "time limit of an upload, receiving and importing")
@@ -40,6 +46,10 @@ func serve(ctx context.Context, e *env) error {
 	token, err := e.cfg.token()
 	if err != nil {
 		return err
+	}
+	maxResponse, err := parseBytes(e.cfg.MaxResponse)
+	if err != nil || maxResponse <= 0 && e.cfg.MaxResponse != "" {
+		return fmt.Errorf("--max-response: %q is not a size in bytes", e.cfg.MaxResponse)
 	}
 	cacheBytes, err := parseBytes(e.cfg.ResponseCache)
 	if err != nil {
@@ -87,6 +97,13 @@ func serve(ctx context.Context, e *env) error {
 		ShutdownGrace:  e.cfg.ShutdownTimeout,
 		CORSOrigins:    origins,
 		MaxConcurrent:  e.cfg.MaxConcurrent,
+
+		MaxConcurrentWrites: e.cfg.MaxConcurrentWrites,
+		ExecTimeout:         e.cfg.ExecTimeout,
+		MaxResponseBytes:    maxResponse,
+		WriteTimeout:        e.cfg.WriteTimeout,
+		MaxConns:            e.cfg.MaxConns,
+		IdleTimeout:         e.cfg.IdleTimeout,
 
 		ResponseCacheBytes: cacheBytes,
 		MaxUploadBytes:     uploadBytes,
