@@ -18,6 +18,20 @@ type Node struct {
 	NonState *float64
 	// MotiveWeight is the criminal-motive weight of an activity, when set.
 	MotiveWeight *float64
+	// Record holds what a source record says of its document (an entity
+	// of class Source, whose id is the document's URL); nil otherwise.
+	Record *SourceRecord
+}
+
+// SourceRecord is what Blurline knows of a source document beyond its URL
+// (the Node's ID) and title (the Node's Name).
+type SourceRecord struct {
+	Publisher   string
+	Kind        SourceKind
+	Primary     bool // the primary text, not a copy or a report of it
+	Reliability Reliability
+	PublishedOn time.Time // zero when unknown
+	CopyOf      string    // the primary source's URL, for a copy or mirror
 }
 
 // NonStateCharacter returns nu: the entity's own value or its class default.

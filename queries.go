@@ -29,6 +29,59 @@ type FactFilter struct {
 	MinConfidence float64
 	AsOf          time.Time // zero: everything known now (see Fact.HoldsAt)
 	AssertedBy    string    // entity id
+	Evidence      Evidence  // the quality of the sources; zero: any
+}
+
+// Evidence keeps a fact when at least one of its sources has a source
+// record that meets every condition set: a reliability grade at least
+// MinReliability, and a kind among Kinds. Its zero value keeps every fact.
+type Evidence struct {
+	MinReliability Reliability
+	Kinds          []SourceKind
+	// Records resolves a source URL to its record (nil when it has none).
+	// Whoever sets a condition sets it too; without it no fact passes.
+	Records func(url string) *SourceRecord
+}
+
+// Active reports whether e sets a condition.
+func (e *Evidence) Active() bool { return e.MinReliability != "" || len(e.Kinds) > 0 }
+
+// Meets reports whether a source record meets e's conditions.
+func (e *Evidence) Meets(r *SourceRecord) bool {
+	if r == nil {
+		return !e.Active()
+	}
+	return r.Reliability.AtLeast(e.MinReliability) && (len(e.Kinds) == 0 || slices.Contains(e.Kinds, r.Kind))
+}
+
+// Keeps reports whether fact x passes e: always when e sets no condition.
+func (e *Evidence) Keeps(x *Fact) bool {
+	if !e.Active() {
+		return true
+	}
+	if e.Records == nil {
+		return false
+	}
+	for _, u := range x.Sources {
+		if e.Meets(e.Records(u)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Key is a text that tells evidence conditions apart (for caches).
+func (e *Evidence) Key() string {
+	if !e.Active() {
+		return ""
+	}
+	k := "r=" + string(e.MinReliability) + ";k="
+	kinds := slices.Clone(e.Kinds)
+	slices.Sort(kinds)
+	for _, x := range kinds {
+		k += string(x) + ","
+	}
+	return k
 }
 
 // Match reports whether a fact passes the filter.
@@ -45,7 +98,7 @@ func (f *FactFilter) Match(x *Fact) bool {
 	if f.AssertedBy != "" && x.AssertedBy != EntityID(f.AssertedBy) {
 		return false
 	}
-	return x.HoldsAt(f.AsOf)
+	return x.HoldsAt(f.AsOf) && f.Evidence.Keeps(x)
 }
 
 // FactQuery selects facts between entities.

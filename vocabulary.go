@@ -68,6 +68,9 @@ const (
 	Advisory                  Class = "Advisory"
 	Patch                     Class = "Patch"
 	Operation                 Class = "Operation"
+	Source                    Class = "Source"
+	Assessment                Class = "Assessment"
+	ResponseKind              Class = "ResponseKind"
 )
 
 // ClassInfo documents a class. NonState is the default non-state character
@@ -149,6 +152,9 @@ var Classes = []ClassInfo{
 	{Advisory, "A government or vendor security advisory (AA21-200A).", stixObject("report"), 0, false},
 	{Patch, "A security update that fixes vulnerabilities.", stixObject("course-of-action").note("other producers' courses of action (mitigations) are not read"), 0, false},
 	{Operation, "A law-enforcement or defensive operation (the FBI web-shell removal).", stixObject("course-of-action"), 0, false},
+	{Source, "A source record: the document a fact or entity cites, its IRI the document's URL, with its title as name, publisher, publication date, kind, whether it is the primary text and an Admiralty reliability grade.", stixObject("x-blurline-source").note("the objects that cite it carry its URL in external_references; its record travels as x_blurline_source_record"), 0, false},
+	{Assessment, "A judgement by an analyst or expert about an entity, an event or a response; its authoredBy fact carries the quote, the date and the source.", stixObject("x-blurline-assessment").note("an opinion or note mapping is not done yet"), 0, false},
+	{ResponseKind, "A kind of response in the allies' toolbox (public attribution, indictment, sanctions on persons, collective defence under Article 5).", stixObject("x-blurline-response-kind"), 0, false},
 }
 
 // PredicateKind groups predicates by the role they play in the blur model.
@@ -167,11 +173,14 @@ const (
 	Response
 	// Claim predicates have a literal object (a victim count).
 	Claim
+	// Analysis predicates tie an assessment to its author, its subjects and
+	// the responses it recommends.
+	Analysis
 )
 
 // String names a predicate kind.
 func (k PredicateKind) String() string {
-	return [...]string{"structural", "control", "attribution", "behaviour", "response", "claim"}[k]
+	return [...]string{"structural", "control", "attribution", "behaviour", "response", "claim", "analysis"}[k]
 }
 
 // Predicate is a relationship predicate, named by its local name in NS.
@@ -209,6 +218,10 @@ const (
 	HoldsStakeIn     Predicate = "holdsStakeIn"
 	RelatedTo        Predicate = "relatedTo"
 	VictimCount      Predicate = "victimCount"
+	OfKind           Predicate = "ofKind"
+	AuthoredBy       Predicate = "authoredBy"
+	Assesses         Predicate = "assesses"
+	Recommends       Predicate = "recommends"
 )
 
 // PredicateInfo documents a relationship predicate. Subject and Object are
@@ -255,6 +268,10 @@ var Predicates = []PredicateInfo{
 	{HoldsStakeIn, Structural, "A company holds a stake in another (the note gives the share).", "Company", "Company", ""},
 	{RelatedTo, Structural, "Any other relation, as in STIX related-to.", "any", "any", "related-to"},
 	{VictimCount, Claim, "A sourced claim of how many victims an incident had (a literal integer object).", "Incident, Campaign", "xsd:integer", ""},
+	{OfKind, Response, "A response that was used is of a kind of the toolbox (the US statement of 19 July 2021 is a public attribution).", "PublicAttribution, Indictment, Sanction, Advisory, Patch, Operation, Document", "ResponseKind", ""},
+	{AuthoredBy, Analysis, "An assessment was made by an analyst or expert; the fact carries the quote, the date (publishedOn) and the source.", "Assessment", "Person, organisation", "created_by_ref"},
+	{Assesses, Analysis, "An assessment is about an entity, an event or a response.", "Assessment", "any", "object_refs"},
+	{Recommends, Analysis, "An assessment recommends a kind of response.", "Assessment", "ResponseKind", "object_refs (course-of-action)"},
 }
 
 // Provenance properties: their subject is a fact IRI and they live in the fact's named graph.
@@ -281,6 +298,14 @@ const (
 	PropNonStateCharacter = "nonStateCharacter" // xsd:decimal in [0,1], overrides the class default
 	PropMotiveWeight      = "motiveWeight"      // xsd:decimal in [0,1], for Activity, Incident, Campaign
 	// PropSource is shared with facts: an entity's sources.
+	// PropPublishedOn is shared with facts: a source record's publication date.
+
+	// Properties of a source record (an entity of class Source).
+	PropPublisher   = "publisher"   // string, exactly one
+	PropSourceKind  = "sourceKind"  // one of SourceKinds, exactly one
+	PropPrimary     = "primary"     // xsd:boolean, exactly one: the primary text, not a copy or report of it
+	PropReliability = "reliability" // "A".."F" (Admiralty), exactly one
+	PropCopyOf      = "copyOf"      // IRI of the primary source this one copies or mirrors
 )
 
 // PropertyInfo documents a property.
@@ -299,7 +324,7 @@ var Properties = []PropertyInfo{
 	{PropConfidence, true, false, XSDDecimal, "Confidence from 0 to 1: a fact needs exactly one.", "confidence (0-100)"},
 	{PropValidFrom, true, false, XSDDate + " | " + XSDDateTime, "When the relationship started to hold.", "start_time / first_seen"},
 	{PropValidUntil, true, false, XSDDate + " | " + XSDDateTime, "When it stopped holding (exclusive).", "stop_time / last_seen"},
-	{PropPublishedOn, true, false, XSDDate + " | " + XSDDateTime, "When the claim became public: before it, the fact is not known.", "created"},
+	{PropPublishedOn, true, true, XSDDate + " | " + XSDDateTime, "When the claim became public: before it, the fact is not known. On a source record: the document's publication date.", "created; external_references[].description (a source's date)"},
 	{PropAssertedBy, true, false, "IRI", "The party that asserts the fact (the attributing state for an attribution).", "created_by_ref"},
 	{PropHealeyLevel, true, false, "IRI", "Healey spectrum level of a control fact.", "x_blurline_healey_level"},
 	{PropAttributionKind, true, false, XSDString, "Kind of attribution: technical, political, legal, unofficial or self.", "x_blurline_attribution_kind"},
@@ -312,6 +337,11 @@ var Properties = []PropertyInfo{
 	{PropExternalID, false, true, XSDString, "An external id as scheme:value (mitre-attack:G0125, stix:intrusion-set--..., misp:...).", "external_references[].external_id; id"},
 	{PropNonStateCharacter, false, true, XSDDecimal, "Non-state character nu (0 state unit .. 1 criminal), overriding the class default.", "x_blurline_non_state"},
 	{PropMotiveWeight, false, true, XSDDecimal, "Criminal-motive weight m of an activity (1 ransomware .. 0 espionage).", "x_blurline_motive_weight"},
+	{PropPublisher, false, true, XSDString, "Who published a source (a government, court, vendor or outlet): exactly one per source record.", "external_references[].source_name"},
+	{PropSourceKind, false, true, XSDString, "The kind of a source: official-statement, court-filing, government-advisory, vendor-report, news, analysis or reference. Exactly one per source record.", "x_blurline_source_kind"},
+	{PropPrimary, false, true, XSDBoolean, "True when a source is the primary text (the statement, filing or report itself), false for a copy, mirror or report of it. Exactly one per source record.", "x_blurline_primary"},
+	{PropReliability, false, true, XSDString, "The source's reliability on the Admiralty scale, A (completely reliable) to E (unreliable), F (cannot be judged), as in MISP's admiralty-scale taxonomy and OpenCTI's reliability. Exactly one per source record; the fact's credibility stays its confidence.", "x_opencti_reliability; MISP admiralty-scale:source-reliability"},
+	{PropCopyOf, false, true, "IRI", "The primary source that a secondary source copies or mirrors.", "none"},
 }
 
 // Healey is a level of Jason Healey's Spectrum of State Responsibility (0-9).
@@ -382,6 +412,85 @@ func HealeyLevels() []Healey {
 		out[i] = Healey(i)
 	}
 	return out
+}
+
+// SourceKind is the kind of a source record.
+type SourceKind string
+
+// Source kinds.
+const (
+	OfficialStatement  SourceKind = "official-statement"
+	CourtFiling        SourceKind = "court-filing"
+	GovernmentAdvisory SourceKind = "government-advisory"
+	VendorReport       SourceKind = "vendor-report"
+	News               SourceKind = "news"
+	AnalysisSource     SourceKind = "analysis"
+	Reference          SourceKind = "reference"
+)
+
+// SourceKinds lists the source kinds with what each covers.
+var SourceKinds = []struct {
+	Kind        SourceKind
+	Description string
+}{
+	{OfficialStatement, "A government's, alliance's or organisation's own statement, press release, fact sheet or communique (White House, gov.uk, EU Council, NATO)."},
+	{CourtFiling, "An indictment, complaint or a prosecutor's release announcing one (US DOJ)."},
+	{GovernmentAdvisory, "A government security advisory (CISA/FBI/NSA AA21-200A)."},
+	{VendorReport, "A security vendor's report or blog post (Microsoft on HAFNIUM)."},
+	{News, "A news report about events or statements."},
+	{AnalysisSource, "Analysis, commentary or research by experts, think tanks, law firms or scholars (the Atlantic Council roundup)."},
+	{Reference, "A reference work, data set or knowledge base (MITRE ATT&CK, the MISP galaxy)."},
+}
+
+// ParseSourceKind reads a source kind.
+func ParseSourceKind(s string) (SourceKind, bool) {
+	for _, k := range SourceKinds {
+		if string(k.Kind) == s {
+			return k.Kind, true
+		}
+	}
+	return "", false
+}
+
+// Reliability is a source's grade on the Admiralty scale: A (completely
+// reliable) to E (unreliable), and F (reliability cannot be judged).
+type Reliability string
+
+// Reliabilities lists the grades, best first, with the Admiralty wording
+// (as in MISP's admiralty-scale taxonomy).
+var Reliabilities = []struct {
+	Grade       Reliability
+	Description string
+}{
+	{"A", "Completely reliable: no doubt of authenticity, trustworthiness or competency; a history of complete reliability."},
+	{"B", "Usually reliable: minor doubt about authenticity, trustworthiness or competency; a history of valid information most of the time."},
+	{"C", "Fairly reliable: doubt of authenticity, trustworthiness or competency, but has provided valid information in the past."},
+	{"D", "Not usually reliable: significant doubt about authenticity, trustworthiness or competency, but has provided valid information in the past."},
+	{"E", "Unreliable: lacking in authenticity, trustworthiness and competency; a history of invalid information."},
+	{"F", "Reliability cannot be judged: no basis exists for evaluating the reliability of the source."},
+}
+
+// ParseReliability reads a grade ("A".."F").
+func ParseReliability(s string) (Reliability, bool) {
+	for _, r := range Reliabilities {
+		if string(r.Grade) == s {
+			return r.Grade, true
+		}
+	}
+	return "", false
+}
+
+// AtLeast reports whether r is as reliable as min or more: A is the best,
+// E the worst that can be judged; F (cannot be judged) meets only F, and an
+// unset grade meets nothing but an unset minimum.
+func (r Reliability) AtLeast(min Reliability) bool {
+	if min == "" {
+		return true
+	}
+	if r == "" {
+		return false
+	}
+	return r <= min // "A" < "B" < ... < "F"
 }
 
 // AttributionKinds are the allowed values of attributionKind (after EuRepoC).

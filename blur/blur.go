@@ -134,6 +134,7 @@ type Analyzer struct {
 type view struct {
 	version uint64
 	asOf    time.Time
+	ev      blurline.Evidence // the sources' conditions (zero: any)
 	mu      sync.Mutex
 	parts   map[string]*flight[*part]               // by state id
 	ranks   map[string]*flight[[]Score]             // by state id, "" for all states
@@ -161,9 +162,16 @@ func New(src Source) *Analyzer {
 // Errors: blurline.ErrNotFound for an unknown actor or state,
 // blurline.ErrInvalid when state is not a State, or ctx's error.
 func (a *Analyzer) Blur(ctx context.Context, actor, state string, asOf time.Time) (_ *Score, err error) {
+	return a.BlurEvidence(ctx, actor, state, asOf, blurline.Evidence{})
+}
+
+// BlurEvidence is Blur on the facts whose sources meet ev (a source record
+// of a reliability and kind it accepts): weaker evidence is left out of the
+// paths and of kappa, as if it were not there.
+func (a *Analyzer) BlurEvidence(ctx context.Context, actor, state string, asOf time.Time, ev blurline.Evidence) (_ *Score, err error) {
 	defer wrap(&err, "blur.Blur(%q, %q)", actor, state)
 	actor, state = normID(actor), normID(state)
-	v, err := a.view(ctx, asOf)
+	v, err := a.view(ctx, asOf, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -206,9 +214,14 @@ func (a *Analyzer) Blur(ctx context.Context, actor, state string, asOf time.Time
 // Errors: blurline.ErrNotFound for an unknown state, blurline.ErrInvalid
 // when it is not a State, or ctx's error.
 func (a *Analyzer) Ranking(ctx context.Context, state string, asOf time.Time, first int) (_ []Score, err error) {
+	return a.RankingEvidence(ctx, state, asOf, first, blurline.Evidence{})
+}
+
+// RankingEvidence is Ranking on the facts whose sources meet ev (see BlurEvidence).
+func (a *Analyzer) RankingEvidence(ctx context.Context, state string, asOf time.Time, first int, ev blurline.Evidence) (_ []Score, err error) {
 	defer wrap(&err, "blur.Ranking(%q)", state)
 	state = normID(state)
-	v, err := a.view(ctx, asOf)
+	v, err := a.view(ctx, asOf, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +327,7 @@ func (a *Analyzer) unreached(ctx context.Context, v *view, actor, state string) 
 		return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", actor)
 	}
 	lists, err := a.src.FactsOf(ctx, []string{actor}, blurline.Out,
-		blurline.FactFilter{Predicates: []blurline.Predicate{blurline.Conducts}, AsOf: v.asOf})
+		blurline.FactFilter{Predicates: []blurline.Predicate{blurline.Conducts}, AsOf: v.asOf, Evidence: v.ev})
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +353,7 @@ func (a *Analyzer) unreached(ctx context.Context, v *view, actor, state string) 
 // them on first use. A state that is unknown or not a State is an error.
 func (a *Analyzer) part(ctx context.Context, v *view, state string) (*part, error) {
 	return do(ctx, &v.mu, v.parts, state, func() (*part, error) {
-		g, err := loadState(ctx, a.src, v.version, v.asOf, state)
+		g, err := loadState(ctx, a.src, v.version, v.asOf, v.ev, state)
 		if err != nil {
 			return nil, err
 		}
@@ -352,8 +365,8 @@ func (a *Analyzer) part(ctx context.Context, v *view, state string) (*part, erro
 	})
 }
 
-// view returns the cache for the source's current version and asOf.
-func (a *Analyzer) view(ctx context.Context, asOf time.Time) (*view, error) {
+// view returns the cache for the source's current version, asOf and evidence.
+func (a *Analyzer) view(ctx context.Context, asOf time.Time, ev blurline.Evidence) (*view, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -364,6 +377,9 @@ func (a *Analyzer) view(ctx context.Context, asOf time.Time) (*view, error) {
 	if !asOf.IsZero() {
 		key = asOf.UTC().Format(time.RFC3339Nano)
 	}
+	if ev.Active() {
+		key += "|" + ev.Key()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.views[key]; ver > a.version || !ok && len(a.views) >= maxViews {
@@ -372,7 +388,7 @@ func (a *Analyzer) view(ctx context.Context, asOf time.Time) (*view, error) {
 	}
 	v, ok := a.views[key]
 	if !ok {
-		v = &view{version: a.version, asOf: asOf, parts: map[string]*flight[*part]{},
+		v = &view{version: a.version, asOf: asOf, ev: ev, parts: map[string]*flight[*part]{},
 			ranks: map[string]*flight[[]Score]{}, best: map[struct{}]*flight[map[string]choice]{}}
 		a.views[key] = v
 	}
@@ -443,4 +459,26 @@ func normID(id string) string {
 		return ""
 	}
 	return blurline.EntityID(blurline.EntityIRI(id))
+}
+
+// Sources returns the distinct URLs of the sources the score rests on: those
+// of every fact of its path and of its activities, in the order met.
+func (s *Score) Sources() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(f *blurline.Fact) {
+		for _, u := range f.Sources {
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	for _, h := range s.Path.Hops {
+		add(h.Fact)
+	}
+	for _, c := range s.Activities {
+		add(c.Fact)
+	}
+	return out
 }

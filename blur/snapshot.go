@@ -105,7 +105,7 @@ func walkFrom(f *blurline.Fact, u string) (string, bool) {
 // every tie breaks the same way; and a Healey level that only occurs
 // outside is a threshold whose run ties with (and so loses to) the run at
 // the next level present, or finds nothing.
-func loadState(ctx context.Context, src Source, version uint64, asOf time.Time, state string) (*snapshot, error) {
+func loadState(ctx context.Context, src Source, version uint64, asOf time.Time, ev blurline.Evidence, state string) (*snapshot, error) {
 	found, err := src.Nodes(ctx, []string{state})
 	if err != nil {
 		return nil, err
@@ -116,7 +116,7 @@ func loadState(ctx context.Context, src Source, version uint64, asOf time.Time, 
 	case n.Class != blurline.State:
 		return nil, blurline.Errorf(blurline.ErrInvalid, "%q is a %s, not a State", state, n.Class)
 	}
-	filter := blurline.FactFilter{Predicates: walkable(), AsOf: asOf}
+	filter := blurline.FactFilter{Predicates: walkable(), AsOf: asOf, Evidence: ev}
 	nodes := map[string]*blurline.Node{state: found[0]}
 	rows := map[string][]*blurline.Fact{} // the facts of each entity walked from, by id
 	stop := map[string]bool{}             // other states, never walked into

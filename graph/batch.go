@@ -34,6 +34,9 @@ type batch struct {
 	entities map[string]*entityDecl
 	facts    map[string]*factDecl
 	refs     []entityRef
+
+	// curated turns on the rules the seed meets (see finishCurated).
+	curated bool
 }
 
 type entityDecl struct {
@@ -42,6 +45,11 @@ type entityDecl struct {
 	line     int // first line that mentions it
 	propLine int // first line with an entity property (0 if none)
 	file     string
+	// record counts the values of each source-record property (publisher,
+	// sourceKind, primary, reliability, publishedOn, copyOf).
+	record map[string]int
+	// sources are the entity's own sources, for the curated rules.
+	sources []entityRef
 }
 
 type factDecl struct {
@@ -386,6 +394,16 @@ func (b *batch) addEntityProperty(q quad.Quad, prop, subj, file string, line int
 	if e.propLine == 0 {
 		e.propLine = line
 	}
+	if sourceRecordProps[prop] {
+		if e.record == nil {
+			e.record = map[string]int{}
+		}
+		e.record[prop]++
+	}
+	if prop == blurline.PropSource {
+		iri, _ := iriOf(q.Object)
+		e.sources = append(e.sources, entityRef{iri: iri, line: line, file: file, what: "source"})
+	}
 	if prop == blurline.PropName {
 		name := literalText(q.Object)
 		// Two names are enough to refuse the entity (finish).
@@ -400,6 +418,33 @@ var singleValued = map[string]bool{
 	blurline.PropConfidence: true, blurline.PropValidFrom: true, blurline.PropValidUntil: true,
 	blurline.PropPublishedOn: true, blurline.PropAssertedBy: true, blurline.PropHealeyLevel: true,
 	blurline.PropAttributionKind: true, blurline.PropQuote: true, blurline.PropNote: true, blurline.PropAlleged: true,
+}
+
+// sourceRecordProps are the properties only a source record may have.
+var sourceRecordProps = map[string]bool{
+	blurline.PropPublisher: true, blurline.PropSourceKind: true, blurline.PropPrimary: true,
+	blurline.PropReliability: true, blurline.PropPublishedOn: true, blurline.PropCopyOf: true,
+}
+
+// requiredRecordProps are the properties every source record needs, in the order problems name them.
+var requiredRecordProps = []string{blurline.PropPublisher, blurline.PropSourceKind, blurline.PropReliability, blurline.PropPrimary}
+
+// sourceProp sets one property of a source record from a checked value.
+func sourceProp(r *blurline.SourceRecord, prop string, v quad.Value) {
+	switch prop {
+	case blurline.PropPublisher:
+		r.Publisher = literalText(v)
+	case blurline.PropSourceKind:
+		r.Kind = blurline.SourceKind(literalText(v))
+	case blurline.PropPrimary:
+		r.Primary = literalText(v) == "true"
+	case blurline.PropReliability:
+		r.Reliability = blurline.Reliability(literalText(v))
+	case blurline.PropPublishedOn:
+		r.PublishedOn, _ = timeValue(v)
+	case blurline.PropCopyOf:
+		r.CopyOf, _ = iriOf(v)
+	}
 }
 
 // checkPropertyValue checks a property's value on its own.
@@ -417,6 +462,33 @@ func checkPropertyValue(prop string, v quad.Value, ofFact bool) error {
 	case blurline.PropAssertedBy:
 		if _, ok := v.(quad.IRI); !ok {
 			return fmt.Errorf("must be an entity IRI, got %s", v)
+		}
+	case blurline.PropCopyOf:
+		iri, ok := v.(quad.IRI)
+		if !ok {
+			return fmt.Errorf("must be the IRI of a source, got %s", v)
+		}
+		if err := blurline.CheckIRI(string(iri)); err != nil {
+			return err
+		}
+	case blurline.PropSourceKind:
+		s, ok := stringValue(v)
+		if _, known := blurline.ParseSourceKind(s); !ok || !known {
+			kinds := make([]string, len(blurline.SourceKinds))
+			for i, k := range blurline.SourceKinds {
+				kinds[i] = string(k.Kind)
+			}
+			return fmt.Errorf("must be one of %s, got %s", strings.Join(kinds, ", "), v)
+		}
+	case blurline.PropReliability:
+		s, ok := stringValue(v)
+		if _, known := blurline.ParseReliability(s); !ok || !known {
+			return fmt.Errorf(`must be an Admiralty grade "A" to "F", got %s`, v)
+		}
+	case blurline.PropPrimary:
+		ts, ok := v.(quad.TypedString)
+		if !ok || string(ts.Type) != blurline.XSDBoolean || (ts.Value != "true" && ts.Value != "false") {
+			return fmt.Errorf(`must be "true" or "false" typed xsd:boolean, got %s`, v)
 		}
 	case blurline.PropConfidence, blurline.PropNonStateCharacter, blurline.PropMotiveWeight:
 		f, err := numberValue(v)
@@ -585,6 +657,7 @@ func (b *batch) finish(st lookup) {
 		if len(names) == 0 {
 			b.errorf(e.file, e.line, "entity <%s> has no name", iri)
 		}
+		b.checkRecord(iri, e, st)
 	}
 	for _, r := range b.refs {
 		if _, ok := classOf(r.iri); !ok {
@@ -640,6 +713,77 @@ func (b *batch) finish(st lookup) {
 			if !tu.After(tf) {
 				b.errorf(file, line, "fact <%s>: validUntil %s is not after validFrom %s", label, literalText(until[0]), literalText(from[0]))
 			}
+		}
+	}
+	if b.curated {
+		b.finishCurated(st)
+	}
+}
+
+// checkRecord checks the source-record properties of one entity: only a
+// Source has them, and a new Source has each required one exactly once.
+func (b *batch) checkRecord(iri string, e *entityDecl, st lookup) {
+	cls, _ := st.classOf(iri)
+	if len(e.classes) == 1 {
+		cls = e.classes[0]
+	}
+	if cls != blurline.Source {
+		if len(e.record) > 0 {
+			b.errorf(e.file, e.propLine, "entity <%s> is a %s: %s belongs on a source record (rdf:type %s)", iri, cls, strings.Join(slices.Sorted(maps.Keys(e.record)), ", "), blurline.Source)
+		}
+		return
+	}
+	for p, n := range e.record {
+		if n > 1 && p != blurline.PropCopyOf {
+			b.errorf(e.file, e.propLine, "source <%s> has %d values of %s: it takes one", iri, n, p)
+		}
+	}
+	if len(e.classes) == 0 {
+		return // more about a record the store holds: it was complete
+	}
+	var missing []string
+	for _, p := range requiredRecordProps {
+		if e.record[p] == 0 {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		b.errorf(e.file, e.line, "source <%s> has no %s: a source record needs its publisher, sourceKind (%s), reliability (Admiralty A-F) and primary (true or false)",
+			iri, strings.Join(missing, ", "), blurline.OfficialStatement+", "+blurline.News+", ...")
+	}
+}
+
+// finishCurated applies the rules the seed meets, beyond what any load
+// needs: every source a fact or entity cites has a source record (here or
+// in the store), and every attributedTo fact names who asserts it.
+func (b *batch) finishCurated(st lookup) {
+	isSource := func(iri string) bool {
+		if e, ok := b.entities[iri]; ok && len(e.classes) > 0 {
+			return e.classes[0] == blurline.Source
+		}
+		c, ok := st.classOf(iri)
+		return ok && c == blurline.Source
+	}
+	for _, iri := range slices.Sorted(maps.Keys(b.entities)) {
+		for _, r := range b.entities[iri].sources {
+			if !isSource(r.iri) {
+				b.errorf(r.file, r.line, "entity <%s> cites <%s>, which has no source record: describe it with rdf:type %s, name, publisher, sourceKind, primary and reliability", iri, r.iri, blurline.Source)
+			}
+		}
+	}
+	for _, label := range slices.Sorted(maps.Keys(b.facts)) {
+		f := b.facts[label]
+		if f.rel == nil {
+			continue
+		}
+		for _, v := range f.props[blurline.PropSource] {
+			if iri, _ := iriOf(v); !isSource(iri) {
+				b.errorf(f.relFile, f.relLine, "fact <%s> cites <%s>, which has no source record: describe it with rdf:type %s, name, publisher, sourceKind, primary and reliability", label, iri, blurline.Source)
+			}
+		}
+		pred, _ := iriOf(f.rel.Predicate)
+		if local, _ := blurline.LocalName(pred); blurline.Predicate(local) == blurline.AttributedTo && len(f.props[blurline.PropAssertedBy]) == 0 {
+			b.errorf(f.relFile, f.relLine, "fact <%s> is an attribution with no assertedBy: say which party attributes it", label)
 		}
 	}
 }

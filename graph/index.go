@@ -332,6 +332,11 @@ func buildNode(iri string, attrs []attr) *blurline.Node {
 			if f, err := numberValue(a.val); err == nil {
 				n.MotiveWeight = &f
 			}
+		case blurline.PropPublisher, blurline.PropSourceKind, blurline.PropPrimary, blurline.PropReliability, blurline.PropPublishedOn, blurline.PropCopyOf:
+			if n.Record == nil {
+				n.Record = &blurline.SourceRecord{}
+			}
+			sourceProp(n.Record, a.pred, a.val)
 		}
 	}
 	if n.Class == "" {

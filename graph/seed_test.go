@@ -34,6 +34,16 @@ func TestSeed(t *testing.T) {
 		t.Errorf("%d of %d seed facts lack a source or confidence", st.Facts-st.FactsWithProvenance, st.Facts)
 	}
 	checkNoDangling(t, s)
+	// The seed meets the curated rules too: every source has a record,
+	// every attribution its assertedBy.
+	srcs, closeAll, err := sourcesFromFS(seed.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll()
+	if _, err := mustOpen(t, "memory:").CheckCurated(ctx, srcs...); err != nil {
+		t.Errorf("the seed fails the curated rules: %v", err)
+	}
 }
 
 // TestSeedDecision: a store made without the seed stays without it, on

@@ -253,10 +253,24 @@ func (s *Store) Load(ctx context.Context, srcs ...Source) (res LoadResult, err e
 // Check validates the sources against the store's current content, as Load
 // would, without writing anything.
 func (s *Store) Check(ctx context.Context, srcs ...Source) (n int, err error) {
+	return s.check(ctx, false, srcs)
+}
+
+// CheckCurated validates the sources as Check does and also holds them to
+// the rules the embedded seed meets, which a load does not demand: every
+// source cited by a fact or an entity has a source record (rdf:type Source
+// with publisher, sourceKind, primary and reliability), here or in the
+// store, and every attributedTo fact has an assertedBy.
+func (s *Store) CheckCurated(ctx context.Context, srcs ...Source) (n int, err error) {
+	return s.check(ctx, true, srcs)
+}
+
+func (s *Store) check(ctx context.Context, curated bool, srcs []Source) (n int, err error) {
 	b, err := parseSources(ctx, srcs)
 	if err != nil {
 		return 0, err
 	}
+	b.curated = curated
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	b.finish(s.idx)

@@ -164,6 +164,24 @@ func nodeQuads(n blurline.Node, label quad.Value) ([]quad.Quad, error) {
 	if n.MotiveWeight != nil {
 		add(blurline.PropIRI(blurline.PropMotiveWeight), decimal(*n.MotiveWeight))
 	}
+	if r := n.Record; r != nil {
+		if r.Publisher != "" {
+			add(blurline.PropIRI(blurline.PropPublisher), quad.String(r.Publisher))
+		}
+		if r.Kind != "" {
+			add(blurline.PropIRI(blurline.PropSourceKind), quad.String(string(r.Kind)))
+		}
+		add(blurline.PropIRI(blurline.PropPrimary), quad.TypedString{Value: quad.String(strconv.FormatBool(r.Primary)), Type: quad.IRI(blurline.XSDBoolean)})
+		if r.Reliability != "" {
+			add(blurline.PropIRI(blurline.PropReliability), quad.String(string(r.Reliability)))
+		}
+		if !r.PublishedOn.IsZero() {
+			add(blurline.PropIRI(blurline.PropPublishedOn), timeLiteral(r.PublishedOn))
+		}
+		if r.CopyOf != "" {
+			add(blurline.PropIRI(blurline.PropCopyOf), quad.IRI(r.CopyOf))
+		}
+	}
 	return out, nil
 }
 

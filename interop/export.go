@@ -264,6 +264,7 @@ func (x *exporter) entity(n *blurline.Node, facts []*blurline.Fact) Object {
 	if n.MotiveWeight != nil {
 		o[xMotiveWeight] = *n.MotiveWeight
 	}
+	exportSourceRecord(o, n.Record)
 	switch cm.Type {
 	case "identity":
 		o["identity_class"] = cm.IdentityClass
@@ -434,4 +435,21 @@ func sourceRef(s string) Object {
 		name = u.Host
 	}
 	return Object{"source_name": name, "url": s}
+}
+
+// exportSourceRecord writes what a source record says of its document
+// (publisher, kind, primary, Admiralty reliability, date, copy of) as
+// x_blurline_ properties; importSourceRecord reads them back.
+func exportSourceRecord(o Object, r *blurline.SourceRecord) {
+	if r == nil {
+		return
+	}
+	rec := Object{"publisher": r.Publisher, "source_kind": string(r.Kind), "primary": r.Primary, "reliability": string(r.Reliability)}
+	if !r.PublishedOn.IsZero() {
+		rec["published_on"] = r.PublishedOn.UTC().Format("2006-01-02")
+	}
+	if r.CopyOf != "" {
+		rec["copy_of"] = r.CopyOf
+	}
+	o[xSourceRecord] = rec
 }

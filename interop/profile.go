@@ -20,6 +20,7 @@ const (
 	xExternalIDs     = "x_blurline_external_ids"     // external ids, for types without external_references
 	xNonState        = "x_blurline_non_state"        // nu override
 	xMotiveWeight    = "x_blurline_motive_weight"    // motive weight
+	xSourceRecord    = "x_blurline_source_record"    // a source record's publisher, kind, primary, reliability, date
 	xPredicate       = "x_blurline_predicate"        // the statement's predicate
 	xConfidence      = "x_blurline_confidence"       // exact confidence when confidence/100 loses digits
 	xPublishedOn     = "x_blurline_published_on"     // publishedOn (date or date-time)

@@ -515,6 +515,7 @@ func (m *stixMapper) describe(o *sobj, c blurline.Class) *item {
 		if v, ok := o.number(xMotiveWeight); ok {
 			n.MotiveWeight = &v
 		}
+		n.Record = importSourceRecord(o)
 	}
 	it := &item{src: o.id, typ: o.typ, node: n, fixedID: o.str(xID) != ""}
 	for _, x := range n.ExternalIDs {
@@ -808,4 +809,19 @@ func (m *stixMapper) assertorNode(o *sobj) string {
 		m.rep().note("%s (the author of %s and maybe more): neither an entity of the bundle nor in the store: no assertedBy", ref, o.id)
 	}
 	return ""
+}
+
+// importSourceRecord reads the x_blurline_source_record property
+// (exportSourceRecord); nil when the object has none.
+func importSourceRecord(o *sobj) *blurline.SourceRecord {
+	j, ok := o.object(xSourceRecord)
+	if !ok {
+		return nil
+	}
+	r := &blurline.SourceRecord{Publisher: j.str("publisher"), Kind: blurline.SourceKind(j.str("source_kind")), Primary: j.boolean("primary"),
+		Reliability: blurline.Reliability(j.str("reliability")), CopyOf: j.str("copy_of")}
+	if t, err := time.Parse("2006-01-02", j.str("published_on")); err == nil {
+		r.PublishedOn = t
+	}
+	return r
 }

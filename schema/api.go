@@ -90,6 +90,8 @@ type API struct {
 	cache map[string]*list.Element
 	lru   *list.List
 
+	sources sourceCache // source records by URL, per store version (knowledge.go)
+
 	// noCache and noBatch turn off the document cache and the batch
 	// loaders: the baseline the benchmarks compare against.
 	noCache, noBatch bool

@@ -55,6 +55,9 @@ func (b *builder) blurTypes() {
 			"actor": {Type: nonNull(b.entity), Description: "The actor scored.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				return a.loaders(p.Context).node(p.Context, sc(p).Actor), nil
 			}},
+			"sources": {Type: nonNull(graphql.NewList(nonNull(graphql.String))), Description: "The URLs of every source the score rests on: those of its path's facts and its activities, in the order met.",
+				Resolve: func(p graphql.ResolveParams) (any, error) { return sc(p).Sources(), nil }},
+			"sourceRecords": b.sourceRecordsField(func(p graphql.ResolveParams) []string { return sc(p).Sources() }),
 			"state": {Type: b.entity, Description: "The state scored against; null when no state is tied to the actor.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				if s := sc(p).State; s != "" {
 					return a.loaders(p.Context).node(p.Context, s), nil
@@ -98,10 +101,10 @@ func (b *builder) blurTypes() {
 
 // blurArgs are the arguments of Query.blur (with actor) and Entity.blur.
 func (b *builder) blurArgs() graphql.FieldConfigArgument {
-	return graphql.FieldConfigArgument{
+	return b.evidenceArgs(graphql.FieldConfigArgument{
 		"state": {Type: graphql.ID, Description: "A State (PRC is \"prc\"); absent: the state giving the highest score."},
 		"asOf":  {Type: b.date, Description: "Score on what was known and held at this date; a day means the end of that day (UTC)."},
-	}
+	})
 }
 
 // blurState reads the state argument: "" when absent; an unknown id
@@ -140,7 +143,11 @@ func (a *API) resolveBlur(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.blur.Blur(p.Context, shortID(actor), state, asOf.t)
+	ev, err := a.evidence(p)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.blur.BlurEvidence(p.Context, shortID(actor), state, asOf.t, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +164,11 @@ func (a *API) resolveEntityBlur(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.blur.Blur(p.Context, p.Source.(*blurline.Node).ID, state, asOf.t)
+	ev, err := a.evidence(p)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.blur.BlurEvidence(p.Context, p.Source.(*blurline.Node).ID, state, asOf.t, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +193,11 @@ func (a *API) resolveBlurRanking(p graphql.ResolveParams) (any, error) {
 	if first == 0 {
 		return out, nil
 	}
-	scores, err := a.blur.Ranking(p.Context, state, asOf.t, first)
+	ev, err := a.evidence(p)
+	if err != nil {
+		return nil, err
+	}
+	scores, err := a.blur.RankingEvidence(p.Context, state, asOf.t, first, ev)
 	if err != nil {
 		return nil, err
 	}

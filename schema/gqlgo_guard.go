@@ -28,7 +28,8 @@ import (
 //     first already bounds (a connection's edges, a path's hops, a
 //     subgraph's nodes and edges). A blur score's path, which no maxHops
 //     bounds, counts MaxPathHops hops; blurRanking is a list of its first
-//     scores. ErrCost above MaxCost;
+//     scores; a list of cited sources (sourceRecords) counts SourceListCost.
+//     ErrCost above MaxCost;
 //   - repeated fields: more than MaxFieldPairs pairs of fields at the same
 //     response path, which graphql-go's overlapping-fields rule compares
 //     pair by pair (ErrCost).
@@ -52,6 +53,15 @@ var boundedLists = map[string]bool{
 	"Changes.attributions":         true,
 	"Changes.blurMoves":            true,
 }
+
+// sourceLists are the lists of the sources a fact, entity or score cites.
+// They cost what sources (the list of their URLs) costs: their fields once,
+// not DefaultPageSize times: a fact cites a handful of sources (the seed's
+// 1 to 5), each resolved from the request's one batch of records.
+var sourceLists = map[string]bool{"sourceRecords": true}
+
+// SourceListCost is what a list of cited sources multiplies its fields by.
+const SourceListCost = 1
 
 // unboundedPaths are Path fields whose length no maxHops bounds (a blur
 // path is as long as its strongest evidence): their Path.hops and
@@ -471,7 +481,10 @@ func fieldMultiplier(f *ast.Field, fd *graphql.FieldDefinition, parent graphql.T
 			m *= max(min(v, l.MaxPathHops), 1)
 		}
 	}
-	if !hasPage && isList(fd.Type) && (parent == nil || !boundedLists[parent.Name()+"."+fd.Name]) {
+	switch {
+	case !hasPage && isList(fd.Type) && sourceLists[fd.Name]:
+		m *= SourceListCost
+	case !hasPage && isList(fd.Type) && (parent == nil || !boundedLists[parent.Name()+"."+fd.Name]):
 		m *= DefaultPageSize
 	}
 	if parent != nil && unboundedPaths[parent.Name()+"."+fd.Name] {

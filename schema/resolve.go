@@ -16,7 +16,7 @@ func (b *builder) filterArgs(c graphql.FieldConfigArgument) graphql.FieldConfigA
 	c["kinds"] = &graphql.ArgumentConfig{Type: listIn(b.predKind), Description: "Any of these predicate kinds (all when absent)."}
 	c["minConfidence"] = &graphql.ArgumentConfig{Type: graphql.Float, Description: "Only facts with at least this confidence (0 to 1)."}
 	c["asOf"] = &graphql.ArgumentConfig{Type: b.date, Description: "Only facts that held and were public at this date; a day means the end of that day (UTC)."}
-	return c
+	return b.evidenceArgs(c)
 }
 
 // pageArgs adds the paging arguments of a connection to c: first/after
@@ -53,7 +53,7 @@ func (b *builder) queryType() *graphql.Object {
 				Type:        b.entityConn,
 				Description: "Entities by kind and text, sorted by name then id, as a connection. search matches names, aliases, ids and external ids, case-insensitively.",
 				Args: pageArgs(DefaultPageSize, graphql.FieldConfigArgument{
-					"kind":   {Type: listIn(b.kind), Description: "Any of these kinds (all when absent)."},
+					"kind":   {Type: listIn(b.kind), Description: "Any of these kinds (all but Source when absent: source records are listed when asked for)."},
 					"search": {Type: graphql.String, Description: "A case-insensitive substring of the name, an alias, the id or an external id."},
 				}),
 				Resolve: a.resolveEntities,
@@ -96,7 +96,7 @@ func (b *builder) queryType() *graphql.Object {
 			"attributions": {
 				Type:        graphql.NewList(nonNull(b.attribution)),
 				Description: "Who attributed what to whom (attributedTo facts), sorted by date, then attributing party, then fact id.",
-				Args: graphql.FieldConfigArgument{
+				Args: b.evidenceArgs(graphql.FieldConfigArgument{
 					"incident":      {Type: graphql.ID, Description: "What was attributed: an incident, campaign or group (any when absent)."},
 					"attributedBy":  {Type: listIn(graphql.ID), Description: "Any of these attributing parties (the facts' assertedBy)."},
 					"attributedTo":  {Type: listIn(graphql.ID), Description: "Attributed to any of these."},
@@ -106,7 +106,7 @@ func (b *builder) queryType() *graphql.Object {
 					"includeOrgans": {Type: graphql.Boolean, DefaultValue: false, Description: "Also count attributions to the organs of the states in attributedTo: " +
 						"the government bodies, intelligence services and regional bureaus that are partOf or regionalBureauOf them, directly or through one another (the MSS and its bureaus for the PRC)."},
 					"first": {Type: graphql.Int, DefaultValue: DefaultAttributions, Description: "The most returned."},
-				},
+				}),
 				Resolve: a.resolveAttributions,
 			},
 			"neighbourhood": {
@@ -134,13 +134,15 @@ func (b *builder) queryType() *graphql.Object {
 				Type: graphql.NewList(nonNull(b.blurScore)),
 				Description: "The actors tied to a state by at least one control path, highest score first (ties by actor id), each fully explained. " +
 					"Without state, every actor tied to any state, once, against the state giving it the highest score.",
-				Args: graphql.FieldConfigArgument{
+				Args: b.evidenceArgs(graphql.FieldConfigArgument{
 					"state": {Type: graphql.ID, Description: "A State; absent: all states."},
 					"asOf":  {Type: b.date, Description: "Rank on what was known and held at this date; a day means the end of that day (UTC)."},
 					"first": {Type: graphql.Int, DefaultValue: DefaultBlurRanking, Description: "The most returned."},
-				},
+				}),
 				Resolve: a.resolveBlurRanking,
 			},
+			"assessments": b.assessmentsField(),
+			"toolbox":     b.toolboxField(),
 			"stixBundle": {
 				Type: graphql.String,
 				Description: "A STIX 2.1 bundle (JSON text) of the entities within hops of ids and the facts among them, with the assertors; " +
@@ -179,6 +181,15 @@ func (a *API) resolveEntities(p graphql.ResolveParams) (any, error) {
 		}
 	}
 	q.Text = argString(p.Args, "search")
+	if len(q.Classes) == 0 {
+		// Source records are documents about the entities, not entities of
+		// the case: listed when asked for by kind (kind: [Source]).
+		for _, ci := range blurline.Classes {
+			if ci.Class != blurline.Source {
+				q.Classes = append(q.Classes, ci.Class)
+			}
+		}
+	}
 	nodes, err := a.g.FindNodes(p.Context, q)
 	if err != nil {
 		return nil, err
@@ -213,7 +224,7 @@ func (a *API) resolveRelField(r relField) graphql.FieldResolveFn {
 		if err != nil {
 			return nil, err
 		}
-		filter, err := argFilter(p.Args)
+		filter, err := a.factFilter(p)
 		if err != nil {
 			return nil, err
 		}
@@ -245,7 +256,7 @@ func (a *API) resolveEntityRelationships(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	filter, err := argFilter(p.Args)
+	filter, err := a.factFilter(p)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +292,7 @@ func (a *API) resolveRelationships(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	filter, err := argFilter(p.Args)
+	filter, err := a.factFilter(p)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +340,7 @@ func (a *API) resolvePaths(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	filter, err := argFilter(p.Args)
+	filter, err := a.factFilter(p)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +368,7 @@ func (a *API) resolveAttributions(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	filter, err := argFilter(p.Args)
+	filter, err := a.factFilter(p)
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +425,7 @@ func (a *API) resolveNeighbourhood(p graphql.ResolveParams) (any, error) {
 	if first < 1 {
 		return nil, invalid("first must be at least 1 for neighbourhood, got %d", first)
 	}
-	filter, err := argFilter(p.Args)
+	filter, err := a.factFilter(p)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,7 @@ type builder struct {
 	blurMove     *graphql.Object
 	changes      *graphql.Object
 	pathsTo      *graphql.Object
+	knowledge    knowledgeTypes // sources, assessments, the toolbox (knowledge.go)
 }
 
 // buildSchema builds the GraphQL schema.
@@ -56,6 +57,7 @@ func (a *API) buildSchema() (graphql.Schema, error) {
 	extendIntrospection()
 	b := &builder{a: a, classes: map[blurline.Class]*graphql.Object{}}
 	b.scalarsAndEnums()
+	b.knowledgeEnums()
 	b.factTypes()
 	b.entityTypes()
 	b.resultTypes()
@@ -181,11 +183,12 @@ func (b *builder) scalarsAndEnums() {
 		blurline.Behaviour:   "What an actor did: conducts, targeted, exploited, uses...",
 		blurline.Response:    "Responses and their parties and subjects: issuedBy, concerns, sanctionedBy, chargedIn...",
 		blurline.Claim:       "Claims with a literal value: victimCount.",
+		blurline.Analysis:    "Assessments: authoredBy, assesses, recommends.",
 	}
-	for k := blurline.Structural; k <= blurline.Claim; k++ {
+	for k := blurline.Structural; k <= blurline.Analysis; k++ {
 		pk[k.String()] = &graphql.EnumValueConfig{Value: k, Description: pkDocs[k]}
 	}
-	b.predKind = graphql.NewEnum(graphql.EnumConfig{Name: "PredicateKind", Description: "The role a predicate plays: structural, control, attribution, behaviour, response or claim.", Values: pk})
+	b.predKind = graphql.NewEnum(graphql.EnumConfig{Name: "PredicateKind", Description: "The role a predicate plays: structural, control, attribution, behaviour, response, claim or analysis.", Values: pk})
 
 	b.direction = graphql.NewEnum(graphql.EnumConfig{Name: "Direction", Description: "Which way a relationship runs from the entity it is seen from.", Values: graphql.EnumValueConfigMap{
 		"OUT":  {Value: blurline.Out, Description: "The entity is the subject."},
@@ -310,11 +313,12 @@ func (b *builder) factFields() graphql.Fields {
 			}
 			return nil, nil
 		}},
-		"confidence":  {Type: nonNull(graphql.Float), Description: "0 to 1.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Confidence, nil }},
-		"validFrom":   {Type: b.date, Description: "When the relationship started to hold.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).ValidFrom, nil }},
-		"validUntil":  {Type: b.date, Description: "When it stopped holding (exclusive).", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).ValidUntil, nil }},
-		"publishedOn": {Type: b.date, Description: "When the claim became public; before it the fact is not known.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).PublishedOn, nil }},
-		"sources":     {Type: listOf(graphql.String), Description: "Source URLs: the evidence.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Sources, nil }},
+		"confidence":    {Type: nonNull(graphql.Float), Description: "0 to 1.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Confidence, nil }},
+		"validFrom":     {Type: b.date, Description: "When the relationship started to hold.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).ValidFrom, nil }},
+		"validUntil":    {Type: b.date, Description: "When it stopped holding (exclusive).", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).ValidUntil, nil }},
+		"publishedOn":   {Type: b.date, Description: "When the claim became public; before it the fact is not known.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).PublishedOn, nil }},
+		"sources":       {Type: listOf(graphql.String), Description: "Source URLs: the evidence.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Sources, nil }},
+		"sourceRecords": b.sourceRecordsField(func(p graphql.ResolveParams) []string { return f(p).Sources }),
 		"assertedBy": {Type: b.entity, Description: "The party that asserts the fact (the attributing party of an attribution).", Resolve: func(p graphql.ResolveParams) (any, error) {
 			if x := f(p); x.AssertedBy != "" {
 				return b.a.loaders(p.Context).node(p.Context, x.AssertedBy), nil
@@ -494,14 +498,15 @@ var relFields = map[blurline.Class][]relField{
 func (b *builder) entityFields() graphql.Fields {
 	n := func(p graphql.ResolveParams) *blurline.Node { return p.Source.(*blurline.Node) }
 	return graphql.Fields{
-		"id":          {Type: nonNull(graphql.ID), Description: "The short id (the IRI without " + blurline.EntityBase + ").", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).ID, nil }},
-		"iri":         {Type: nonNull(graphql.String), Description: "The entity's IRI.", Resolve: func(p graphql.ResolveParams) (any, error) { return blurline.EntityIRI(n(p).ID), nil }},
-		"name":        {Type: nonNull(graphql.String), Description: "The entity's name.", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Name, nil }},
-		"aliases":     {Type: listOf(graphql.String), Description: "Other names (vendor names, ATT&CK ids), sorted.", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Aliases, nil }},
-		"kind":        {Type: nonNull(b.kind), Description: "The entity's class.", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Class, nil }},
-		"description": {Type: graphql.String, Description: "A short description; null when there is none.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(n(p).Description), nil }},
-		"sources":     {Type: listOf(graphql.String), Description: "Source URLs for the entity itself (its facts carry their own).", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Sources, nil }},
-		"externalIds": {Type: listOf(graphql.String), Description: "External ids as scheme:value (mitre-attack:G0125).", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).ExternalIDs, nil }},
+		"id":            {Type: nonNull(graphql.ID), Description: "The short id (the IRI without " + blurline.EntityBase + ").", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).ID, nil }},
+		"iri":           {Type: nonNull(graphql.String), Description: "The entity's IRI.", Resolve: func(p graphql.ResolveParams) (any, error) { return blurline.EntityIRI(n(p).ID), nil }},
+		"name":          {Type: nonNull(graphql.String), Description: "The entity's name.", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Name, nil }},
+		"aliases":       {Type: listOf(graphql.String), Description: "Other names (vendor names, ATT&CK ids), sorted.", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Aliases, nil }},
+		"kind":          {Type: nonNull(b.kind), Description: "The entity's class.", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Class, nil }},
+		"description":   {Type: graphql.String, Description: "A short description; null when there is none.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(n(p).Description), nil }},
+		"sources":       {Type: listOf(graphql.String), Description: "Source URLs for the entity itself (its facts carry their own).", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Sources, nil }},
+		"externalIds":   {Type: listOf(graphql.String), Description: "External ids as scheme:value (mitre-attack:G0125).", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).ExternalIDs, nil }},
+		"sourceRecords": b.sourceRecordsField(func(p graphql.ResolveParams) []string { return n(p).Sources }),
 		"nonStateCharacter": {Type: nonNull(graphql.Float), Description: "Non-state character nu, 0 (a state unit) to 1 (a criminal): the entity's own value or its class default.",
 			Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).NonStateCharacter(), nil }},
 		"motiveWeight": {Type: graphql.Float, Description: "Criminal-motive weight of an activity, when set.", Resolve: func(p graphql.ResolveParams) (any, error) {
@@ -513,7 +518,7 @@ func (b *builder) entityFields() graphql.Fields {
 		"relationships": {
 			Type:        nonNull(b.relConn),
 			Description: "Every relationship of the entity, filtered, sorted by fact id, as a connection.",
-			Args: pageArgs(DefaultPageSize, graphql.FieldConfigArgument{
+			Args: b.evidenceArgs(pageArgs(DefaultPageSize, graphql.FieldConfigArgument{
 				"predicates":    {Type: listIn(b.predicate), Description: "Any of these predicates."},
 				"kinds":         {Type: listIn(b.predKind), Description: "Any of these predicate kinds."},
 				"direction":     {Type: b.direction, DefaultValue: blurline.Both, Description: "OUT: the entity is the subject; IN: the object; BOTH: either."},
@@ -521,7 +526,7 @@ func (b *builder) entityFields() graphql.Fields {
 				"minConfidence": {Type: graphql.Float, Description: "Only facts with at least this confidence (0 to 1)."},
 				"asOf":          {Type: b.date, Description: "Only facts that held and were public at this date."},
 				"assertedBy":    {Type: graphql.ID, Description: "Only facts asserted by this party."},
-			}),
+			})),
 			Resolve: b.a.resolveEntityRelationships,
 		},
 		"blur": {
@@ -536,12 +541,12 @@ func (b *builder) entityFields() graphql.Fields {
 
 // relListArgs are the arguments of a typed relationship field.
 func (b *builder) relListArgs() graphql.FieldConfigArgument {
-	return graphql.FieldConfigArgument{
+	return b.evidenceArgs(graphql.FieldConfigArgument{
 		"asOf":          {Type: b.date, Description: "Only facts that held and were public at this date (a day means its end)."},
 		"minConfidence": {Type: graphql.Float, Description: "Only facts with at least this confidence (0 to 1)."},
 		"assertedBy":    {Type: graphql.ID, Description: "Only facts asserted by this party."},
 		"first":         {Type: graphql.Int, DefaultValue: DefaultPageSize, Description: "The most returned."},
-	}
+	})
 }
 
 func (b *builder) entityTypes() {
@@ -564,6 +569,9 @@ func (b *builder) entityTypes() {
 			Interfaces:  []*graphql.Interface{b.entity},
 			Fields: graphql.FieldsThunk(func() graphql.Fields {
 				fs := b.entityFields()
+				for name, f := range b.classFields(c) {
+					fs[name] = f
+				}
 				for _, r := range relFields[c] {
 					fs[r.name] = &graphql.Field{
 						Type:        listOf(b.relationship),

@@ -156,7 +156,8 @@ func TestWorkbench(t *testing.T) {
 		b.open(t, ts.URL+"/changes?from=2021-07-18&to=2021-07-20&state=prc")
 		mustContain(t, "the blur moves", text(t, b, "#moves"), "MSS criminal contract hackers", "+0.505", "APT40", "+0.337", "Wu Shurong")
 		mustContain(t, "the attributions made", text(t, b, "#attributions"), "2021-07-19", "Australia", "Ministry of State Security", "United Kingdom")
-		mustContain(t, "the facts that began", text(t, b, "#beganTitle"), "(138)")
+		// 138 facts of the case, and the 84 of the toolbox and the experts' assessments published on 19 July 2021.
+		mustContain(t, "the facts that began", text(t, b, "#beganTitle"), "(222)")
 		mustContain(t, "the facts that began", text(t, b, "#began"), "is sponsored by", "According to")
 		b.screenshot(t, "changes-2021-07-18-to-20.png")
 

@@ -18,6 +18,7 @@ type config struct {
 	Data      string // data directory of the bbolt store
 	Memory    bool
 	NoSeed    bool
+	Lenient   bool // check: only load's rules, not the seed's
 	LogLevel  slog.LevelVar
 	LogFormat string
 

@@ -71,8 +71,13 @@ func TestCLI(t *testing.T) {
 	if after := stats(); after["quads"] != seeded["quads"] {
 		t.Errorf("a rejected load changed the store: %v -> %v quads", seeded["quads"], after["quads"])
 	}
-	if out, _, err := runCLI(t, env, "", "check", good); err != nil || !strings.Contains(out, "ok: 6 quads") {
-		t.Errorf("check good.nq = %q, %v", out, err)
+	// good.nq loads, but cites a source with no source record: check holds
+	// files to the seed's rules unless --lenient.
+	if _, stderr, err := runCLI(t, env, "", "check", good); err == nil || !strings.Contains(stderr, "good.nq:3: fact <https://w3id.org/blurline/fact/acme-mss> cites <https://example.org/acme>, which has no source record") {
+		t.Errorf("check good.nq = %v, stderr %q; want good.nq:3: ... no source record", err, stderr)
+	}
+	if out, _, err := runCLI(t, env, "", "check", "--lenient", good); err != nil || !strings.Contains(out, "ok: 6 quads") {
+		t.Errorf("check --lenient good.nq = %q, %v", out, err)
 	}
 	if out, _, err := runCLI(t, env, "", "load", good); err != nil || !strings.Contains(out, "6 new") {
 		t.Errorf("load good.nq = %q, %v", out, err)
