@@ -147,6 +147,16 @@ func TestWorkbench(t *testing.T) {
 		mustContain(t, "the slider's label", text(t, b, "#asOfLabel"), "2021-07-18")
 		b.screenshot(t, "blur-2021-07-18.png")
 
+		// Replay steps through the dates of the control and structural
+		// facts; a second press pauses it.
+		click(t, b, "#play")
+		poll(t, b, "the replay to move the slider", `document.getElementById("play").getAttribute("aria-pressed") === "true" && WB.view.draws > 0 && /as of (19|20)/.test(document.getElementById("asOfLabel").textContent)`)
+		click(t, b, "#play")
+		if p := eval[string](t, b, `document.getElementById("play").getAttribute("aria-pressed")`); p != "false" {
+			t.Errorf("the replay did not pause: aria-pressed=%s", p)
+		}
+		b.settle(t, "the paused replay")
+
 		// The deep link reopens the view.
 		b.open(t, ts.URL+"/blur?state=prc&actor=hafnium&asOf=2021-07-18")
 		mustContain(t, "the reopened evidence", text(t, b, "#evidenceTitle"), "HAFNIUM")

@@ -181,12 +181,40 @@
     }).catch(function (err) { ol.appendChild(h('li', { class: 'error' }, err.message)); });
   }
 
+  // replay steps the slider through the days on which a control or
+  // structural fact began or ended (Query.changes over the whole record),
+  // re-ranking at each; a second press pauses it.
+  var playing = null;
+  function stopReplay() {
+    clearTimeout(playing); playing = null;
+    $('play').setAttribute('aria-pressed', 'false'); $('play').textContent = '▶ Replay';
+  }
+  function replay() {
+    if (playing) { stopReplay(); return; }
+    playing = -1;
+    $('play').setAttribute('aria-pressed', 'true'); $('play').textContent = '❚❚ Pause';
+    var v = { from: '2000-01-01', to: WB.dayString(Date.now()), state: $('state').value || undefined };
+    WB.gql('query ReplayDates($from: Date!, $to: Date!, $state: ID) { changes(from: $from, to: $to, state: $state, kinds: [control, structural], first: 1000) { ' +
+      'began { date } ended { date } } }', v).then(function (d) {
+      var days = {};
+      d.changes.began.concat(d.changes.ended).forEach(function (c) { days[c.date.slice(0, 10)] = true; });
+      var steps = Object.keys(days).sort(), i = 0;
+      (function step() {
+        if (playing === null) { return; }
+        if (i >= steps.length) { stopReplay(); slider.set('', true); return; }
+        slider.set(steps[i++], false);
+        load().then(function () { if (playing !== null) { playing = setTimeout(step, 900); } });
+      })();
+    }).catch(function (err) { stopReplay(); WB.status(err.message, true); });
+  }
+
   function start() {
     WB.registerLayouts();
     var p = WB.params();
     slider = WB.slider($('asOfRange'), $('asOfLabel'), $('asOf'), function () { load(); });
     slider.set(p.get('asOf') || '', false);
     $('now').onclick = function () { slider.set('', true); };
+    $('play').onclick = replay;
     $('png').onclick = function () { if (cy) { WB.exportPNG(cy, 'blur-path-' + view.actor); } };
     $('svg').onclick = function () { if (cy) { WB.exportSVG(cy, 'blur-path-' + view.actor); } };
     $('state').onchange = function () { view.actor = null; WB.setParams({ actor: '' }); load(); };
