@@ -39,7 +39,7 @@ type Limits struct {
 	MaxQueryBytes int // size of the query text
 	MaxDepth      int // nesting of selection sets, fragments expanded
 	MaxAliases    int // aliased fields in the document
-	MaxCost       int // estimated items a query may touch (see guard.go)
+	MaxCost       int // estimated items a query may touch (see gqlgo_guard.go)
 	MaxPageSize   int // largest first
 	MaxPathHops   int // largest maxHops/hops
 	MaxExport     int // most entities and facts in a stixBundle
@@ -226,7 +226,7 @@ func (a *API) store(p *prepared) {
 	}
 }
 
-// Cost is the estimated cost of running op with variables (guard.go): the
+// Cost is the estimated cost of running op with variables (gqlgo_guard.go): the
 // figure Execute holds to MaxCost, for a caller that bounds several
 // operations together (a batch).
 func (a *API) Cost(op *Operation, variables map[string]any) int {
