@@ -69,7 +69,7 @@ func (a *API) parse(ctx context.Context, query string) (doc *ast.Document, errs 
 			doc, errs = nil, requestErrors(blurline.ErrValidation, "the document is not valid GraphQL")
 		}
 	}()
-	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: maskComments(query), Name: "GraphQL request"})})
+	doc, err := parser.Parse(parser.ParseParams{Source: source.NewSource(&source.Source{Body: blankNulls(maskComments(query)), Name: "GraphQL request"})})
 	if err != nil {
 		return nil, classify([]gqlerrors.FormattedError{gqlerrors.FormatError(err)}, blurline.ErrParse)
 	}

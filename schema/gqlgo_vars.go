@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/blurline/blurline"
@@ -124,7 +125,16 @@ func checkInput(v any, t graphql.Input) string {
 		if ok && slices.ContainsFunc(t.Values(), func(ev *graphql.EnumValueDefinition) bool { return ev.Name == s }) {
 			return ""
 		}
-		return fmt.Sprintf("expected one of the %s values", t.Name())
+		names := make([]string, 0, len(t.Values()))
+		for _, ev := range t.Values() {
+			names = append(names, ev.Name)
+		}
+		slices.Sort(names)
+		if ok && s == "" {
+			// genqlient's default configuration sends "" for an optional enum it was not given.
+			return fmt.Sprintf("an empty string is not a %s value: for none, send null or leave the value out; else one of %s", t.Name(), strings.Join(names, ", "))
+		}
+		return fmt.Sprintf("expected one of the %s values (%s)", t.Name(), strings.Join(names, ", "))
 	case *graphql.Scalar:
 		return checkScalar(v, t.Name())
 	}
