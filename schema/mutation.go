@@ -111,6 +111,7 @@ func (b *builder) mutationType() *graphql.Object {
 		},
 	}
 	maps.Copy(fields, b.interopMutations())
+	b.relayMutations(fields)
 	return graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Description: "Writes, each in one transaction: all or nothing. They need the server's write token (Authorization: Bearer <token>).", Fields: fields})
 }
 

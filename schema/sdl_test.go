@@ -23,7 +23,8 @@ func TestSDL(t *testing.T) {
 		"schema {\n  query: Query\n  mutation: Mutation\n}",
 		`scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")`,
 		"interface Entity {",
-		"type ThreatGroup implements Entity {",
+		"type ThreatGroup implements Entity & Node {",
+		"interface Node {",
 	} {
 		if !strings.Contains(sdl, want) {
 			t.Errorf("the SDL lacks %q", want)

@@ -33,6 +33,7 @@ type builder struct {
 	healey       *graphql.Object
 	literal      *graphql.Object
 	entity       *graphql.Interface
+	nodeIface    *graphql.Interface
 	classes      map[blurline.Class]*graphql.Object
 	relationship *graphql.Object
 	statement    *graphql.Object
@@ -58,6 +59,7 @@ func (a *API) buildSchema() (graphql.Schema, error) {
 	b := &builder{a: a, classes: map[blurline.Class]*graphql.Object{}}
 	b.scalarsAndEnums()
 	b.knowledgeEnums()
+	b.nodeInterface()
 	b.factTypes()
 	b.entityTypes()
 	b.resultTypes()
@@ -342,6 +344,7 @@ func (b *builder) factTypes() {
 	b.statement = graphql.NewObject(graphql.ObjectConfig{
 		Name:        "Statement",
 		Description: "A fact: one relationship with its provenance.",
+		Interfaces:  []*graphql.Interface{b.nodeIface},
 		Fields:      graphql.FieldsThunk(b.factFields),
 	})
 	b.relationship = graphql.NewObject(graphql.ObjectConfig{
@@ -566,7 +569,7 @@ func (b *builder) entityTypes() {
 		b.classes[c] = graphql.NewObject(graphql.ObjectConfig{
 			Name:        string(c),
 			Description: ci.Description,
-			Interfaces:  []*graphql.Interface{b.entity},
+			Interfaces:  []*graphql.Interface{b.entity, b.nodeIface},
 			Fields: graphql.FieldsThunk(func() graphql.Fields {
 				fs := b.entityFields()
 				for name, f := range b.classFields(c) {
