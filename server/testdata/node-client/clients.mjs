@@ -47,7 +47,21 @@ const ENTITY = gql`query Entity($id: ID!) { entity(id: $id) { id name kind } }`;
       assert.equal(e.errors[0].extensions.code, 'FORBIDDEN');
     }
   }
-  console.log('apollo HttpLink: query, NOT_FOUND and FORBIDDEN as expected');
+  // Relay refetching: node(id:) gives the same object, normalised in the
+  // cache under ThreatGroup:apt40 (the entity fetched above).
+  // Apollo matches fragments on interfaces with possibleTypes, which its
+  // documentation has clients read from introspection.
+  const pt = await client.query({ query: gql`{ e: __type(name: "Entity") { possibleTypes { name } } n: __type(name: "Node") { possibleTypes { name } } }` });
+  const possibleTypes = { Entity: pt.data.e.possibleTypes.map((t) => t.name), Node: pt.data.n.possibleTypes.map((t) => t.name) };
+  const relay = new ApolloClient({ link: new HttpLink({ uri: url, fetch: countingFetch }), cache: new InMemoryCache({ possibleTypes }) });
+  await relay.query({ query: ENTITY, variables: { id: 'apt40' } });
+  const NODE = gql`query Node($id: ID!) { node(id: $id) { id ... on Entity { name aliases } } }`;
+  const n = await relay.query({ query: NODE, variables: { id: 'apt40' } });
+  assert.equal(n.data.node.__typename, 'ThreatGroup');
+  assert.equal(n.data.node.name, 'APT40');
+  const cached = relay.cache.extract()['ThreatGroup:apt40'];
+  assert.ok(cached && cached.name === 'APT40' && Array.isArray(cached.aliases), JSON.stringify(cached));
+  console.log('apollo HttpLink: query, node refetch (one cache entry), NOT_FOUND and FORBIDDEN as expected');
 }
 
 // 2. BatchHttpLink: three queries issued together go as one POST of a JSON array.
@@ -101,6 +115,14 @@ console.log('ok: apollo');
   const res = await client.query(ENTITY, { id: 'hafnium' }).toPromise();
   assert.equal(res.error, undefined, String(res.error));
   assert.equal(res.data.entity.name, 'HAFNIUM');
+  // Backward pagination: the last two relationships, then the two before them.
+  const PAGE = 'query($id: ID!, $before: String) { entity(id: $id) { relationships(last: 2, before: $before) { pageInfo { hasPreviousPage startCursor } edges { cursor node { id } } } } }';
+  const p1 = (await client.query(PAGE, { id: 'apt40' }).toPromise()).data.entity.relationships;
+  assert.equal(p1.edges.length, 2);
+  assert.ok(p1.pageInfo.hasPreviousPage);
+  const p2 = (await client.query(PAGE, { id: 'apt40', before: p1.pageInfo.startCursor }).toPromise()).data.entity.relationships;
+  assert.equal(p2.edges.length, 2);
+  assert.ok(p2.edges[1].node.id < p1.edges[0].node.id, 'the page before comes before');
   const bad = await client.query(ENTITY, { id: 'no-such-entity' }).toPromise();
   assert.equal(bad.error.graphQLErrors[0].extensions.code, 'NOT_FOUND');
   if (process.env.BLURLINE_HAS_LOADNQUADS) {
@@ -114,6 +136,6 @@ console.log('ok: apollo');
     }).toPromise();
     assert.equal(ok.error, undefined, String(ok.error));
   }
-  console.log('urql: query, NOT_FOUND, FORBIDDEN and an authorised mutation');
+  console.log('urql: query, backward pages, NOT_FOUND, FORBIDDEN and an authorised mutation');
 }
 console.log('ok: urql');
