@@ -22,7 +22,8 @@ assert.equal(outputs.length, 1);
 const ts = outputs[0].content;
 for (const want of [
   'export type Entity = {',
-  'export type ThreatGroup = Entity & {',
+  'export type ThreatGroup = Entity & Node & {',
+  'export type Node = {',
   'export type EntityQuery = {',
   'export type LastRelationshipsQuery = {',
   'export type EntityQueryVariables = Exact<{',
