@@ -153,7 +153,7 @@ var Classes = []ClassInfo{
 	{Patch, "A security update that fixes vulnerabilities.", stixObject("course-of-action").note("other producers' courses of action (mitigations) are not read"), 0, false},
 	{Operation, "A law-enforcement or defensive operation (the FBI web-shell removal).", stixObject("course-of-action"), 0, false},
 	{Source, "A source record: the document a fact or entity cites, its IRI the document's URL, with its title as name, publisher, publication date, kind, whether it is the primary text and an Admiralty reliability grade.", stixObject("x-blurline-source").note("the objects that cite it carry its URL in external_references; its record travels as x_blurline_source_record"), 0, false},
-	{Assessment, "A judgement by an analyst or expert about an entity, an event or a response; its authoredBy fact carries the quote, the date and the source.", stixObject("x-blurline-assessment").note("an opinion or note mapping is not done yet"), 0, false},
+	{Assessment, "A judgement by an analyst or expert about an entity, an event or a response; its authoredBy fact carries the quote, the date and the source.", stixObject("note").note("abstract the name, content the quote, authors the author, object_refs what it is about; its authoredBy, assesses and recommends facts travel as relationships"), 0, false},
 	{ResponseKind, "A kind of response in the allies' toolbox (public attribution, indictment, sanctions on persons, collective defence under Article 5).", stixObject("x-blurline-response-kind"), 0, false},
 }
 

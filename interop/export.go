@@ -77,6 +77,10 @@ func ExportSTIX(ctx context.Context, r Reader, f ExportFilter) (*Bundle, error) 
 	}
 	var objs []Object
 	for _, n := range nodes {
+		if n.Class == blurline.Assessment {
+			objs = append(objs, x.assessmentNote(n, touching[n.ID], nodes))
+			continue
+		}
 		objs = append(objs, x.entity(n, touching[n.ID]))
 	}
 	for _, fc := range facts {
@@ -452,4 +456,70 @@ func exportSourceRecord(o Object, r *blurline.SourceRecord) {
 		rec["copy_of"] = r.CopyOf
 	}
 	o[xSourceRecord] = rec
+}
+
+// assessmentNote writes an assessment as a STIX 2.1 note: abstract its
+// name, content the author's quote (its authoredBy fact), authors the
+// author's name, object_refs what it assesses and recommends among the
+// exported objects (the author when none of them is exported). Its facts
+// are exported as relationships beside it, as any entity's are.
+func (x *exporter) assessmentNote(n *blurline.Node, facts []*blurline.Fact, nodes []*blurline.Node) Object {
+	o := Object{"type": "note", "id": x.ids[n.ID], "spec_version": "2.1", "created": stamp(x.ts), "modified": stamp(x.ts),
+		"abstract": n.Name, xID: n.ID, xClass: string(n.Class)}
+	names := map[string]string{}
+	for _, m := range nodes {
+		names[m.ID] = m.Name
+	}
+	content := n.Description
+	var authors, refs []string
+	for _, f := range facts {
+		if f.Subject != n.ID {
+			continue
+		}
+		switch f.Predicate {
+		case blurline.AuthoredBy:
+			if f.Quote != "" {
+				content = f.Quote
+			}
+			if name, ok := names[f.Object]; ok {
+				authors = append(authors, name)
+			}
+			if !f.PublishedOn.IsZero() {
+				o["created"] = stamp(f.PublishedOn)
+			}
+		case blurline.Assesses, blurline.Recommends:
+			if id, ok := x.ids[f.Object]; ok && !slices.Contains(refs, id) {
+				refs = append(refs, id)
+			}
+		}
+	}
+	if len(refs) == 0 {
+		for _, f := range facts {
+			if id, ok := x.ids[f.Object]; ok && f.Subject == n.ID && f.Predicate == blurline.AuthoredBy {
+				refs = append(refs, id)
+			}
+		}
+	}
+	o["content"] = cmp.Or(content, n.Name)
+	if len(authors) > 0 {
+		o["authors"] = authors
+	}
+	if len(refs) > 0 {
+		slices.Sort(refs)
+		o["object_refs"] = refs
+	}
+	if n.Description != "" {
+		o[xDescription] = n.Description
+	}
+	var srcRefs []Object
+	for _, s := range n.Sources {
+		srcRefs = append(srcRefs, sourceRef(s))
+	}
+	if len(srcRefs) > 0 {
+		o["external_references"] = srcRefs
+	}
+	if len(n.Aliases) > 0 {
+		o[xAliases] = n.Aliases
+	}
+	return o
 }

@@ -316,8 +316,8 @@ func (m *stixMapper) run(objs []*sobj) {
 	}
 	// Entities first, then statements.
 	for _, o := range current {
-		switch o.typ {
-		case "relationship", "note":
+		switch {
+		case o.typ == "relationship", o.typ == "note" && !isAssessmentNote(o):
 			continue
 		}
 		m.entity(o)
@@ -327,7 +327,9 @@ func (m *stixMapper) run(objs []*sobj) {
 		case "relationship":
 			m.relationship(o)
 		case "note":
-			m.note(o)
+			if !isAssessmentNote(o) {
+				m.note(o)
+			}
 		}
 	}
 	m.noteCustom(current)
@@ -474,6 +476,9 @@ func (m *stixMapper) entity(o *sobj) {
 // describe turns an object into an entity item (nil without a name).
 func (m *stixMapper) describe(o *sobj, c blurline.Class) *item {
 	name := strings.TrimSpace(o.str("name"))
+	if o.typ == "note" {
+		name = strings.TrimSpace(o.str("abstract")) // an assessment (assessmentNote)
+	}
 	n := blurline.Node{ID: o.id, Class: c, Description: strings.TrimSpace(o.str("description"))}
 	n.Aliases = append(append(o.strs("aliases"), o.strs("x_mitre_aliases")...), o.strs(xAliases)...)
 	if c == blurline.State && o.typ == "location" {
@@ -824,4 +829,11 @@ func importSourceRecord(o *sobj) *blurline.SourceRecord {
 		r.PublishedOn = t
 	}
 	return r
+}
+
+// isAssessmentNote reports whether a note is an assessment written by
+// Blurline (assessmentNote): it is read as an entity, and its facts come
+// as relationships. Other notes are claims or are not modelled.
+func isAssessmentNote(o *sobj) bool {
+	return o.typ == "note" && o.str(xClass) == string(blurline.Assessment) && o.str(xID) != ""
 }
