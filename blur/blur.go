@@ -83,8 +83,11 @@ type Score struct {
 	// Activities are the actor's conducts facts behind Kappa, strongest first.
 	Activities []Conduct
 
-	AsOf    time.Time // the instant scored; zero means everything known now
-	Version uint64    // the store version the score was computed on
+	AsOf time.Time // the instant scored; zero means everything known now
+	// Evidence is the sources' conditions the score was computed under
+	// (zero: any source); Sources lists only the sources that meet them.
+	Evidence blurline.Evidence
+	Version  uint64 // the store version the score was computed on
 }
 
 // Bottleneck is the loosest link of a path: the control fact with the
@@ -343,7 +346,7 @@ func (a *Analyzer) unreached(ctx context.Context, v *view, actor, state string) 
 	if err != nil {
 		return nil, err
 	}
-	s := Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: v.asOf, Version: v.version}
+	s := Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: v.asOf, Version: v.version, Evidence: v.ev}
 	s.Kappa, s.Activities = kappa(facts, func(id string) *blurline.Node { return found[slices.Index(acts, id)] })
 	s = finish(s)
 	return &s, nil
@@ -397,7 +400,7 @@ func (a *Analyzer) view(ctx context.Context, asOf time.Time, ev blurline.Evidenc
 
 // score builds the full Score of x against r's state (r may be nil).
 func (g *snapshot) score(r *reach, x int32) Score {
-	s := Score{Actor: g.ids[x], AsOf: g.asOf, Version: g.version}
+	s := Score{Actor: g.ids[x], AsOf: g.asOf, Version: g.version, Evidence: g.ev}
 	if n := g.nodes[x]; n != nil {
 		s.Nu = n.NonStateCharacter()
 	}
@@ -462,12 +465,16 @@ func normID(id string) string {
 }
 
 // Sources returns the distinct URLs of the sources the score rests on: those
-// of every fact of its path and of its activities, in the order met.
+// of every fact of its path and of its activities, in the order met; under
+// an evidence condition, only the sources that meet it.
 func (s *Score) Sources() []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(f *blurline.Fact) {
 		for _, u := range f.Sources {
+			if s.Evidence.Active() && (s.Evidence.Records == nil || !s.Evidence.Meets(s.Evidence.Records(u))) {
+				continue
+			}
 			if !seen[u] {
 				seen[u] = true
 				out = append(out, u)

@@ -15,6 +15,7 @@ import (
 type snapshot struct {
 	version uint64
 	asOf    time.Time
+	ev      blurline.Evidence // the sources' conditions the snapshot was read with
 
 	ids   []string
 	index map[string]int32
@@ -183,6 +184,7 @@ func loadState(ctx context.Context, src Source, version uint64, asOf time.Time, 
 	g := &snapshot{
 		version:  version,
 		asOf:     asOf,
+		ev:       ev,
 		ids:      ids,
 		index:    make(map[string]int32, len(ids)),
 		nodes:    make([]*blurline.Node, len(ids)),
