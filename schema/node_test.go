@@ -47,3 +47,39 @@ func TestNode(t *testing.T) {
 		t.Errorf("Node's types = %v, want every entity class and Statement", impls)
 	}
 }
+
+// TestConnectionsPageBothWays checks that every field returning a
+// connection takes first/after and last/before.
+func TestConnectionsPageBothWays(t *testing.T) {
+	sc := newAPI(t, openStore(t), Limits{}).Schema()
+	n := 0
+	for name, ty := range sc.TypeMap() {
+		var fields graphql.FieldDefinitionMap
+		switch ty := ty.(type) {
+		case *graphql.Object:
+			fields = ty.Fields()
+		case *graphql.Interface:
+			fields = ty.Fields()
+		default:
+			continue
+		}
+		for fname, f := range fields {
+			if !strings.HasSuffix(graphql.GetNamed(f.Type).String(), "Connection") {
+				continue
+			}
+			n++
+			have := map[string]bool{}
+			for _, a := range f.Args {
+				have[a.Name()] = true
+			}
+			for _, want := range []string{"first", "after", "last", "before"} {
+				if !have[want] {
+					t.Errorf("%s.%s returns a connection but has no %s argument", name, fname, want)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no connection fields found")
+	}
+}
