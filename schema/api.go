@@ -95,6 +95,9 @@ type API struct {
 	// noCache and noBatch turn off the document cache and the batch
 	// loaders: the baseline the benchmarks compare against.
 	noCache, noBatch bool
+	// noOrder leaves the data in graphql-go's maps (alphabetical order):
+	// the baseline of BenchmarkOrder.
+	noOrder bool
 }
 
 // New builds the API over g.
@@ -272,7 +275,9 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 	if err := ctx.Err(); err != nil && res.Data == nil && len(res.Errors) == 0 {
 		res.Errors = []gqlerrors.FormattedError{gqlerrors.FormatError(err)}
 	}
-	res.Data = a.orderData(op, variables, res.Data)
+	if !a.noOrder {
+		res.Data = a.orderData(op, variables, res.Data)
+	}
 	res.Errors = classify(res.Errors, blurline.ErrInvalid)
 	sortErrors(res.Errors)
 	return res

@@ -134,6 +134,20 @@ type orderer struct {
 	vars      map[string]any
 	varDefs   []*ast.VariableDefinition
 	fragments map[string]*ast.FragmentDefinition
+	memo      map[memoKey]collected // the objects of a list share their field nodes
+}
+
+// memoKey names the field nodes an object was selected by (the parent's
+// collected slice, shared by every element of a list) and its type.
+type memoKey struct {
+	t     *graphql.Object
+	first **ast.Field
+	n     int
+}
+
+type collected struct {
+	keys   []string
+	fields map[string][]*ast.Field
 }
 
 // orderData returns data (graphql-go's maps) as ordered objects.
@@ -153,12 +167,29 @@ func (a *API) orderData(op *Operation, vars map[string]any, data any) any {
 	if op.Type == "mutation" {
 		root = sc.MutationType()
 	}
-	return o.object(m, root, []*ast.SelectionSet{op.def.SelectionSet})
+	o.memo = map[memoKey]collected{}
+	keys, fields := o.collect(root, []*ast.SelectionSet{op.def.SelectionSet})
+	return o.object(m, root, keys, fields)
 }
 
-// object orders one object of runtime type t, selected by sets.
-func (o *orderer) object(m map[string]any, t *graphql.Object, sets []*ast.SelectionSet) *orderedObject {
-	keys, fields := o.collect(t, sets)
+// objectOf orders one object of runtime type t selected by the field nodes
+// sel, collecting its fields once for all the objects sel selects.
+func (o *orderer) objectOf(m map[string]any, t *graphql.Object, sel []*ast.Field) *orderedObject {
+	if len(sel) == 0 {
+		return o.object(m, t, nil, nil)
+	}
+	k := memoKey{t: t, first: &sel[0], n: len(sel)}
+	c, ok := o.memo[k]
+	if !ok {
+		c.keys, c.fields = o.collect(t, subSets(sel))
+		o.memo[k] = c
+	}
+	return o.object(m, t, c.keys, c.fields)
+}
+
+// object orders one object of runtime type t whose response keys, in
+// order, and their field nodes are keys and fields.
+func (o *orderer) object(m map[string]any, t *graphql.Object, keys []string, fields map[string][]*ast.Field) *orderedObject {
 	out := &orderedObject{keys: make([]string, 0, len(keys)), vals: make([]any, 0, len(keys))}
 	for _, k := range keys {
 		v, ok := m[k]
@@ -205,7 +236,7 @@ func (o *orderer) value(v any, t graphql.Type, fields []*ast.Field) any {
 		return out
 	case *graphql.Object:
 		if m, ok := v.(map[string]any); ok {
-			return o.object(m, t, subSets(fields))
+			return o.objectOf(m, t, fields)
 		}
 	case *graphql.Interface, *graphql.Union:
 		m, ok := v.(map[string]any)
@@ -214,7 +245,7 @@ func (o *orderer) value(v any, t graphql.Type, fields []*ast.Field) any {
 		}
 		name, _ := m[typenameKey].(string)
 		if obj, ok := o.sc.Type(name).(*graphql.Object); ok {
-			return o.object(m, obj, subSets(fields))
+			return o.objectOf(m, obj, fields)
 		}
 	case *graphql.Scalar:
 		if f, ok := v.(float64); ok {
