@@ -151,7 +151,7 @@ func TestResponseTooLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.code() != "RESPONSE_TOO_LARGE" || r.hasData() || len(r.Body) > 1<<10 {
+	if r.Status != 400 || r.code() != "RESPONSE_TOO_LARGE" || r.hasData() || len(r.Body) > 1<<10 {
 		t.Errorf("a response over the limit: %d %s %.300s", r.Status, r.code(), r.Body)
 	}
 	alive(t, ts.URL, "a response too large")

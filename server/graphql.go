@@ -235,7 +235,7 @@ func (s *Server) serveQuery(ctx context.Context, r *http.Request, media string, 
 	}
 	body, err := s.encode(r, res.Data, true, nil)
 	if err != nil {
-		return s.encodeFailed(r, err)
+		return s.encodeFailed(r, media, err)
 	}
 	if s.api.Version() == version {
 		s.cache.put(version, key, body)
@@ -449,12 +449,18 @@ func decodeObject(name string, raw []byte) (map[string]any, error) {
 func (s *Server) respond(r *http.Request, media string, status int, data any, hasData bool, errs []gqlerrors.FormattedError) reply {
 	buf, err := s.encode(r, data, hasData, errs)
 	if err != nil {
-		return s.encodeFailed(r, err)
+		return s.encodeFailed(r, media, err)
 	}
 	return reply{status: status, body: buf}
 }
 
-func (s *Server) encodeFailed(r *http.Request, err error) reply {
+// encodeFailed is the reply when a response could not be encoded: too
+// large (a request error, its status by the media type's rules), or an
+// internal error.
+func (s *Server) encodeFailed(r *http.Request, media string, err error) reply {
+	if kind, _ := kindOf(err); kind == blurline.ErrResponseTooLarge {
+		return s.respondError(r, media, err)
+	}
 	return s.refusal(r, fmt.Errorf("encode GraphQL response: %w", err))
 }
 
@@ -478,10 +484,8 @@ func (s *Server) encode(r *http.Request, data any, hasData bool, errs []gqlerror
 		return nil, err
 	}
 	if int64(len(buf)) >= s.cfg.MaxResponseBytes {
-		n := len(buf)
-		buf = nil // let the collector have it now
-		return s.errorBody(r, blurline.Errorf(blurline.ErrResponseTooLarge,
-			"the response would be %d bytes, over the limit of %d: ask for smaller pages (first), fewer fields or fewer hops", n, s.cfg.MaxResponseBytes)), nil
+		return nil, blurline.Errorf(blurline.ErrResponseTooLarge,
+			"the response would be %d bytes, over the limit of %d: ask for smaller pages (first), fewer fields or fewer hops", len(buf), s.cfg.MaxResponseBytes)
 	}
 	return append(buf, '\n'), nil
 }
