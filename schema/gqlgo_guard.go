@@ -104,6 +104,7 @@ func guardRules(l Limits) []graphql.ValidationRuleFn {
 				}
 			}
 		}),
+		directivesPerLocation,
 		onDocument(func(ctx *graphql.ValidationContext, doc *ast.Document) {
 			if n := mergePairs(doc, MaxFieldPairs); n > MaxFieldPairs {
 				report(ctx, blurline.ErrCost, nil,
@@ -111,6 +112,40 @@ func guardRules(l Limits) []graphql.ValidationRuleFn {
 			}
 		}),
 	}
+}
+
+// MaxDirectivesPerLocation bounds the directives on one field, fragment
+// or operation: graphql-go's directive rules compare them with each other.
+const MaxDirectivesPerLocation = 20
+
+// directivesPerLocation refuses a location with more than
+// MaxDirectivesPerLocation directives.
+func directivesPerLocation(ctx *graphql.ValidationContext) *graphql.ValidationRuleInstance {
+	check := func(p visitor.VisitFuncParams) (string, interface{}) {
+		var ds []*ast.Directive
+		switch n := p.Node.(type) {
+		case *ast.Field:
+			ds = n.Directives
+		case *ast.FragmentSpread:
+			ds = n.Directives
+		case *ast.InlineFragment:
+			ds = n.Directives
+		case *ast.OperationDefinition:
+			ds = n.Directives
+		case *ast.FragmentDefinition:
+			ds = n.Directives
+		}
+		if len(ds) > MaxDirectivesPerLocation {
+			report(ctx, blurline.ErrLimit, []ast.Node{ds[0]}, "%d directives in one place, over the limit of %d", len(ds), MaxDirectivesPerLocation)
+			return visitor.ActionBreak, nil
+		}
+		return visitor.ActionNoChange, nil
+	}
+	m := map[string]visitor.NamedVisitFuncs{}
+	for _, k := range []string{kinds.Field, kinds.FragmentSpread, kinds.InlineFragment, kinds.OperationDefinition, kinds.FragmentDefinition} {
+		m[k] = visitor.NamedVisitFuncs{Kind: check}
+	}
+	return &graphql.ValidationRuleInstance{VisitorOpts: &visitor.VisitorOptions{KindFuncMap: m}}
 }
 
 func operations(doc *ast.Document) []*ast.OperationDefinition {

@@ -63,7 +63,13 @@ func TestFloodsWithinBudget(t *testing.T) {
 		code string
 	}{
 		{"directives", func(n int) string { return fmt.Sprintf("{ a%d: __typename %s}", n, strings.Repeat("@a ", 20000)) }, "LIMIT_EXCEEDED"},
-		{"directives under the bound", func(n int) string { return fmt.Sprintf("{ a%d: __typename %s}", n, strings.Repeat("@a ", 190)) }, "GRAPHQL_VALIDATION_FAILED"},
+		{"directives under the bound", func(n int) string {
+			var b strings.Builder
+			for i := range 95 {
+				fmt.Fprintf(&b, "f%d_%d @a @b ", n, i)
+			}
+			return "{ " + b.String() + "}"
+		}, "GRAPHQL_VALIDATION_FAILED"},
 		{"operations", func(n int) string { return fmt.Sprintf("query Q%d { a }", n) + strings.Repeat("{a}", 9000) }, "LIMIT_EXCEEDED"},
 		{"operations under the bound", func(n int) string { return fmt.Sprintf("query Q%d { a }", n) + strings.Repeat("{a}", 99) }, "GRAPHQL_VALIDATION_FAILED"},
 		{"unknown fields", func(n int) string {

@@ -247,7 +247,12 @@ func hostileCases() []hostileCase {
 	// refused by the lexical guard, or stopped at 100 errors.
 	add(hostileCase{name: "20000 unknown directives", body: q("{ __typename " + strings.Repeat("@a ", 20000) + "}"), status: 400, code: "LIMIT_EXCEEDED"})
 	add(hostileCase{name: "9000 anonymous operations", body: q(strings.Repeat("{a}", 9000)), status: 400, code: "LIMIT_EXCEEDED"})
-	add(hostileCase{name: "190 unknown directives", body: q("{ __typename " + strings.Repeat("@a ", 190) + "}"), status: 400, code: "GRAPHQL_VALIDATION_FAILED"})
+	add(hostileCase{name: "190 directives on one field", body: q("{ __typename " + strings.Repeat("@a ", 190) + "}"), status: 400, code: "LIMIT_EXCEEDED"})
+	var directed strings.Builder
+	for i := range 95 {
+		fmt.Fprintf(&directed, "f%d @a @b ", i)
+	}
+	add(hostileCase{name: "190 unknown directives", body: q("{ " + directed.String() + "}"), status: 400, code: "GRAPHQL_VALIDATION_FAILED"})
 	var unknown strings.Builder
 	for i := range 1000 {
 		fmt.Fprintf(&unknown, "nope%d ", i)
