@@ -57,6 +57,10 @@ type Source interface {
 	FindNodes(ctx context.Context, q blurline.NodeQuery) ([]*blurline.Node, error)
 	// Version increases with every committed write.
 	Version() uint64
+	// Pin returns a context whose reads all see one version of the
+	// source, and that version (see graph.Store.Pin): a computation reads
+	// one version from start to end, and files its results under it.
+	Pin(ctx context.Context) (context.Context, uint64)
 }
 
 // Score is the blur of one actor with respect to one state, with its
@@ -174,7 +178,7 @@ func (a *Analyzer) Blur(ctx context.Context, actor, state string, asOf time.Time
 func (a *Analyzer) BlurEvidence(ctx context.Context, actor, state string, asOf time.Time, ev blurline.Evidence) (_ *Score, err error) {
 	defer wrap(&err, "blur.Blur(%q, %q)", actor, state)
 	actor, state = normID(actor), normID(state)
-	v, err := a.view(ctx, asOf, ev)
+	ctx, v, err := a.view(ctx, asOf, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +228,7 @@ func (a *Analyzer) Ranking(ctx context.Context, state string, asOf time.Time, fi
 func (a *Analyzer) RankingEvidence(ctx context.Context, state string, asOf time.Time, first int, ev blurline.Evidence) (_ []Score, err error) {
 	defer wrap(&err, "blur.Ranking(%q)", state)
 	state = normID(state)
-	v, err := a.view(ctx, asOf, ev)
+	ctx, v, err := a.view(ctx, asOf, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -368,14 +372,14 @@ func (a *Analyzer) part(ctx context.Context, v *view, state string) (*part, erro
 	})
 }
 
-// view returns the cache for the source's current version, asOf and evidence.
-func (a *Analyzer) view(ctx context.Context, asOf time.Time, ev blurline.Evidence) (*view, error) {
+// view returns the cache for the version ctx reads (pinned in the
+// returned context), asOf and evidence. A request pinned to a version
+// older than the cache's gets a view of its own, kept nowhere.
+func (a *Analyzer) view(ctx context.Context, asOf time.Time, ev blurline.Evidence) (context.Context, *view, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return ctx, nil, err
 	}
-	// Read the version before the data: a snapshot is never older than
-	// the version it is filed under.
-	ver := a.src.Version()
+	ctx, ver := a.src.Pin(ctx)
 	key := ""
 	if !asOf.IsZero() {
 		key = asOf.UTC().Format(time.RFC3339Nano)
@@ -383,19 +387,25 @@ func (a *Analyzer) view(ctx context.Context, asOf time.Time, ev blurline.Evidenc
 	if ev.Active() {
 		key += "|" + ev.Key()
 	}
+	newView := func(version uint64) *view {
+		return &view{version: version, asOf: asOf, ev: ev, parts: map[string]*flight[*part]{},
+			ranks: map[string]*flight[[]Score]{}, best: map[struct{}]*flight[map[string]choice]{}}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if ver < a.version {
+		return ctx, newView(ver), nil
+	}
 	if _, ok := a.views[key]; ver > a.version || !ok && len(a.views) >= maxViews {
-		a.version = max(a.version, ver)
+		a.version = ver
 		a.views = map[string]*view{}
 	}
 	v, ok := a.views[key]
 	if !ok {
-		v = &view{version: a.version, asOf: asOf, ev: ev, parts: map[string]*flight[*part]{},
-			ranks: map[string]*flight[[]Score]{}, best: map[struct{}]*flight[map[string]choice]{}}
+		v = newView(a.version)
 		a.views[key] = v
 	}
-	return v, nil
+	return ctx, v, nil
 }
 
 // score builds the full Score of x against r's state (r may be nil).

@@ -110,7 +110,7 @@ func BenchmarkBulkWrite(b *testing.B) {
 }
 
 // BenchmarkRebuild builds the read model of a bbolt store of 100k quads
-// through cayley's QuadsAllIterator and Quad (as Open did before) and from
+// through cayley's QuadsAllIterator and Quad (as Open did once) and from
 // cayley's log read directly (rebuildKV, as Open does now).
 //
 //	go test -run='^$' -bench=Rebuild -benchtime=3x ./graph
@@ -121,26 +121,26 @@ func BenchmarkRebuild(b *testing.B) {
 	for _, mode := range []string{"iterator", "log"} {
 		b.Run(mode, func(b *testing.B) {
 			for b.Loop() {
-				ix := newIndex()
-				ch := ix.begin()
-				if mode == "log" {
-					if err := rebuildKV(ctx, s.bolt, func(q quad.Quad) { ix.add(q, ch) }); err != nil {
-						b.Fatal(err)
+				_, _, n, err := buildBase(func(add func(quad.Quad)) error {
+					if mode == "log" {
+						return rebuildKV(ctx, s.bolt, add)
 					}
-				} else {
 					it := s.qs.QuadsAllIterator().Iterate()
+					defer it.Close()
 					for it.Next(ctx) {
 						q, err := s.qs.Quad(it.Result())
 						if err != nil {
-							b.Fatal(err)
+							return err
 						}
-						ix.add(q, ch)
+						add(q)
 					}
-					it.Close()
+					return it.Err()
+				})
+				if err != nil {
+					b.Fatal(err)
 				}
-				ix.commit(ch)
-				if ix.quads < 100_000 {
-					b.Fatalf("rebuilt %d quads", ix.quads)
+				if n < 100_000 {
+					b.Fatalf("rebuilt %d quads", n)
 				}
 			}
 		})

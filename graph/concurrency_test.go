@@ -104,22 +104,22 @@ func TestConcurrentReadersAndWriter(t *testing.T) {
 // checkNoDangling checks that every fact's ends are known entities.
 func checkNoDangling(tb testing.TB, s *Store) {
 	tb.Helper()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for label, f := range s.idx.facts {
+	sn := s.cur.Load()
+	sn.eachFactRecord(func(label string, rec func() *factRec) {
+		f := rec()
 		if f.fact == nil {
 			tb.Errorf("fact %s has provenance but no relationship", label)
-			continue
+			return
 		}
 		for _, end := range []string{f.fact.Subject, f.fact.Object} {
 			if end == "" {
 				continue
 			}
-			if n, ok := s.idx.nodes[blurline.EntityIRI(end)]; !ok || n.node == nil {
+			if !sn.hasNode(blurline.EntityIRI(end)) {
 				tb.Errorf("fact %s points at unknown entity %s", label, end)
 			}
 		}
-	}
+	})
 }
 
 func TestShortestPaths(t *testing.T) {

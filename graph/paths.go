@@ -40,17 +40,16 @@ func (s *Store) ShortestPaths(ctx context.Context, from, to string, o blurline.P
 		o.Limit = 10
 	}
 	src, dst := blurline.EntityIRI(from), blurline.EntityIRI(to)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	sn := s.read(ctx)
 	for _, iri := range []string{src, dst} {
-		if n, ok := s.idx.nodes[iri]; !ok || n.node == nil {
+		if !sn.hasNode(iri) {
 			return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", blurline.EntityID(iri))
 		}
 	}
 	if src == dst {
 		return []blurline.Path{{}}, nil
 	}
-	p := newPathSearch(ctx, s.idx, &o.FactFilter)
+	p := newPathSearch(ctx, sn, &o.FactFilter)
 	if !p.search(src, dst, o.MaxHops) {
 		if p.err != nil {
 			return nil, p.err
@@ -63,7 +62,7 @@ func (s *Store) ShortestPaths(ctx context.Context, from, to string, o blurline.P
 // pathSearch is one bidirectional shortest-path search over the read model.
 type pathSearch struct {
 	ctx    context.Context
-	ix     *index
+	sn     *snapshot
 	filter *blurline.FactFilter // nil when it lets every fact through
 	ids    map[string]int32     // entity IRI -> index into nodes
 	nodes  []pathNode
@@ -77,9 +76,9 @@ type pathSearch struct {
 // pathNode is an entity the search reached.
 type pathNode struct {
 	iri     string
-	out, in []*factRec // its facts, once looked up
-	adj     bool       // out and in are set
-	ds, dt  int32      // hops from the source, to the target; -1 when unknown
+	out, in adjList // its facts, once looked up
+	adj     bool    // out and in are set
+	ds, dt  int32   // hops from the source, to the target; -1 when unknown
 	// prev lists the steps one hop nearer the source (forward search).
 	prev []pathStep
 	// next lists the steps one hop further from the target (backward
@@ -93,11 +92,11 @@ type pathNode struct {
 // pathStep is a hop to entity n over fact f.
 type pathStep struct {
 	n int32
-	f *factRec
+	f fref
 }
 
-func newPathSearch(ctx context.Context, ix *index, f *blurline.FactFilter) *pathSearch {
-	p := &pathSearch{ctx: ctx, ix: ix, ids: map[string]int32{}}
+func newPathSearch(ctx context.Context, sn *snapshot, f *blurline.FactFilter) *pathSearch {
+	p := &pathSearch{ctx: ctx, sn: sn, ids: map[string]int32{}}
 	if len(f.Predicates) > 0 || len(f.Kinds) > 0 || f.MinConfidence > 0 || f.AssertedBy != "" || !f.AsOf.IsZero() {
 		p.filter = f
 	}
@@ -116,10 +115,11 @@ func (p *pathSearch) node(iri string) int32 {
 }
 
 // adjacency returns n's facts, looking them up once.
-func (p *pathSearch) adjacency(n int32) (out, in []*factRec) {
+func (p *pathSearch) adjacency(n int32) (out, in adjList) {
 	x := &p.nodes[n]
 	if !x.adj {
-		x.out, x.in, x.adj = p.ix.out[x.iri], p.ix.in[x.iri], true
+		x.out, x.in = p.sn.adj(x.iri)
+		x.adj = true
 	}
 	return x.out, x.in
 }
@@ -129,7 +129,7 @@ func (p *pathSearch) cost(frontier []int32) int {
 	c := 0
 	for _, n := range frontier {
 		out, in := p.adjacency(n)
-		c += len(out) + len(in)
+		c += len(out.b) + len(out.o) + len(in.b) + len(in.o)
 	}
 	return c
 }
@@ -170,23 +170,25 @@ func (p *pathSearch) layer(frontier []int32, forward bool) (next []int32, met bo
 	}
 	for _, u := range frontier {
 		out, in := p.adjacency(u)
-		for k, list := range [2][]*factRec{out, in} {
-			for _, r := range list {
+		for k, list := range [2]adjList{out, in} {
+			p.sn.each(list, func(r fref) bool {
 				p.steps++
 				if p.steps&255 == 0 {
 					if p.err = p.ctx.Err(); p.err != nil {
-						return nil, false
+						return false
 					}
 				}
-				f := r.fact
-				if f == nil || f.Object == "" || p.filter != nil && !p.filter.Match(f) {
-					continue
+				if !p.sn.match(r, p.filter) {
+					return true
 				}
-				end := r.rel.Object // u is the subject (out) or the object (in)
+				subj, obj := p.sn.ends(r)
+				if obj == "" {
+					return true
+				}
+				iri := obj // u is the subject (out) or the object (in)
 				if k == 1 {
-					end = r.rel.Subject
+					iri = subj
 				}
-				iri, _ := iriOf(end)
 				v := p.node(iri)
 				x := &p.nodes[v]
 				d := &x.dt
@@ -201,13 +203,17 @@ func (p *pathSearch) layer(frontier []int32, forward bool) (next []int32, met bo
 						met = true
 					}
 				case *d != depth:
-					continue
+					return true
 				}
 				if forward {
 					x.prev = append(x.prev, pathStep{u, r})
 				} else {
 					p.nodes[u].next = append(p.nodes[u].next, pathStep{v, r})
 				}
+				return true
+			})
+			if p.err != nil {
+				return nil, false
 			}
 		}
 	}
@@ -257,7 +263,7 @@ func (p *pathSearch) back(n int32) []pathStep {
 		steps = x.prev
 	}
 	slices.SortFunc(steps, func(a, b pathStep) int {
-		return cmp.Or(strings.Compare(p.nodes[a.n].iri, p.nodes[b.n].iri), strings.Compare(a.f.label, b.f.label))
+		return cmp.Or(strings.Compare(p.nodes[a.n].iri, p.nodes[b.n].iri), strings.Compare(p.sn.label(a.f), p.sn.label(b.f)))
 	})
 	x.steps, x.ready = steps, true
 	return steps
@@ -276,7 +282,7 @@ func (p *pathSearch) paths(limit int) []blurline.Path {
 		}
 		to := blurline.EntityID(p.nodes[v].iri)
 		for _, st := range p.back(v) {
-			f := st.f.fact
+			f := p.sn.view(st.f)
 			hop := blurline.Hop{From: blurline.EntityID(p.nodes[st.n].iri), To: to, Fact: f}
 			hop.Forward = f.Subject == hop.From
 			if !walk(st.n, append(suffix, hop)) {
@@ -299,15 +305,14 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, hops, limit int, f
 		limit = 200
 	}
 	start := blurline.EntityIRI(id)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	n, ok := s.idx.nodes[start]
-	if !ok || n.node == nil {
+	sn := s.read(ctx)
+	n := sn.node(start)
+	if n == nil {
 		return g, blurline.Errorf(blurline.ErrNotFound, "no entity %q", id)
 	}
 	seenNode := map[string]bool{start: true}
-	seenFact := map[*blurline.Fact]bool{}
-	g.Nodes = append(g.Nodes, n.node)
+	seenFact := map[string]bool{}
+	g.Nodes = append(g.Nodes, n)
 	frontier := []string{start}
 	for depth := 0; depth < hops && len(frontier) > 0 && !g.Truncated; depth++ {
 		var next []string
@@ -315,21 +320,21 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, hops, limit int, f
 			if err := ctx.Err(); err != nil {
 				return g, err
 			}
-			for _, x := range s.idx.factsOf(u, blurline.Both, &f) {
-				if seenFact[x] || x.Object == "" {
+			for _, x := range sn.factsOf(u, blurline.Both, &f) {
+				if seenFact[x.ID] || x.Object == "" {
 					continue
 				}
 				if len(g.Facts) >= limit {
 					g.Truncated = true
 					break
 				}
-				seenFact[x] = true
+				seenFact[x.ID] = true
 				g.Facts = append(g.Facts, x)
 				v := blurline.EntityIRI(x.Other(blurline.EntityID(u)))
 				if !seenNode[v] {
 					seenNode[v] = true
-					if m, ok := s.idx.nodes[v]; ok && m.node != nil {
-						g.Nodes = append(g.Nodes, m.node)
+					if m := sn.node(v); m != nil {
+						g.Nodes = append(g.Nodes, m)
 					}
 					next = append(next, v)
 				}

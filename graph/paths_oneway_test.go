@@ -27,10 +27,9 @@ func (s *Store) shortestPathsOneWay(ctx context.Context, from, to string, o blur
 		o.Limit = 10
 	}
 	src, dst := blurline.EntityIRI(from), blurline.EntityIRI(to)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	sn := s.read(ctx)
 	for _, iri := range []string{src, dst} {
-		if n, ok := s.idx.nodes[iri]; !ok || n.node == nil {
+		if !sn.hasNode(iri) {
 			return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", blurline.EntityID(iri))
 		}
 	}
@@ -41,7 +40,7 @@ func (s *Store) shortestPathsOneWay(ctx context.Context, from, to string, o blur
 	// depth, so that all shortest paths can be enumerated afterwards.
 	type parent struct {
 		prev string
-		fact *factRec
+		fact *blurline.Fact
 	}
 	dist := map[string]int{src: 0}
 	parents := map[string][]parent{}
@@ -50,18 +49,24 @@ func (s *Store) shortestPathsOneWay(ctx context.Context, from, to string, o blur
 	for depth := 1; depth <= o.MaxHops && len(frontier) > 0; depth++ {
 		var next []string
 		for _, u := range frontier {
-			for _, list := range [][]*factRec{s.idx.out[u], s.idx.in[u]} {
-				for _, r := range list {
+			outs, ins := sn.adj(u)
+			for _, list := range []adjList{outs, ins} {
+				var facts []*blurline.Fact
+				sn.each(list, func(r fref) bool {
+					facts = append(facts, sn.view(r))
+					return true
+				})
+				for _, r := range facts {
 					steps++
 					if steps&1023 == 0 {
 						if err := ctx.Err(); err != nil {
 							return nil, err
 						}
 					}
-					if r.fact == nil || !o.Match(r.fact) || r.fact.Object == "" {
+					if !o.Match(r) || r.Object == "" {
 						continue
 					}
-					v := blurline.EntityIRI(r.fact.Other(blurline.EntityID(u)))
+					v := blurline.EntityIRI(r.Other(blurline.EntityID(u)))
 					if d, seen := dist[v]; seen {
 						if d == depth {
 							parents[v] = append(parents[v], parent{u, r})
@@ -92,10 +97,9 @@ func (s *Store) shortestPathsOneWay(ctx context.Context, from, to string, o blur
 				}
 				return 1
 			}
-			if a.fact.label < b.fact.label {
+			if la, lb := blurline.FactIRI(a.fact.ID), blurline.FactIRI(b.fact.ID); la < lb {
 				return -1
-			}
-			if a.fact.label > b.fact.label {
+			} else if la > lb {
 				return 1
 			}
 			return 0
@@ -110,7 +114,7 @@ func (s *Store) shortestPathsOneWay(ctx context.Context, from, to string, o blur
 			return len(paths) < o.Limit
 		}
 		for _, p := range parents[v] {
-			f := p.fact.fact
+			f := p.fact
 			hop := blurline.Hop{From: blurline.EntityID(p.prev), To: blurline.EntityID(v), Fact: f}
 			hop.Forward = f.Subject == hop.From
 			if !walk(p.prev, append(suffix, hop)) {

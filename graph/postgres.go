@@ -223,17 +223,16 @@ func (s *Store) syncLocked(ctx context.Context, v int64) error {
 	}
 	if ok {
 		// The log holds every change since seen: apply them in order.
-		c := s.idx.begin()
+		t := newTxn(s.cur.Load())
 		for _, x := range ch {
 			if x.del {
-				s.idx.remove(x.q, c)
+				t.remove(x.q)
 			} else {
-				s.idx.add(x.q, c)
+				t.add(x.q)
 			}
 		}
-		s.idx.commit(c)
+		s.publish(ctx, t)
 		s.seen.Store(to)
-		s.version.Add(1)
 		s.lg.Debug("read model caught up with another server's writes", "version", to, "changes", len(ch))
 		return nil
 	}
@@ -242,7 +241,6 @@ func (s *Store) syncLocked(ctx context.Context, v int64) error {
 	}
 	s.pg.rebuilds.Add(1)
 	s.seen.Store(v)
-	s.version.Add(1)
 	s.lg.Debug("read model rebuilt after another server's write", "version", v)
 	return nil
 }

@@ -14,10 +14,8 @@ import (
 
 // Node returns an entity by id (or IRI).
 func (s *Store) Node(ctx context.Context, id string) (*blurline.Node, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if n, ok := s.idx.nodes[blurline.EntityIRI(id)]; ok && n.node != nil {
-		return n.node, nil
+	if n := s.read(ctx).node(blurline.EntityIRI(id)); n != nil {
+		return n, nil
 	}
 	return nil, blurline.Errorf(blurline.ErrNotFound, "no entity %q", id)
 }
@@ -25,13 +23,10 @@ func (s *Store) Node(ctx context.Context, id string) (*blurline.Node, error) {
 // Nodes returns the entities for ids in one call, in the same order; an
 // unknown id gives nil at its place.
 func (s *Store) Nodes(ctx context.Context, ids []string) ([]*blurline.Node, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	sn := s.read(ctx)
 	out := make([]*blurline.Node, len(ids))
 	for i, id := range ids {
-		if n, ok := s.idx.nodes[blurline.EntityIRI(id)]; ok {
-			out[i] = n.node
-		}
+		out[i] = sn.node(blurline.EntityIRI(id))
 	}
 	return out, ctx.Err()
 }
@@ -39,17 +34,7 @@ func (s *Store) Nodes(ctx context.Context, ids []string) ([]*blurline.Node, erro
 // FindNodes returns the matching entities sorted by name, then id.
 func (s *Store) FindNodes(ctx context.Context, q blurline.NodeQuery) ([]*blurline.Node, error) {
 	lower := strings.ToLower(strings.TrimSpace(q.Text))
-	s.mu.RLock()
-	var out []*blurline.Node
-	for _, n := range s.idx.nodes {
-		if n.node == nil || len(q.Classes) > 0 && !slices.Contains(q.Classes, n.node.Class) {
-			continue
-		}
-		if matchText(n.node, lower) {
-			out = append(out, n.node)
-		}
-	}
-	s.mu.RUnlock()
+	out := s.read(ctx).findNodes(q.Classes, lower)
 	slices.SortFunc(out, func(a, b *blurline.Node) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
 	})
@@ -58,10 +43,8 @@ func (s *Store) FindNodes(ctx context.Context, q blurline.NodeQuery) ([]*blurlin
 
 // Fact returns a fact by id (or IRI).
 func (s *Store) Fact(ctx context.Context, id string) (*blurline.Fact, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if f, ok := s.idx.facts[blurline.FactIRI(id)]; ok && f.fact != nil {
-		return f.fact, nil
+	if f := s.read(ctx).fact(blurline.FactIRI(id)); f != nil {
+		return f, nil
 	}
 	return nil, blurline.Errorf(blurline.ErrNotFound, "no fact %q", id)
 }
@@ -69,30 +52,34 @@ func (s *Store) Fact(ctx context.Context, id string) (*blurline.Fact, error) {
 // FactsOf returns, for each id, the facts that touch it in direction dir
 // and pass the filter, sorted by id: one call for a whole batch of entities.
 func (s *Store) FactsOf(ctx context.Context, ids []string, dir blurline.Direction, f blurline.FactFilter) ([][]*blurline.Fact, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	sn := s.read(ctx)
 	out := make([][]*blurline.Fact, len(ids))
 	for i, id := range ids {
-		out[i] = s.idx.factsOf(blurline.EntityIRI(id), dir, &f)
+		out[i] = sn.factsOf(blurline.EntityIRI(id), dir, &f)
 	}
 	return out, ctx.Err()
 }
 
-func (ix *index) factsOf(iri string, dir blurline.Direction, f *blurline.FactFilter) []*blurline.Fact {
+func (s *snapshot) factsOf(iri string, dir blurline.Direction, f *blurline.FactFilter) []*blurline.Fact {
 	var out []*blurline.Fact
+	outs, ins := s.adj(iri)
 	if dir != blurline.In {
-		for _, r := range ix.out[iri] {
-			if r.fact != nil && f.Match(r.fact) {
-				out = append(out, r.fact)
+		s.each(outs, func(r fref) bool {
+			if s.match(r, f) {
+				out = append(out, s.view(r))
 			}
-		}
+			return true
+		})
 	}
 	if dir != blurline.Out {
-		for _, r := range ix.in[iri] {
-			if r.fact != nil && f.Match(r.fact) && (dir != blurline.Both || r.fact.Subject != r.fact.Object) {
-				out = append(out, r.fact)
+		s.each(ins, func(r fref) bool {
+			if s.match(r, f) {
+				if x := s.view(r); dir != blurline.Both || x.Subject != x.Object {
+					out = append(out, x)
+				}
 			}
-		}
+			return true
+		})
 	}
 	slices.SortFunc(out, func(a, b *blurline.Fact) int { return cmp.Compare(a.ID, b.ID) })
 	return out
@@ -104,8 +91,7 @@ func (s *Store) Facts(ctx context.Context, q blurline.FactQuery) ([]*blurline.Fa
 	for _, id := range q.To {
 		to[blurline.EntityID(blurline.EntityIRI(id))] = true
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	sn := s.read(ctx)
 	var out []*blurline.Fact
 	keep := func(x *blurline.Fact, near string) {
 		if len(to) == 0 || to[x.Other(near)] {
@@ -113,24 +99,26 @@ func (s *Store) Facts(ctx context.Context, q blurline.FactQuery) ([]*blurline.Fa
 		}
 	}
 	if len(q.From) == 0 {
-		for _, r := range s.idx.facts {
-			if r.fact == nil || !q.Match(r.fact) {
-				continue
+		sn.eachFact(func(r fref) bool {
+			if !sn.match(r, &q.FactFilter) {
+				return true
 			}
+			x := sn.view(r)
 			switch {
 			case len(to) == 0:
-				out = append(out, r.fact)
-			case q.Direction != blurline.In && to[r.fact.Object], q.Direction != blurline.Out && to[r.fact.Subject]:
-				out = append(out, r.fact)
+				out = append(out, x)
+			case q.Direction != blurline.In && to[x.Object], q.Direction != blurline.Out && to[x.Subject]:
+				out = append(out, x)
 			}
-		}
+			return true
+		})
 	} else {
-		seen := map[*blurline.Fact]bool{}
+		seen := map[string]bool{}
 		for _, id := range q.From {
 			near := blurline.EntityID(blurline.EntityIRI(id))
-			for _, x := range s.idx.factsOf(blurline.EntityIRI(id), q.Direction, &q.FactFilter) {
-				if !seen[x] {
-					seen[x] = true
+			for _, x := range sn.factsOf(blurline.EntityIRI(id), q.Direction, &q.FactFilter) {
+				if !seen[x.ID] {
+					seen[x.ID] = true
 					keep(x, near)
 				}
 			}
@@ -142,28 +130,23 @@ func (s *Store) Facts(ctx context.Context, q blurline.FactQuery) ([]*blurline.Fa
 
 // blurline.Stats returns counts by class and predicate.
 func (s *Store) Stats(ctx context.Context) (blurline.Stats, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	st := blurline.Stats{Quads: s.idx.quads, Facts: s.idx.nfacts, ByClass: map[blurline.Class]int{}, ByPredicate: map[blurline.Predicate]int{}}
-	for q := range s.idx.other {
+	sn := s.read(ctx)
+	st := blurline.Stats{Quads: sn.quads, Facts: sn.nfacts, ByClass: map[blurline.Class]int{}, ByPredicate: map[blurline.Predicate]int{},
+		FactsWithProvenance: sn.prov}
+	for q := range sn.other {
 		if l, _ := iriOf(q.Label); l == blurline.MetaGraph {
 			st.Quads-- // bookkeeping is not data
 		}
 	}
-	for c, n := range s.idx.byClass {
+	for c, n := range sn.byClass {
 		if n > 0 {
 			st.ByClass[c] = n
 			st.Entities += n
 		}
 	}
-	for p, n := range s.idx.byPred {
+	for p, n := range sn.byPred {
 		if n > 0 {
 			st.ByPredicate[p] = n
-		}
-	}
-	for _, f := range s.idx.facts {
-		if f.fact != nil && len(f.fact.Sources) > 0 && hasProp(f.props, blurline.PropConfidence) {
-			st.FactsWithProvenance++
 		}
 	}
 	return st, ctx.Err()
@@ -179,42 +162,18 @@ func hasProp(props []attr, name string) bool {
 }
 
 // Export writes every quad of the store, as N-Quads with exact literals,
-// sorted by graph and then statement, read from cayley itself (not the read
-// model). Bookkeeping quads are left out.
+// sorted by graph and then statement, from the snapshot ctx reads (see
+// Pin): one version, without waiting for writers. Bookkeeping quads are
+// left out.
 func (s *Store) Export(ctx context.Context, w io.Writer) (n int, err error) {
 	defer wrap(&err, "graph.Export")
-	s.mu.RLock()
 	var quads []quad.Quad
-	if s.pg != nil {
-		// One SQL join instead of cayley's lookup of each value.
-		err = s.pg.readAll(ctx, func(q quad.Quad) {
-			if l, _ := iriOf(q.Label); l != blurline.MetaGraph {
-				quads = append(quads, q)
-			}
-		})
-		s.mu.RUnlock()
-		return writeSorted(ctx, w, quads, err)
-	}
-	it := s.qs.QuadsAllIterator().Iterate()
-	for it.Next(ctx) {
-		q, err := s.qs.Quad(it.Result())
-		if err != nil {
-			it.Close()
-			s.mu.RUnlock()
-			return 0, blurline.Errorf(blurline.ErrInternal, "read quad: %v", err)
+	s.read(ctx).eachQuad(func(q quad.Quad) {
+		if l, _ := iriOf(q.Label); l != blurline.MetaGraph {
+			quads = append(quads, q)
 		}
-		if l, _ := iriOf(q.Label); l == blurline.MetaGraph {
-			continue
-		}
-		quads = append(quads, q)
-	}
-	err = it.Err()
-	it.Close()
-	s.mu.RUnlock()
-	if err != nil {
-		err = blurline.Errorf(blurline.ErrInternal, "read store: %v", err)
-	}
-	return writeSorted(ctx, w, quads, err)
+	})
+	return writeSorted(ctx, w, quads, nil)
 }
 
 // writeSorted writes quads in Export's order.

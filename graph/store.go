@@ -41,11 +41,15 @@ type Store struct {
 	backend string
 	dir     string // data directory of an on-disk backend
 
+	// mu orders the writes, and the backend's reads against them (cayley's
+	// stores do not survive a concurrent writer); readers of the read
+	// model never take it.
 	mu      sync.RWMutex
 	qs      cgraph.QuadStore
-	idx     *index
+	cur     atomic.Pointer[snapshot] // the read model's current version; nil for a Loader
 	closed  bool
-	version atomic.Uint64
+	merges  sync.WaitGroup
+	merging atomic.Bool
 
 	bolt *bbolt.DB    // bbolt only: the database under cayley's kv store (for backups)
 	pg   *pgCoord     // postgres only: cross-server coordination
@@ -59,7 +63,7 @@ func Open(ctx context.Context, lg *slog.Logger, addr string) (_ *Store, err erro
 }
 
 // open opens the store at addr; without model, a bbolt store is opened
-// without its read model (s.idx stays nil: see Loader).
+// without its read model (s.cur stays nil: see Loader).
 func open(ctx context.Context, lg *slog.Logger, addr string, model bool) (*Store, error) {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
@@ -97,7 +101,7 @@ func open(ctx context.Context, lg *slog.Logger, addr string, model bool) (*Store
 			return nil, err
 		}
 	}
-	s := &Store{lg: lg, addr: addr, backend: backend, qs: qs, idx: newIndex()}
+	s := &Store{lg: lg, addr: addr, backend: backend, qs: qs}
 	if backend == "bbolt" {
 		s.dir, s.bolt = p, bdb
 	}
@@ -115,7 +119,6 @@ func open(ctx context.Context, lg *slog.Logger, addr string, model bool) (*Store
 		return nil, err
 	}
 	if !model && s.bolt != nil {
-		s.idx = nil
 		return s, nil
 	}
 	if err := s.rebuild(ctx); err != nil {
@@ -146,54 +149,45 @@ func parseAddr(addr string) (backend, p string, err error) {
 	return "bbolt", p, nil
 }
 
-// rebuild reads every quad of the cayley store into a fresh read model.
+// rebuild reads every quad of the cayley store into a fresh read model
+// and publishes it as the next version.
 func (s *Store) rebuild(ctx context.Context) error {
-	ix := newIndex()
-	ch := ix.begin()
-	if s.pg != nil {
-		if err := s.pg.readAll(ctx, func(q quad.Quad) { ix.add(q, ch) }); err != nil {
-			return err
+	each := func(add func(quad.Quad)) error {
+		switch {
+		case s.pg != nil:
+			return s.pg.readAll(ctx, add)
+		case s.bolt != nil:
+			return rebuildKV(ctx, s.bolt, add)
 		}
-		ix.commit(ch)
-		s.idx = ix
-		return ctx.Err()
+		return nil // the memory store opens empty
 	}
-	if s.bolt != nil {
-		if err := rebuildKV(ctx, s.bolt, func(q quad.Quad) { ix.add(q, ch) }); err != nil {
-			return err
-		}
-		ix.commit(ch)
-		s.idx = ix
-		return nil
-	}
-	it := s.qs.QuadsAllIterator().Iterate()
-	defer it.Close()
-	for it.Next(ctx) {
-		q, err := s.qs.Quad(it.Result())
-		if err != nil {
-			return blurline.Errorf(blurline.ErrInternal, "read quad: %v", err)
-		}
-		ix.add(q, ch)
-	}
-	if err := it.Err(); err != nil {
-		return blurline.Errorf(blurline.ErrInternal, "read store: %v", err)
+	b, other, n, err := buildBase(each)
+	if err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ix.commit(ch)
-	s.idx = ix
+	var v uint64
+	if cur := s.cur.Load(); cur != nil {
+		v = cur.version + 1
+	}
+	s.cur.Store(newSnapshot(v, b, other, n))
 	return nil
 }
 
 // Close closes the store.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
+	s.mu.Unlock()
+	s.merges.Wait() // a merge in the background takes s.mu to publish
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.closeBackends()
 }
 
@@ -223,8 +217,14 @@ func Redact(addr string) string {
 // Backend names the cayley backend: "memory" or "bbolt".
 func (s *Store) Backend() string { return s.backend }
 
-// Version increases with every committed write: a cache key for derived results.
-func (s *Store) Version() uint64 { return s.version.Load() }
+// Version increases with every committed write: a cache key for derived
+// results. A request pinned with Pin reads the version Pin returned.
+func (s *Store) Version() uint64 {
+	if cur := s.cur.Load(); cur != nil {
+		return cur.version
+	}
+	return 0
+}
 
 // Source is one named input, such as a file.
 type Source struct {
@@ -271,9 +271,7 @@ func (s *Store) check(ctx context.Context, curated bool, srcs []Source) (n int, 
 		return 0, err
 	}
 	b.curated = curated
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	b.finish(s.idx)
+	b.finish(s.read(ctx))
 	return len(b.adds), b.Err()
 }
 
@@ -305,10 +303,10 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 		return LoadResult{}, err
 	}
 	defer done()
-	if s.idx == nil {
+	if s.cur.Load() == nil {
 		return s.commitKV(ctx, b)
 	}
-	b.finish(s.idx)
+	b.finish(s.cur.Load())
 	if err := b.Err(); err != nil {
 		return LoadResult{}, err
 	}
@@ -348,19 +346,45 @@ func (s *Store) apply(ctx context.Context, adds, dels []quad.Quad) (int, error) 
 		s.lg.Error("write failed", "err", err)
 		return 0, blurline.Errorf(blurline.ErrInternal, "write to %s store: %v", s.backend, err)
 	}
-	ch := s.idx.begin()
+	t := newTxn(s.cur.Load())
 	for _, q := range dels {
-		s.idx.remove(q, ch)
+		t.remove(q)
 	}
 	added := 0
 	for _, q := range adds {
-		if s.idx.add(q, ch) {
+		if t.add(q) {
 			added++
 		}
 	}
-	s.idx.commit(ch)
-	s.version.Add(1)
+	s.publish(ctx, t)
 	return added, nil
+}
+
+// publish makes a write's snapshot the current one, and the one ctx's
+// pin reads. When its overlay has grown large it is folded into a new
+// base: at once when very large, else in the background (the result is
+// dropped if another write came first: the next one tries again). The
+// caller holds s.mu for writing.
+func (s *Store) publish(ctx context.Context, t *txn) {
+	n := t.commit(t.s.version + 1)
+	if n.o.size() > 4*n.mergeAt() {
+		n = n.merged()
+	}
+	s.cur.Store(n)
+	s.wrote(ctx, n)
+	if n.needsMerge() && !s.merging.Swap(true) {
+		s.merges.Add(1)
+		go func() {
+			defer s.merges.Done()
+			defer s.merging.Store(false)
+			m := n.merged()
+			s.mu.Lock()
+			if s.cur.Load() == n && !s.closed {
+				s.cur.Store(m)
+			}
+			s.mu.Unlock()
+		}()
+	}
 }
 
 // The seed decision is recorded in the meta graph when a store is first
@@ -412,22 +436,23 @@ func (st SeedState) String() string {
 // seeded": that would load the seed again and bring back seed facts that
 // were retracted.
 func (s *Store) Seed() (SeedState, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.idx == nil {
+	cur := s.cur.Load()
+	if cur == nil {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
 		return s.seedKV()
 	}
 	switch {
-	case hasOther(s.idx, seededQuad):
+	case hasOther(cur, seededQuad):
 		return SeedLoaded, nil
-	case hasOther(s.idx, declinedQuad), s.idx.quads > 0:
+	case hasOther(cur, declinedQuad), cur.quads > 0:
 		return SeedDeclined, nil
 	}
 	return SeedUndecided, nil
 }
 
-func hasOther(ix *index, q quad.Quad) bool {
-	_, ok := ix.other[q]
+func hasOther(sn *snapshot, q quad.Quad) bool {
+	_, ok := sn.other[q]
 	return ok
 }
 

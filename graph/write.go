@@ -82,13 +82,10 @@ func (s *Store) write(ctx context.Context, graphIRI string, nodes []blurline.Nod
 	if _, err := s.commitBatch(ctx, b); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	sn := s.read(ctx)
 	out := make([]*blurline.Fact, len(labels))
 	for i, l := range labels {
-		if r, ok := s.idx.facts[l]; ok {
-			out[i] = r.fact
-		}
+		out[i] = sn.fact(l)
 	}
 	return out, nil
 }
@@ -107,8 +104,8 @@ func (s *Store) Retract(ctx context.Context, id string) (_ *blurline.Fact, err e
 		return nil, err
 	}
 	defer done()
-	r, ok := s.idx.facts[label]
-	if !ok || r.fact == nil {
+	r := s.cur.Load().factRecord(label)
+	if r == nil || r.fact == nil {
 		return nil, blurline.Errorf(blurline.ErrNotFound, "no fact %q", id)
 	}
 	f := r.fact
@@ -307,16 +304,18 @@ func (s *Store) RetractImport(ctx context.Context, id string) (n int, err error)
 		return 0, err
 	}
 	defer done()
+	sn := s.cur.Load()
 	var dels []quad.Quad
 	dropped := map[string]bool{}
-	for label, f := range s.idx.facts {
+	sn.eachFactRecord(func(label string, rec func() *factRec) {
 		if strings.HasPrefix(label, factPrefix) {
-			dels = append(dels, f.quads()...)
+			dels = append(dels, rec().quads()...)
 			dropped[label] = true
 		}
-	}
+	})
 	untyped := map[string]bool{}
-	for iri, n := range s.idx.nodes {
+	sn.eachNodeRecord(func(iri string, rec func() *nodeRec) {
+		n := rec()
 		keepsType := false
 		for _, a := range n.attrs {
 			if l, ok := iriOf(a.label); ok && l == graphIRI {
@@ -328,19 +327,26 @@ func (s *Store) RetractImport(ctx context.Context, id string) (n int, err error)
 		if !keepsType && n.node != nil {
 			untyped[iri] = true
 		}
-	}
+	})
 	if len(dels) == 0 {
 		return 0, blurline.Errorf(blurline.ErrNotFound, "no import %q", id)
 	}
-	for label, f := range s.idx.facts {
-		if dropped[label] || f.fact == nil {
-			continue
+	var err2 error
+	sn.eachFact(func(r fref) bool {
+		f := sn.view(r)
+		if dropped[sn.label(r)] {
+			return true
 		}
-		for _, end := range []string{f.fact.Subject, f.fact.Object, f.fact.AssertedBy} {
+		for _, end := range []string{f.Subject, f.Object, f.AssertedBy} {
 			if end != "" && untyped[blurline.EntityIRI(end)] {
-				return 0, blurline.Errorf(blurline.ErrInvalid, "fact %q still uses entity %q, which import %q created: retract that fact first", f.fact.ID, end, id)
+				err2 = blurline.Errorf(blurline.ErrInvalid, "fact %q still uses entity %q, which import %q created: retract that fact first", f.ID, end, id)
+				return false
 			}
 		}
+		return true
+	})
+	if err2 != nil {
+		return 0, err2
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err

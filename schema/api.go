@@ -264,6 +264,9 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 			return &graphql.Result{Errors: classify([]gqlerrors.FormattedError{gqlerrors.FormatError(err)}, blurline.ErrInternal)}
 		}
 	}
+	// Every read of the request sees one version of the store (snapshot
+	// isolation per request; a no-op when Sync pinned it already).
+	ctx, _ = a.g.Pin(ctx)
 	ctx = withLoaders(ctx, a.g, !a.noBatch)
 	res := graphql.Execute(graphql.ExecuteParams{
 		Schema:        a.schema,
@@ -300,10 +303,11 @@ type syncer interface {
 type syncedKey struct{}
 
 // Sync catches the store up with the writes of other servers that share
-// it (a no-op for the embedded stores) and returns the store's version:
-// the data a request reads now is the data of that version, until a write
-// advances it. The returned context tells Execute that the store was just
-// synced, so that a request syncs once. A caller that keeps results by
+// it (a no-op for the embedded stores), pins the store's current version
+// in the returned context and returns that version: a request executed
+// with the context reads that version and no other, whatever writers do
+// meanwhile (its own mutations excepted). The returned context also tells
+// Execute that the store was just synced, so that a request syncs once. A caller that keeps results by
 // version (the server's response cache) reads the version this way before
 // executing, and again with Version after, and keeps a result only if the
 // two agree.
@@ -313,7 +317,8 @@ func (a *API) Sync(ctx context.Context) (context.Context, uint64, error) {
 			return ctx, 0, err
 		}
 	}
-	return context.WithValue(ctx, syncedKey{}, true), a.g.Version(), nil
+	ctx, v := a.g.Pin(ctx)
+	return context.WithValue(ctx, syncedKey{}, true), v, nil
 }
 
 // Version returns the store's version; it advances with every write,

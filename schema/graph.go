@@ -21,6 +21,9 @@ type Graph interface {
 	Neighbourhood(ctx context.Context, id string, hops, limit int, f blurline.FactFilter) (blurline.Subgraph, error)
 	Stats(ctx context.Context) (blurline.Stats, error)
 	Version() uint64
+	// Pin returns a context whose reads all see the store's current
+	// version, and that version: a request reads one version throughout.
+	Pin(ctx context.Context) (context.Context, uint64)
 
 	Write(ctx context.Context, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error)
 	Retract(ctx context.Context, id string) (*blurline.Fact, error)

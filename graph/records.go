@@ -8,23 +8,11 @@ import (
 	"github.com/cayleygraph/quad"
 )
 
-// index is the in-memory read model: every quad of the durable cayley store,
-// grouped into entities and facts, with adjacency lists. It is rebuilt from
-// cayley when the store opens and updated after every committed write, under
-// the store's lock. Derived views (*blurline.Node, *blurline.Fact) are
-// replaced, never mutated, so a reader may keep them after the lock is gone.
-type index struct {
-	nodes map[string]*nodeRec // entity IRI -> record
-	facts map[string]*factRec // fact IRI (graph label) -> record
-	out   map[string][]*factRec
-	in    map[string][]*factRec
-	other map[quad.Quad]struct{} // quads that are neither (bookkeeping)
-	quads int
-
-	byClass map[blurline.Class]int
-	byPred  map[blurline.Predicate]int
-	nfacts  int // complete facts
-}
+// The mutable form of the read model's records: a writer works on these
+// (copied from the snapshot it starts from), the overlay of a snapshot
+// holds them for the entities and facts written since its base, and the
+// views are derived from them by buildNode and buildFact, the one
+// definition of what an entity or a fact looks like.
 
 type nodeRec struct {
 	iri   string
@@ -88,48 +76,6 @@ func deleteAttr(list []attr, set attrSet, a attr) ([]attr, bool) {
 	return slices.Delete(list, i, i+1), true
 }
 
-func newIndex() *index {
-	return &index{
-		nodes:   map[string]*nodeRec{},
-		facts:   map[string]*factRec{},
-		out:     map[string][]*factRec{},
-		in:      map[string][]*factRec{},
-		other:   map[quad.Quad]struct{}{},
-		byClass: map[blurline.Class]int{},
-		byPred:  map[blurline.Predicate]int{},
-	}
-}
-
-// changes collects what a write touched, so derived views are rebuilt once.
-type changes struct {
-	nodes map[string]*nodeRec
-	facts map[string]*factRec
-}
-
-func (ix *index) begin() *changes {
-	return &changes{nodes: map[string]*nodeRec{}, facts: map[string]*factRec{}}
-}
-
-func (ix *index) node(iri string, ch *changes) *nodeRec {
-	n := ix.nodes[iri]
-	if n == nil {
-		n = &nodeRec{iri: iri}
-		ix.nodes[iri] = n
-	}
-	ch.nodes[iri] = n
-	return n
-}
-
-func (ix *index) factRec(label string, ch *changes) *factRec {
-	f := ix.facts[label]
-	if f == nil {
-		f = &factRec{label: label}
-		ix.facts[label] = f
-	}
-	ch.facts[label] = f
-	return f
-}
-
 // classify says where a quad belongs: an entity attribute, a relationship,
 // a fact's provenance, or elsewhere.
 func classify(q quad.Quad) (kind int, pred string) {
@@ -163,145 +109,6 @@ const (
 	kindRel
 	kindProv
 )
-
-// add records a quad; it reports false when the quad was there already.
-func (ix *index) add(q quad.Quad, ch *changes) bool {
-	kind, pred := classify(q)
-	switch kind {
-	case kindAttr:
-		s, _ := iriOf(q.Subject)
-		n := ix.node(s, ch)
-		a := attr{pred: pred, val: q.Object, label: q.Label}
-		if n.set.has(n.attrs, a) {
-			return false
-		}
-		n.attrs, n.set = appendAttr(n.attrs, n.set, a)
-	case kindRel:
-		l, _ := iriOf(q.Label)
-		f := ix.factRec(l, ch)
-		if f.rel != nil {
-			if sameQuad(*f.rel, q) {
-				return false
-			}
-			// A second relationship in one graph never passes validation;
-			// keep the first so the read model stays well-formed.
-			ix.other[q] = struct{}{}
-			break
-		}
-		qq := q
-		f.rel = &qq
-		s, _ := iriOf(q.Subject)
-		ix.out[s] = append(ix.out[s], f)
-		if o, ok := iriOf(q.Object); ok {
-			ix.in[o] = append(ix.in[o], f)
-		}
-	case kindProv:
-		l, _ := iriOf(q.Label)
-		f := ix.factRec(l, ch)
-		a := attr{pred: pred, val: q.Object}
-		if f.set.has(f.props, a) {
-			return false
-		}
-		f.props, f.set = appendAttr(f.props, f.set, a)
-	default:
-		if _, ok := ix.other[q]; ok {
-			return false
-		}
-		ix.other[q] = struct{}{}
-	}
-	ix.quads++
-	return true
-}
-
-// remove deletes a quad; it reports false when the quad was not there.
-func (ix *index) remove(q quad.Quad, ch *changes) bool {
-	kind, pred := classify(q)
-	switch kind {
-	case kindAttr:
-		s, _ := iriOf(q.Subject)
-		n, ok := ix.nodes[s]
-		if !ok {
-			return false
-		}
-		var found bool
-		if n.attrs, found = deleteAttr(n.attrs, n.set, attr{pred: pred, val: q.Object, label: q.Label}); !found {
-			return false
-		}
-		ch.nodes[s] = n
-	case kindRel:
-		l, _ := iriOf(q.Label)
-		f, ok := ix.facts[l]
-		if !ok || f.rel == nil || !sameQuad(*f.rel, q) {
-			if _, ok := ix.other[q]; ok {
-				delete(ix.other, q)
-				break
-			}
-			return false
-		}
-		s, _ := iriOf(q.Subject)
-		ix.out[s] = without(ix.out[s], f)
-		if o, ok := iriOf(q.Object); ok {
-			ix.in[o] = without(ix.in[o], f)
-		}
-		f.rel = nil
-		ch.facts[l] = f
-	case kindProv:
-		l, _ := iriOf(q.Label)
-		f, ok := ix.facts[l]
-		if !ok {
-			return false
-		}
-		var found bool
-		if f.props, found = deleteAttr(f.props, f.set, attr{pred: pred, val: q.Object}); !found {
-			return false
-		}
-		ch.facts[l] = f
-	default:
-		if _, ok := ix.other[q]; !ok {
-			return false
-		}
-		delete(ix.other, q)
-	}
-	ix.quads--
-	return true
-}
-
-func without(list []*factRec, f *factRec) []*factRec {
-	if i := slices.Index(list, f); i >= 0 {
-		list = slices.Delete(slices.Clone(list), i, i+1)
-	}
-	return list
-}
-
-// commit rebuilds the derived views of everything a write touched.
-func (ix *index) commit(ch *changes) {
-	for iri, n := range ch.nodes {
-		if n.node != nil {
-			ix.byClass[n.node.Class]--
-		}
-		n.node = buildNode(iri, n.attrs)
-		if n.node != nil {
-			ix.byClass[n.node.Class]++
-		}
-		if len(n.attrs) == 0 {
-			delete(ix.nodes, iri)
-		}
-	}
-	for label, f := range ch.facts {
-		if f.fact != nil {
-			ix.byPred[f.fact.Predicate]--
-			ix.nfacts--
-		}
-		f.fact = buildFact(label, f.rel, f.props)
-		if f.fact != nil {
-			ix.byPred[f.fact.Predicate]++
-			ix.nfacts++
-		}
-		if f.rel == nil && len(f.props) == 0 {
-			delete(ix.facts, label)
-		}
-	}
-}
 
 func buildNode(iri string, attrs []attr) *blurline.Node {
 	n := &blurline.Node{ID: blurline.EntityID(iri)}
@@ -423,54 +230,6 @@ func literalOf(v quad.Value) *blurline.Literal {
 	return &blurline.Literal{Lexical: v.String()}
 }
 
-// lookup, for batch.finish.
-
-func (ix *index) classOf(iri string) (blurline.Class, bool) {
-	if n, ok := ix.nodes[iri]; ok && n.node != nil {
-		return n.node.Class, true
-	}
-	return "", false
-}
-
-func (ix *index) namesOf(iri string) []string {
-	n, ok := ix.nodes[iri]
-	if !ok {
-		return nil
-	}
-	var names []string
-	for _, a := range n.attrs {
-		if a.pred == blurline.PropName {
-			names = appendNew(names, literalText(a.val))
-		}
-	}
-	return names
-}
-
-func (ix *index) factProps(label string) (*quad.Quad, map[string][]quad.Value, bool) {
-	f, ok := ix.facts[label]
-	if !ok || f.rel == nil {
-		return nil, nil, false
-	}
-	props := map[string][]quad.Value{}
-	for _, a := range f.props {
-		props[a.pred] = append(props[a.pred], a.val)
-	}
-	return f.rel, props, true
-}
-
-// quadsOfFact lists every quad in a fact's graph.
-func (f *factRec) quads() []quad.Quad {
-	var out []quad.Quad
-	l := quad.IRI(f.label)
-	if f.rel != nil {
-		out = append(out, *f.rel)
-	}
-	for _, a := range f.props {
-		out = append(out, quad.Quad{Subject: l, Predicate: quad.IRI(propIRI(a.pred)), Object: a.val, Label: l})
-	}
-	return out
-}
-
 func propIRI(local string) string {
 	if local == "type" {
 		return blurline.RDFType
@@ -497,27 +256,4 @@ func matchText(n *blurline.Node, lower string) bool {
 		}
 	}
 	return false
-}
-
-// has reports whether the read model (and so the store) holds q.
-func (ix *index) has(q quad.Quad) bool {
-	kind, pred := classify(q)
-	switch kind {
-	case kindAttr:
-		s, _ := iriOf(q.Subject)
-		n, ok := ix.nodes[s]
-		return ok && n.set.has(n.attrs, attr{pred: pred, val: q.Object, label: q.Label})
-	case kindRel:
-		l, _ := iriOf(q.Label)
-		f, ok := ix.facts[l]
-		if ok && f.rel != nil && sameQuad(*f.rel, q) {
-			return true
-		}
-	case kindProv:
-		l, _ := iriOf(q.Label)
-		f, ok := ix.facts[l]
-		return ok && f.set.has(f.props, attr{pred: pred, val: q.Object})
-	}
-	_, ok := ix.other[q]
-	return ok
 }
