@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"time"
 
@@ -117,15 +119,31 @@ func inProcess(ctx context.Context, cfg *config, r *sizeResult, dirB, dirC strin
 		}
 	}
 
-	// Blurline in-process: the store's read model and the GraphQL API over it.
+	// Blurline in-process: the store's read model and the GraphQL API over
+	// it. First an open without the snapshot file (a rebuild from cayley's
+	// data; Close writes the file), then one that reads the file.
+	snapFile := filepath.Join(dirB, "readmodel.snap")
+	os.Remove(snapFile)
 	t0 := time.Now()
 	st, err := graph.Open(ctx, nil, "bbolt:"+dirB)
 	if err != nil {
 		return err
 	}
+	r.RebuildTime = time.Since(t0)
+	if err := st.Close(); err != nil {
+		return err
+	}
+	_, err = os.Stat(snapFile)
+	r.OpenFile = err == nil
+	runtime.GC()
+	t0 = time.Now()
+	st, err = graph.Open(ctx, nil, "bbolt:"+dirB)
+	if err != nil {
+		return err
+	}
 	defer st.Close()
 	r.OpenTime = time.Since(t0)
-	logf("[%d] graph.Open of the loaded store: %s", r.Quads, secs(r.OpenTime))
+	logf("[%d] graph.Open of the loaded store: %s with the snapshot file (file there: %v), %s rebuilding", r.Quads, secs(r.OpenTime), r.OpenFile, secs(r.RebuildTime))
 	err = r.measure(ctx, cfg, keyStore, "Blurline store 2-hop (FactsOf twice)", cfg.InProc, cfg.InProcT, func(i int) error {
 		return storeTwoHop(ctx, st, r.Start[i%len(r.Start)])
 	})
@@ -146,6 +164,7 @@ func inProcess(ctx context.Context, cfg *config, r *sizeResult, dirB, dirC strin
 		}
 		r.answers[id] = string(b)
 	}
+	gc0, cpu0 := gcCPU()
 	err = r.measure(ctx, cfg, keyGraphQL, "Blurline GraphQL 2-hop (schema.API.Do)", cfg.InProc, cfg.InProcT, func(i int) error {
 		res := api.Do(ctx, schema.Request{Query: queries[i%len(queries)]})
 		if len(res.Errors) > 0 {
@@ -156,12 +175,28 @@ func inProcess(ctx context.Context, cfg *config, r *sizeResult, dirB, dirC strin
 	if err != nil {
 		return err
 	}
+	gc1, cpu1 := gcCPU()
+	if cpu1 > cpu0 {
+		r.GCShare = (gc1 - gc0) / (cpu1 - cpu0)
+	}
+	logf("[%d] GC share of the GraphQL 2-hop's CPU time: %.1f%%", r.Quads, 100*r.GCShare)
 
 	// A 6-hop shortest path between two far entities.
 	if err := r.shortestPath(ctx, cfg, st); err != nil {
 		return err
 	}
 	return r.ranking(ctx, cfg, st)
+}
+
+// gcCPU returns the process's CPU seconds spent in the garbage collector
+// and in all, as the runtime estimates them (runtime/metrics).
+func gcCPU() (gc, total float64) {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 || s[1].Value.Kind() != metrics.KindFloat64 {
+		return 0, 0
+	}
+	return s[0].Value.Float64(), s[1].Value.Float64()
 }
 
 // states counts the generated states.

@@ -33,13 +33,16 @@ type sizeResult struct {
 	ServeUse   map[string]measured      // over the server's life
 	HTTP       map[string][]level
 
-	OpenTime time.Duration // graph.Open of the loaded store, in-process
-	InProc   []row
-	PathFrom string
-	PathTo   string
-	PathHops int
-	Paths    int
-	Ranking  rankingInfo
+	OpenTime    time.Duration // graph.Open of the loaded store, in-process, with a valid snapshot file
+	RebuildTime time.Duration // graph.Open without one: the read model rebuilt from cayley's data
+	OpenFile    bool          // the snapshot file was there for OpenTime
+	GCShare     float64       // GC's share of the CPU time of the GraphQL 2-hop runs
+	InProc      []row
+	PathFrom    string
+	PathTo      string
+	PathHops    int
+	Paths       int
+	Ranking     rankingInfo
 
 	PG      *pgSize           // PostgreSQL beside bbolt
 	answers map[string]string // the bbolt store's GraphQL 2-hop answers (JSON), by start entity

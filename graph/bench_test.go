@@ -86,7 +86,7 @@ func BenchmarkBulkWrite(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			for b.Loop() {
 				dir := b.TempDir()
-				db, qs, err := openBBolt(dir, nil)
+				db, qs, err := openBBolt(dir)
 				if err != nil {
 					b.Fatal(err)
 				}

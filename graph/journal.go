@@ -25,23 +25,14 @@ import (
 // synced undo journal (bulk.journal), all or nothing. A bulk write that
 // fails midway is undone at once; one interrupted by a crash is undone when
 // the store is next opened (recoverJournal), before anything reads it.
-//
-// Versions before the bulk write wrote large loads in chunks of ApplyDeltas
-// behind a journal of the new quads (load.journal); recoverJournal still
-// rolls such a load back.
 
-// chunkQuads is the most quads written in one ApplyDeltas transaction
-// (when an old journal is rolled back).
+// chunkQuads is the size of a load from which a Store writes a bulk write.
 const chunkQuads = 20000
 
 // bulkMinQuads: a Store writes a load of more quads into bbolt with a bulk
 // write (which then opens cayley's quad store anew, a read of its log), a
 // smaller one with ApplyDeltas. A variable for tests.
 var bulkMinQuads = chunkQuads
-
-const journalName = "load.journal"
-
-func (s *Store) journalPath() string { return filepath.Join(s.dir, journalName) }
 
 func deltasOf(qs []quad.Quad, a cgraph.Procedure) []cgraph.Delta {
 	d := make([]cgraph.Delta, len(qs))
@@ -51,51 +42,17 @@ func deltasOf(qs []quad.Quad, a cgraph.Procedure) []cgraph.Delta {
 	return d
 }
 
-func (s *Store) deleteChunked(qs []quad.Quad) error {
-	for i := 0; i < len(qs); i += chunkQuads {
-		chunk := qs[i:min(i+chunkQuads, len(qs))]
-		if err := s.qs.ApplyDeltas(deltasOf(chunk, cgraph.Delete), cgraph.IgnoreOpts{IgnoreMissing: true}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// recoverJournal rolls back a load that a crash interrupted.
-func (s *Store) recoverJournal(ctx context.Context) error {
+// recoverJournal rolls back a bulk write that a crash interrupted; it
+// reports whether there was one.
+func (s *Store) recoverJournal(ctx context.Context) (bool, error) {
 	if s.dir == "" {
-		return nil
+		return false, nil
 	}
+	_, err := os.Stat(filepath.Join(s.dir, bulkJournalName))
 	if err := s.recoverBulk(); err != nil {
-		return err
+		return true, err
 	}
-	f, err := os.Open(s.journalPath())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return blurline.Errorf(blurline.ErrUnavailable, "open load journal: %v", err)
-	}
-	defer f.Close()
-	var qs []quad.Quad
-	r := newNQuadsReader(f)
-	for {
-		lq, err := r.Next()
-		if err != nil {
-			// io.EOF, or a torn last line from a crash while the journal
-			// was written (before any chunk was): what was read is all.
-			break
-		}
-		qs = append(qs, lq.Quad)
-	}
-	if err := s.deleteChunked(qs); err != nil {
-		return blurline.Errorf(blurline.ErrInternal, "roll back an interrupted load: %v", err)
-	}
-	if err := removeSynced(s.journalPath()); err != nil {
-		return blurline.Errorf(blurline.ErrInternal, "remove load journal: %v", err)
-	}
-	s.lg.Warn("rolled back a load that was interrupted", "quads", len(qs))
-	return ctx.Err()
+	return err == nil, ctx.Err()
 }
 
 // applyBulk writes adds with a bulk write (kvbulk.go), all or nothing, and
@@ -114,7 +71,7 @@ func (s *Store) applyBulk(ctx context.Context, adds []quad.Quad) error {
 // underneath. The old one is dropped, not closed: closing would close the
 // database.
 func (s *Store) reopenCayley() error {
-	qs, err := ckv.New(hbolt.New(s.bolt), nil)
+	qs, err := ckv.New(hbolt.New(s.bolt), kvOptions)
 	if err != nil {
 		return blurline.Errorf(blurline.ErrInternal, "reopen the bbolt store: %v", err)
 	}

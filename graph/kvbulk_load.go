@@ -83,6 +83,9 @@ func (l *Loader) Close() error { return l.s.Close() }
 // commitKV is commitBatch for a store without a read model (bbolt): the
 // caller holds s.mu.
 func (s *Store) commitKV(ctx context.Context, b *batch) (LoadResult, error) {
+	if err := s.invalidateSnapshot(); err != nil {
+		return LoadResult{}, err
+	}
 	lk, err := newKVLookup(s.bolt, b)
 	if err != nil {
 		return LoadResult{}, blurline.Errorf(blurline.ErrInternal, "read the %s store: %v", s.backend, err)

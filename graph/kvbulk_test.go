@@ -76,7 +76,7 @@ func kvTestQuads(tb testing.TB, n int) []quad.Quad {
 func newKV(tb testing.TB) (string, *bbolt.DB, cgraph.QuadStore) {
 	tb.Helper()
 	dir := tb.TempDir()
-	db, qs, err := openBBolt(dir, nil)
+	db, qs, err := openBBolt(dir)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -28,7 +28,6 @@ import (
 
 	"github.com/blurline/blurline"
 	cgraph "github.com/cayleygraph/cayley/graph"
-	ckv "github.com/cayleygraph/cayley/graph/kv"
 	"github.com/cayleygraph/cayley/graph/memstore"
 	"github.com/cayleygraph/quad"
 	"go.etcd.io/bbolt"
@@ -48,8 +47,16 @@ type Store struct {
 	qs      cgraph.QuadStore
 	cur     atomic.Pointer[snapshot] // the read model's current version; nil for a Loader
 	closed  bool
-	merges  sync.WaitGroup
+	merges  sync.WaitGroup // merges and snapshot writes in the background
 	merging atomic.Bool
+
+	// The snapshot file (snapfile.go; bbolt only), under mu: the store's
+	// stamp, whether a file may claim it (a write moves it on first), and
+	// whether the file reflects the current version (Close writes it if not).
+	stamp       uint64
+	snapClaimed bool
+	snapCurrent bool
+	fromFile    bool // Open read the read model from the snapshot file
 
 	bolt *bbolt.DB    // bbolt only: the database under cayley's kv store (for backups)
 	pg   *pgCoord     // postgres only: cross-server coordination
@@ -91,13 +98,7 @@ func open(ctx context.Context, lg *slog.Logger, addr string, model bool) (*Store
 			return nil, pgError("open the postgres store", err)
 		}
 	case "bbolt":
-		var opts cgraph.Options
-		if !model {
-			// cayley's bloom filters (about 250 MB, built at open) only
-			// serve its own writes, which a Loader does not make.
-			opts = cgraph.Options{ckv.OptNoBloom: true}
-		}
-		if bdb, qs, err = openBBolt(p, opts); err != nil {
+		if bdb, qs, err = openBBolt(p); err != nil {
 			return nil, err
 		}
 	}
@@ -114,16 +115,42 @@ func open(ctx context.Context, lg *slog.Logger, addr string, model bool) (*Store
 		}
 		s.seen.Store(v)
 	}
-	if err := s.recoverJournal(ctx); err != nil {
+	if s.bolt != nil {
+		// What a file may claim is unknown until a write moves the stamp on.
+		s.snapClaimed = true
+		if s.stamp, err = readStamp(s.bolt); err != nil {
+			s.closeBackends()
+			return nil, blurline.Errorf(blurline.ErrUnavailable, "read the snapshot stamp: %v", err)
+		}
+	}
+	recovered, err := s.recoverJournal(ctx)
+	if err != nil {
 		s.closeBackends()
 		return nil, err
 	}
+	if recovered {
+		if err := s.invalidateSnapshot(); err != nil {
+			s.closeBackends()
+			return nil, err
+		}
+	}
 	if !model && s.bolt != nil {
+		return s, nil
+	}
+	if s.loadSnapshot() {
+		s.fromFile = true
 		return s, nil
 	}
 	if err := s.rebuild(ctx); err != nil {
 		s.closeBackends()
 		return nil, err
+	}
+	if s.snapPath() != "" {
+		s.merges.Add(1)
+		go func() {
+			defer s.merges.Done()
+			s.saveSnapshot(context.Background())
+		}()
 	}
 	return s, nil
 }
@@ -186,6 +213,9 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.merges.Wait() // a merge in the background takes s.mu to publish
+	if s.cur.Load() != nil {
+		s.saveSnapshot(context.Background()) // the next Open reads it instead of rebuilding
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closeBackends()
@@ -333,6 +363,9 @@ func (s *Store) apply(ctx context.Context, adds, dels []quad.Quad) (int, error) 
 	}
 	if len(deltas) == 0 {
 		return 0, nil
+	}
+	if err := s.invalidateSnapshot(); err != nil {
+		return 0, err
 	}
 	if len(dels) == 0 && len(adds) > bulkMinQuads && s.bolt != nil {
 		if err := s.applyBulk(ctx, adds); err != nil {
