@@ -157,36 +157,38 @@ func encodeSnapshot(b *base, other map[quad.Quad]struct{}, quads int, stamp uint
 
 func pad8(n int) int { return (n + 7) &^ 7 }
 
-// decodeSnapshot checks data and returns the base it holds, if its stamp is stamp.
-func decodeSnapshot(data []byte, stamp uint64) (*base, map[quad.Quad]struct{}, int, error) {
+// decodeSnapshot checks data and returns the base it holds, if its stamp
+// is stamp (with exact; without, if it is at most stamp).
+func decodeSnapshot(data []byte, stamp uint64, exact bool) (*base, map[quad.Quad]struct{}, int, uint64, error) {
 	if len(data) < snapHdrSize+4 || string(data[:8]) != snapMagic {
-		return nil, nil, 0, fmt.Errorf("%w: not a snapshot file (or truncated)", errSnapshot)
+		return nil, nil, 0, 0, fmt.Errorf("%w: not a snapshot file (or truncated)", errSnapshot)
 	}
 	le := binary.LittleEndian
 	if f := le.Uint32(data[8:]); f != snapFormat {
-		return nil, nil, 0, fmt.Errorf("%w: format %d, this version reads %d", errSnapshot, f, snapFormat)
+		return nil, nil, 0, 0, fmt.Errorf("%w: format %d, this version reads %d", errSnapshot, f, snapFormat)
 	}
 	if l := le.Uint32(data[12:]); l != snapLayout {
-		return nil, nil, 0, fmt.Errorf("%w: record layout %08x, this build has %08x", errSnapshot, l, snapLayout)
+		return nil, nil, 0, 0, fmt.Errorf("%w: record layout %08x, this build has %08x", errSnapshot, l, snapLayout)
 	}
 	body := data[:len(data)-4]
 	if crc32.Checksum(body, snapCRC) != le.Uint32(data[len(data)-4:]) {
-		return nil, nil, 0, fmt.Errorf("%w: checksum mismatch (truncated or corrupt)", errSnapshot)
+		return nil, nil, 0, 0, fmt.Errorf("%w: checksum mismatch (truncated or corrupt)", errSnapshot)
 	}
-	if st := le.Uint64(data[16:]); st != stamp {
-		return nil, nil, 0, fmt.Errorf("%w: stale (reflects store state %d, the store is at %d)", errSnapshot, st, stamp)
+	st := le.Uint64(data[16:])
+	if exact && st != stamp || st > stamp {
+		return nil, nil, 0, 0, fmt.Errorf("%w: stale (reflects store state %d, the store is at %d)", errSnapshot, st, stamp)
 	}
 	quads := int(le.Uint64(data[24:]))
 	n := int(le.Uint32(data[32:]))
 	if n != 10 || len(body) < snapHdrSize+8*n {
-		return nil, nil, 0, fmt.Errorf("%w: %d sections", errSnapshot, n)
+		return nil, nil, 0, 0, fmt.Errorf("%w: %d sections", errSnapshot, n)
 	}
 	secs := make([][]byte, n)
 	off := snapHdrSize + 8*n
 	for i := range secs {
 		l := le.Uint64(body[snapHdrSize+8*i:])
 		if l > uint64(len(body)-off) {
-			return nil, nil, 0, fmt.Errorf("%w: section %d overruns the file", errSnapshot, i)
+			return nil, nil, 0, 0, fmt.Errorf("%w: section %d overruns the file", errSnapshot, i)
 		}
 		secs[i] = body[off : off+int(l)]
 		off += pad8(int(l))
@@ -194,36 +196,36 @@ func decodeSnapshot(data []byte, stamp uint64) (*base, map[quad.Quad]struct{}, i
 	b := &base{arena: bytes.Clone(secs[0])}
 	var err error
 	if b.terms, err = fromRaw[term](secs[1]); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, 0, err
 	}
 	if b.ents, err = fromRaw[bEnt](secs[2]); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, 0, err
 	}
 	if b.facts, err = fromRaw[bFact](secs[3]); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, 0, err
 	}
 	if b.attrs, err = fromRaw[bAttr](secs[4]); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, 0, err
 	}
 	if b.props, err = fromRaw[bProp](secs[5]); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, 0, err
 	}
 	if b.adj, err = fromRaw[int32](secs[6]); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, 0, err
 	}
 	if b.strs, err = fromRaw[strRef](secs[7]); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, 0, err
 	}
 	names := secs[8]
 	cnt, k := binary.Uvarint(names)
 	if k <= 0 {
-		return nil, nil, 0, fmt.Errorf("%w: names", errSnapshot)
+		return nil, nil, 0, 0, fmt.Errorf("%w: names", errSnapshot)
 	}
 	names = names[k:]
 	for range cnt {
 		l, k := binary.Uvarint(names)
 		if k <= 0 || uint64(len(names)-k) < l {
-			return nil, nil, 0, fmt.Errorf("%w: names", errSnapshot)
+			return nil, nil, 0, 0, fmt.Errorf("%w: names", errSnapshot)
 		}
 		b.preds = append(b.preds, string(names[k:k+int(l)]))
 		names = names[k+int(l):]
@@ -231,7 +233,7 @@ func decodeSnapshot(data []byte, stamp uint64) (*base, map[quad.Quad]struct{}, i
 	oth := secs[9]
 	cnt, k = binary.Uvarint(oth)
 	if k <= 0 {
-		return nil, nil, 0, fmt.Errorf("%w: other quads", errSnapshot)
+		return nil, nil, 0, 0, fmt.Errorf("%w: other quads", errSnapshot)
 	}
 	oth = oth[k:]
 	other := make(map[quad.Quad]struct{}, cnt)
@@ -239,17 +241,17 @@ func decodeSnapshot(data []byte, stamp uint64) (*base, map[quad.Quad]struct{}, i
 		var vals [4]quad.Value
 		for i := range vals {
 			if vals[i], oth, err = decodeValue(oth); err != nil {
-				return nil, nil, 0, err
+				return nil, nil, 0, 0, err
 			}
 		}
 		other[quad.Quad{Subject: vals[0], Predicate: vals[1], Object: vals[2], Label: vals[3]}] = struct{}{}
 	}
 	if err := b.check(); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, 0, err
 	}
 	b.buildTables()
 	b.count()
-	return b, other, quads, nil
+	return b, other, quads, st, nil
 }
 
 // check verifies that every reference of the base stays inside it, so
@@ -419,22 +421,63 @@ func bumpStamp(db *bbolt.DB) (uint64, error) {
 	return st, err
 }
 
-// snapPath is where the store keeps its snapshot file ("" for none).
+// snapPath is where the store keeps its snapshot file ("" for none): in
+// a bbolt store's data directory; for PostgreSQL, a local file of this
+// server's (see pgSnapPath).
 func (s *Store) snapPath() string {
-	if s.bolt == nil || s.dir == "" {
+	switch {
+	case s.pgSnap != "":
+		return s.pgSnap
+	case s.bolt == nil || s.dir == "":
 		return ""
 	}
 	return filepath.Join(s.dir, snapName)
 }
 
+// PGSnapshotDir is where servers on PostgreSQL keep their local read-model
+// snapshot files ("" for the user's cache directory, blurline/ in it).
+var PGSnapshotDir = ""
+
+// pgSnapPath names this server's snapshot file of the database: one file
+// per database identity (the cluster's system identifier, or its start
+// time where that is not readable, the database's oid and name), so that
+// a file never stands for another database. Its stamp is the data
+// version it reflects; Open catches up from there through the change log.
+func (c *pgCoord) snapPath(ctx context.Context) (string, error) {
+	dir := PGSnapshotDir
+	if dir == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(d, "blurline")
+	}
+	var id string
+	if err := c.db.QueryRowContext(ctx, "SELECT system_identifier::text FROM pg_control_system()").Scan(&id); err != nil {
+		if err := c.db.QueryRowContext(ctx, "SELECT pg_postmaster_start_time()::text").Scan(&id); err != nil {
+			return "", err
+		}
+	}
+	var oid, name string
+	if err := c.db.QueryRowContext(ctx, "SELECT oid::text, datname FROM pg_database WHERE datname = current_database()").Scan(&oid, &name); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	h := crc32.Checksum([]byte(id+"\x00"+oid+"\x00"+name), snapCRC)
+	h2 := crc32.ChecksumIEEE([]byte(id + "\x00" + oid + "\x00" + name))
+	return filepath.Join(dir, fmt.Sprintf("pg-%08x%08x.snap", h, h2)), nil
+}
+
 // loadSnapshot reads the snapshot file, if there is a usable one, and
 // publishes it; it reports whether it did.
-func (s *Store) loadSnapshot() bool {
+func (s *Store) loadSnapshot(ctx context.Context) bool {
 	path := s.snapPath()
 	if path == "" {
 		return false
 	}
-	removeSnapshotTemps(s.dir)
+	removeSnapshotTemps(filepath.Dir(path))
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return false
@@ -443,13 +486,31 @@ func (s *Store) loadSnapshot() bool {
 		s.lg.Warn("cannot read the read-model snapshot; rebuilding it", "err", err)
 		return false
 	}
-	b, other, quads, err := decodeSnapshot(data, s.stamp)
+	stamp, exact := s.stamp, true
+	if s.pg != nil {
+		stamp, exact = uint64(s.seen.Load()), false
+	}
+	b, other, quads, st, err := decodeSnapshot(data, stamp, exact)
 	if err != nil {
 		s.lg.Info("the read-model snapshot cannot be used; rebuilding it", "reason", err)
 		return false
 	}
 	s.cur.Store(newSnapshot(0, b, other, quads))
 	s.snapCurrent = true
+	if s.pg != nil && st < stamp {
+		// Catch up with the writes made since the file, from the change
+		// log (or by a rebuild, if the log no longer has them all).
+		s.seen.Store(int64(st))
+		s.mu.Lock()
+		err := s.syncLocked(ctx, int64(stamp))
+		s.mu.Unlock()
+		if err != nil {
+			s.lg.Warn("cannot catch the read-model snapshot up; rebuilding it", "err", err)
+			s.seen.Store(int64(stamp))
+			s.cur.Store(nil)
+			return false
+		}
+	}
 	return true
 }
 
@@ -482,6 +543,9 @@ func (s *Store) saveSnapshot(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	sn, stamp := s.cur.Load(), s.stamp
+	if s.pg != nil {
+		stamp = uint64(s.seen.Load())
+	}
 	if s.snapCurrent || sn == nil {
 		s.mu.Unlock()
 		return nil

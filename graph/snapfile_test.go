@@ -298,3 +298,62 @@ func TestSnapshotHelper(t *testing.T) {
 	s.Close()
 	t.Fatal("Close returned: the snapshot write hook did not run")
 }
+
+// TestSnapshotPostgres checks the local snapshot file of a server on
+// PostgreSQL: Close writes it, Open reads it, and catches up through the
+// change log with what another server wrote meanwhile.
+func TestSnapshotPostgres(t *testing.T) {
+	c := postgresCluster(t)
+	if c == nil {
+		return
+	}
+	dsn, err := c.NewDatabase(t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	open := func() *Store {
+		s, err := Open(ctx, testLogger(t), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	loadGenerated(t, s, 2000)
+	want, wantStats := state(t, s)
+	s.Close()
+	s = open()
+	if !s.fromFile {
+		t.Error("the local snapshot file was not used")
+	}
+	if got, gotStats := state(t, s); got != want || !reflect.DeepEqual(gotStats, wantStats) {
+		t.Error("the store read from the file answers differently")
+	}
+	s.Close()
+	// Another server writes while this one is down (it shares this
+	// machine: the first server's file is put back afterwards).
+	path := s.snapPath()
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := open()
+	writeFact(t, other, "snap-pg")
+	want, wantStats = state(t, other)
+	other.Close()
+	if err := os.WriteFile(path, saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = open()
+	defer s.Close()
+	if !s.fromFile {
+		t.Error("the older file was not used and caught up")
+	}
+	if got, gotStats := state(t, s); got != want || !reflect.DeepEqual(gotStats, wantStats) {
+		t.Errorf("after another server's write: %s", firstDiff(want, got))
+	}
+	if _, err := s.Fact(ctx, "snap-pg"); err != nil {
+		t.Errorf("the other server's write is missing: %v", err)
+	}
+}

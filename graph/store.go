@@ -56,7 +56,8 @@ type Store struct {
 	stamp       uint64
 	snapClaimed bool
 	snapCurrent bool
-	fromFile    bool // Open read the read model from the snapshot file
+	fromFile    bool   // Open read the read model from the snapshot file
+	pgSnap      string // postgres: this server's snapshot file of the database
 
 	bolt *bbolt.DB    // bbolt only: the database under cayley's kv store (for backups)
 	pg   *pgCoord     // postgres only: cross-server coordination
@@ -114,6 +115,11 @@ func open(ctx context.Context, lg *slog.Logger, addr string, model bool) (*Store
 			return nil, err
 		}
 		s.seen.Store(v)
+		if model {
+			if s.pgSnap, err = pg.snapPath(ctx); err != nil {
+				s.lg.Warn("no local read-model snapshot for this database", "err", err)
+			}
+		}
 	}
 	if s.bolt != nil {
 		// What a file may claim is unknown until a write moves the stamp on.
@@ -137,7 +143,7 @@ func open(ctx context.Context, lg *slog.Logger, addr string, model bool) (*Store
 	if !model && s.bolt != nil {
 		return s, nil
 	}
-	if s.loadSnapshot() {
+	if s.loadSnapshot(ctx) {
 		s.fromFile = true
 		return s, nil
 	}
@@ -200,6 +206,7 @@ func (s *Store) rebuild(ctx context.Context) error {
 		v = cur.version + 1
 	}
 	s.cur.Store(newSnapshot(v, b, other, n))
+	s.snapCurrent = false
 	return nil
 }
 
@@ -404,6 +411,7 @@ func (s *Store) publish(ctx context.Context, t *txn) {
 		n = n.merged()
 	}
 	s.cur.Store(n)
+	s.snapCurrent = false
 	s.wrote(ctx, n)
 	if n.needsMerge() && !s.merging.Swap(true) {
 		s.merges.Add(1)

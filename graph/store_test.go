@@ -52,7 +52,13 @@ func postgresCluster(tb testing.TB) *pgtest.Cluster {
 }
 
 func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "blurline-pgsnap-")
+	if err != nil {
+		panic(err)
+	}
+	PGSnapshotDir = dir
 	code := m.Run()
+	os.RemoveAll(dir)
 	pgtest.StopShared()
 	os.Exit(code)
 }
