@@ -1,5 +1,9 @@
 package graph
 
+// Layout: this file reads the private key-value layout (the log bucket and
+// its protobuf primitives) of cayley v0.7.7-0.20240706181042-81dcd7d73e45 (graph/kv): check it
+// against that source whenever the pinned cayley version changes.
+
 import (
 	"context"
 	"encoding/binary"

@@ -1,5 +1,9 @@
 package graph
 
+// Layout: this file writes the private SQL tables (nodes, quads and their
+// hashes) of cayley v0.7.7-0.20240706181042-81dcd7d73e45 (graph/sql, graph/sql/postgres):
+// check it against that source whenever the pinned cayley version changes.
+
 import (
 	"bytes"
 	"cmp"

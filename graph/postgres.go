@@ -1,5 +1,9 @@
 package graph
 
+// Layout: readAll and the change-log trigger read the private SQL tables of
+// cayley v0.7.7-0.20240706181042-81dcd7d73e45 (graph/sql/postgres): check them against that
+// source whenever the pinned cayley version changes.
+
 import (
 	"context"
 	"database/sql"

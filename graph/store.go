@@ -12,7 +12,6 @@
 package graph
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,15 +43,17 @@ type Store struct {
 	// stores do not survive a concurrent writer); readers of the read
 	// model never take it.
 	mu      sync.RWMutex
+	be      backend // what differs between memory, bbolt and PostgreSQL (backend.go)
 	qs      cgraph.QuadStore
 	cur     atomic.Pointer[snapshot] // the read model's current version; nil for a Loader
 	closed  bool
 	merges  sync.WaitGroup // merges and snapshot writes in the background
 	merging atomic.Bool
 
-	// The snapshot file (snapfile.go; bbolt only), under mu: the store's
-	// stamp, whether a file may claim it (a write moves it on first), and
-	// whether the file reflects the current version (Close writes it if not).
+	// The snapshot file (snapfile.go), under mu: the store's stamp (bbolt;
+	// on PostgreSQL the data version is the stamp), whether a file may claim
+	// it (a write moves it on first), and whether the file reflects the
+	// current version (Close writes it if not).
 	stamp       uint64
 	snapClaimed bool
 	snapCurrent bool
@@ -104,11 +105,17 @@ func open(ctx context.Context, lg *slog.Logger, addr string, model bool) (*Store
 		}
 	}
 	s := &Store{lg: lg, addr: addr, backend: backend, qs: qs}
-	if backend == "bbolt" {
+	switch backend {
+	case "memory":
+		s.be = memBackend{s}
+	case "bbolt":
 		s.dir, s.bolt = p, bdb
+		s.be = boltBackend{s}
+	case "postgres":
+		s.pg = pg
+		s.be = pgBackend{s}
 	}
 	if pg != nil {
-		s.pg = pg
 		v, err := s.pg.version(ctx)
 		if err != nil {
 			s.closeBackends()
@@ -185,16 +192,7 @@ func parseAddr(addr string) (backend, p string, err error) {
 // rebuild reads every quad of the cayley store into a fresh read model
 // and publishes it as the next version.
 func (s *Store) rebuild(ctx context.Context) error {
-	each := func(add func(quad.Quad)) error {
-		switch {
-		case s.pg != nil:
-			return s.pg.readAll(ctx, add)
-		case s.bolt != nil:
-			return rebuildKV(ctx, s.bolt, add)
-		}
-		return nil // the memory store opens empty
-	}
-	b, other, n, err := buildBase(each)
+	b, other, n, err := buildBase(func(add func(quad.Quad)) error { return s.be.readAll(ctx, add) })
 	if err != nil {
 		return err
 	}
@@ -228,15 +226,7 @@ func (s *Store) Close() error {
 	return s.closeBackends()
 }
 
-func (s *Store) closeBackends() error {
-	err := s.qs.Close()
-	if s.pg != nil {
-		if perr := s.pg.close(); err == nil {
-			err = perr
-		}
-	}
-	return err
-}
+func (s *Store) closeBackends() error { return s.be.close() }
 
 // Addr returns the address the store was opened from, without a password.
 func (s *Store) Addr() string { return Redact(s.addr) }
@@ -361,30 +351,14 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 // read model. A bulk write stops when ctx ends, leaving the store as it was.
 // The caller holds s.mu for writing.
 func (s *Store) apply(ctx context.Context, adds, dels []quad.Quad) (int, error) {
-	deltas := make([]cgraph.Delta, 0, len(adds)+len(dels))
-	for _, q := range dels {
-		deltas = append(deltas, cgraph.Delta{Quad: q, Action: cgraph.Delete})
-	}
-	for _, q := range adds {
-		deltas = append(deltas, cgraph.Delta{Quad: q, Action: cgraph.Add})
-	}
-	if len(deltas) == 0 {
+	if len(adds) == 0 && len(dels) == 0 {
 		return 0, nil
 	}
 	if err := s.invalidateSnapshot(); err != nil {
 		return 0, err
 	}
-	if len(dels) == 0 && len(adds) > bulkMinQuads && s.bolt != nil {
-		if err := s.applyBulk(ctx, adds); err != nil {
-			return 0, cmp.Or(ctx.Err(), err)
-		}
-	} else if s.pg != nil && len(dels) == 0 && len(adds) >= pgBulkMin {
-		if err := s.pg.pgBulkAdd(ctx, adds); err != nil {
-			return 0, cmp.Or(ctx.Err(), err)
-		}
-	} else if err := s.qs.ApplyDeltas(deltas, cgraph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}); err != nil {
-		s.lg.Error("write failed", "err", err)
-		return 0, blurline.Errorf(blurline.ErrInternal, "write to %s store: %v", s.backend, err)
+	if err := s.be.apply(ctx, adds, dels); err != nil {
+		return 0, err
 	}
 	t := newTxn(s.cur.Load())
 	for _, q := range dels {
@@ -598,11 +572,5 @@ func (s *Store) Ready(ctx context.Context) error {
 	if s.closed {
 		return blurline.Errorf(blurline.ErrUnavailable, "store is closed")
 	}
-	if s.pg != nil {
-		return s.pg.ping(ctx)
-	}
-	if _, err := s.qs.Stats(ctx, false); err != nil {
-		return blurline.Errorf(blurline.ErrUnavailable, "%s store: %v", s.backend, err)
-	}
-	return ctx.Err()
+	return s.be.ready(ctx)
 }
