@@ -8,6 +8,7 @@ import (
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/gen"
 	cgraph "github.com/cayleygraph/cayley/graph"
+	cwriter "github.com/cayleygraph/cayley/writer"
 	"github.com/cayleygraph/quad"
 )
 
@@ -75,8 +76,8 @@ func generatedQuads(b *testing.B, n int) []quad.Quad {
 }
 
 // BenchmarkBulkWrite writes the same 100k quads into a new bbolt store
-// through cayley's own batched writer (graph.NewWriter over the "single"
-// quad writer, ignoring duplicates), through cayley's ApplyDeltas in
+// through cayley's own batched writer (graph.NewWriter over cayley's
+// single-process quad writer, ignoring duplicates), through cayley's ApplyDeltas in
 // chunks of chunkQuads as large loads did before the bulk write, and
 // through the bulk write (kvbulk.go), which is kept only while it beats
 // both by 2x or more.
@@ -99,7 +100,7 @@ func BenchmarkBulkWrite(b *testing.B) {
 						b.Fatal(err)
 					}
 				case "newwriter":
-					qw, err := cgraph.NewQuadWriter("single", qs, cgraph.Options{"ignore_duplicate": true})
+					qw, err := cwriter.NewSingle(qs, cgraph.IgnoreOpts{IgnoreDup: true})
 					if err != nil {
 						b.Fatal(err)
 					}
