@@ -271,7 +271,8 @@ func (b *base) check() error {
 		x := &b.ents[i]
 		if x.iri >= nt || !sp(x.attrs, len(b.attrs)) || !sp(x.out, len(b.adj)) || !sp(x.in, len(b.adj)) ||
 			!sp(x.aliases, len(b.strs)) || !sp(x.srcs, len(b.strs)) || !sp(x.extIDs, len(b.strs)) ||
-			!ref(x.id) || !ref(x.class) || !ref(x.name) || !ref(x.desc) {
+			!ref(x.id) || !ref(x.class) || !ref(x.name) || !ref(x.desc) ||
+			!ref(x.recPublisher) || !ref(x.recKind) || !ref(x.recRel) || !ref(x.recCopy) {
 			return bad("entity", i)
 		}
 	}
