@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -98,6 +99,16 @@ func (b *batch) Err() error {
 	if len(b.errs) == 0 {
 		return nil
 	}
+	// In reading order: by file, then line (the whole-file checks run last).
+	files := map[string]int{}
+	for _, e := range b.errs {
+		if _, ok := files[e.File]; !ok {
+			files[e.File] = len(files)
+		}
+	}
+	slices.SortStableFunc(b.errs, func(x, y *LineError) int {
+		return cmp.Or(cmp.Compare(files[x.File], files[y.File]), cmp.Compare(x.Line, y.Line))
+	})
 	e := &InputError{Problems: b.errs, More: b.more}
 	if b.items == nil {
 		return e // not a Write
@@ -240,11 +251,11 @@ func (b *batch) add(q quad.Quad, line int) {
 		obj, ok := iriOf(q.Object)
 		cls, inNS := blurline.LocalName(obj)
 		if !ok || !inNS {
-			b.errorf(file, line, "unknown class %s: rdf:type must name a class in %s", q.Object, blurline.NS)
+			b.errorf(file, line, "unknown class %s: rdf:type must name a class in %s%s", q.Object, blurline.NS, suggestClass(obj))
 			return
 		}
 		if _, known := blurline.LookupClass(blurline.Class(cls)); !known {
-			b.errorf(file, line, "unknown class <%s>", obj)
+			b.errorf(file, line, "unknown class <%s>%s", obj, suggestClass(obj))
 			return
 		}
 		if strings.HasPrefix(subj, blurline.FactBase) {
@@ -261,7 +272,7 @@ func (b *batch) add(q quad.Quad, line int) {
 
 	local, inNS := blurline.LocalName(pred)
 	if !inNS {
-		b.errorf(file, line, "unknown predicate <%s>: not in the Blurline vocabulary (%s)", pred, blurline.NS)
+		b.errorf(file, line, "unknown predicate <%s>: not in the Blurline vocabulary (%s)%s", pred, blurline.NS, suggestTerm(pred))
 		return
 	}
 	if pi, ok := blurline.LookupPredicate(blurline.Predicate(local)); ok {
@@ -270,7 +281,7 @@ func (b *batch) add(q quad.Quad, line int) {
 	}
 	pi, ok := blurline.LookupProperty(local)
 	if !ok {
-		b.errorf(file, line, "unknown predicate <%s>: not in the Blurline vocabulary", pred)
+		b.errorf(file, line, "unknown predicate <%s>: not in the Blurline vocabulary%s", pred, suggestTerm(pred))
 		return
 	}
 	if hasLabel && subj == label {
@@ -296,6 +307,25 @@ func (b *batch) add(q quad.Quad, line int) {
 	b.addEntityProperty(q, local, subj, file, line)
 	b.noteGraphUse(label, hasLabel, line)
 }
+
+// suggestClass and suggestTerm name the vocabulary's nearest class or
+// predicate to an unknown IRI's local name (after its last # or /), as
+// "; did you mean <IRI>?", or return "".
+func suggestClass(iri string) string {
+	if c, ok := blurline.NearestClass(localPart(iri)); ok {
+		return fmt.Sprintf("; did you mean <%s>?", c.IRI())
+	}
+	return ""
+}
+
+func suggestTerm(iri string) string {
+	if t, ok := blurline.NearestTerm(localPart(iri)); ok {
+		return fmt.Sprintf("; did you mean <%s>?", blurline.PropIRI(t))
+	}
+	return ""
+}
+
+func localPart(iri string) string { return iri[strings.LastIndexAny(iri, "#/")+1:] }
 
 func (b *batch) entity(iri, file string, line int) *entityDecl {
 	e := b.entities[iri]

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,5 +126,69 @@ func TestCheckDoesNotWrite(t *testing.T) {
 	}
 	if export(t, s) != before {
 		t.Errorf("Check changed the store")
+	}
+}
+
+// TestOverlongLine: a line over the limit is one problem on its own line,
+// and the lines after it are read as themselves (the rest of a 3 MiB line
+// was once read as lines 2 and 3).
+func TestOverlongLine(t *testing.T) {
+	long := id + "new> " + ns + "alias> \"" + strings.Repeat("x", 3<<20) + "\" .\n"
+	in := long + brokenHeader[len("# a comment\n"):] + id + "new> " + ns + "bogus> \"x\" .\n"
+	s := mustOpen(t, "memory:")
+	_, err := s.Check(context.Background(), Source{Name: "long.nq", R: strings.NewReader(in)})
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("Check = %v, want an *InputError", err)
+	}
+	var got []string
+	for _, p := range ie.Problems {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		"long.nq:1: line longer than 1048576 bytes",
+		"long.nq:4: unknown predicate <https://w3id.org/blurline/ns#bogus>: not in the Blurline vocabulary",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestCheckReportsEverything: one Check reports problems of every kind at
+// once (syntax, vocabulary, and those only the whole file shows), and
+// names the nearest class or predicate for an unknown one.
+func TestCheckReportsEverything(t *testing.T) {
+	in := brokenHeader + // lines 1-3
+		id + "new> " + ns + "alias> \"x\n" + // 4: syntax
+		id + "other> " + typ + " " + ns + "ThreatGrup> .\n" + // 5: unknown class
+		id + "new> " + ns + "sponsorBy> " + id + "mss> " + fact + "f2> .\n" + // 6: unknown predicate
+		id + "new> " + ns + "taskedBy> " + id + "mss> " + fact + "f1> .\n" + // 7: no source, no confidence (whole-file)
+		id + "ghost> " + ns + "name> \"Ghost\" .\n" // 8: no rdf:type (whole-file)
+	s := mustOpen(t, "memory:")
+	mustLoadFile(t, s, "testdata/small.nq")
+	_, err := s.Check(context.Background(), Source{Name: "five.nq", R: strings.NewReader(in)})
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("Check = %v, want an *InputError", err)
+	}
+	all := ie.Error()
+	var lines []int
+	for _, p := range ie.Problems {
+		lines = append(lines, p.Line)
+	}
+	if !slices.IsSorted(lines) {
+		t.Errorf("problems on lines %v, want them in line order", lines)
+	}
+	for _, want := range []string{
+		"five.nq:4: column 73: unterminated string literal",
+		"five.nq:5: unknown class <https://w3id.org/blurline/ns#ThreatGrup>; did you mean <https://w3id.org/blurline/ns#ThreatGroup>?",
+		"five.nq:6: unknown predicate <https://w3id.org/blurline/ns#sponsorBy>: not in the Blurline vocabulary; did you mean <https://w3id.org/blurline/ns#sponsoredBy>?",
+		"five.nq:7: fact <https://w3id.org/blurline/fact/f1> has no source",
+		"five.nq:7: fact <https://w3id.org/blurline/fact/f1> has no confidence",
+		"five.nq:8: entity <https://w3id.org/blurline/id/ghost> has no rdf:type",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("Check's problems lack %q; they are:\n%s", want, all)
+		}
 	}
 }

@@ -85,12 +85,17 @@ func (l slogClog) Warningf(format string, args ...any) {
 func (l slogClog) Errorf(format string, args ...any) {
 	l.lg.Error(fmt.Sprintf(format, args...), "from", "cayley")
 }
+
+// Fatalf is for a state cayley cannot go on from. A library does not end
+// the process: it logs and panics, and the program decides.
 func (l slogClog) Fatalf(format string, args ...any) {
-	l.lg.Error(fmt.Sprintf(format, args...), "from", "cayley")
-	os.Exit(1)
+	msg := fmt.Sprintf(format, args...)
+	l.lg.Error(msg, "from", "cayley")
+	panic("cayley: " + msg)
 }
 
-// SetCayleyLogger routes cayley's own log lines (a process-wide setting) to lg.
+// SetCayleyLogger routes cayley's own log lines (a process-wide setting) to
+// lg. A program calls it once, where it sets up logging.
 func SetCayleyLogger(lg *slog.Logger) { clog.SetLogger(slogClog{lg}) }
 
 func (l slogClog) V(int) bool { return false }

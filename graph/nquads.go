@@ -116,6 +116,14 @@ func (r *nquadsReader) readLine() (string, error) {
 		sb = append(sb, chunk...)
 		if len(sb) > maxLineBytes {
 			r.line++
+			// Skip the rest of the line, so that it is not read as the
+			// lines after it.
+			for isPrefix {
+				if _, isPrefix, err = r.br.ReadLine(); err != nil && err != io.EOF {
+					return "", fmt.Errorf("line %d: read: %w", r.line, err)
+				}
+				isPrefix = isPrefix && err == nil
+			}
 			return "", &LineError{Line: r.line, Msg: fmt.Sprintf("line longer than %d bytes", maxLineBytes)}
 		}
 		if !isPrefix {

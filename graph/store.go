@@ -293,9 +293,16 @@ func (s *Store) CheckCurated(ctx context.Context, srcs ...Source) (n int, err er
 }
 
 func (s *Store) check(ctx context.Context, curated bool, srcs []Source) (n int, err error) {
-	b, err := parseSources(ctx, srcs)
-	if err != nil {
-		return 0, err
+	// Every file is read and every check runs, even after a broken line,
+	// so that one run reports every problem.
+	b := newBatch()
+	for _, src := range srcs {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if err := b.readNQuads(src.Name, src.R); err != nil {
+			return 0, err
+		}
 	}
 	b.curated = curated
 	b.finish(s.read(ctx))
@@ -533,21 +540,31 @@ func sourcesFromFS(fsys fs.FS) ([]Source, func(), error) {
 		return nil, nil, err
 	}
 	slices.Sort(names)
+	return OpenSources(names, func(n string) (string, io.ReadCloser, error) {
+		f, err := fsys.Open(n)
+		return path.Join("seed", n), f, err
+	})
+}
+
+// OpenSources opens each name in order with open, which returns the
+// source's name in messages and its reader. On an error it closes what it
+// opened; otherwise the returned func closes them all.
+func OpenSources(names []string, open func(name string) (string, io.ReadCloser, error)) ([]Source, func(), error) {
 	var srcs []Source
-	var files []fs.File
+	var rcs []io.ReadCloser
 	closeAll := func() {
-		for _, f := range files {
-			f.Close()
+		for _, rc := range rcs {
+			rc.Close()
 		}
 	}
 	for _, n := range names {
-		f, err := fsys.Open(n)
+		label, rc, err := open(n)
 		if err != nil {
 			closeAll()
 			return nil, nil, err
 		}
-		files = append(files, f)
-		srcs = append(srcs, Source{Name: path.Join("seed", n), R: f})
+		rcs = append(rcs, rc)
+		srcs = append(srcs, Source{Name: label, R: rc})
 	}
 	return srcs, closeAll, nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -50,10 +51,10 @@ type command struct {
 	run   func(ctx context.Context, e *env) error
 }
 
-var commands map[string]*command
-
-func init() {
-	commands = map[string]*command{
+// newCommands returns the command table (built on each run, not at package
+// initialisation).
+func newCommands() map[string]*command {
+	return map[string]*command{
 		"serve": {
 			args:  "[flags]",
 			short: "serve the GraphQL API, the GraphiQL playground and the analyst's workbench",
@@ -136,19 +137,14 @@ func (c *config) plainFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-func usage(w io.Writer) {
+func usage(w io.Writer, commands map[string]*command) {
 	fmt.Fprint(w, `Blurline: a knowledge graph of state and criminal cyber actors, with a GraphQL API.
 
 usage: blurline COMMAND [flags] [args]
 
 commands:
 `)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].short)
 	}
 	fmt.Fprint(w, `
@@ -165,7 +161,6 @@ Quick start:
 // openStore opens the configured store and settles a new store's seed:
 // loaded, or with --no-seed declined for good (the store remembers it).
 func openStore(ctx context.Context, e *env) (*graph.Store, error) {
-	graph.SetCayleyLogger(e.lg)
 	s, err := graph.Open(ctx, e.lg, e.cfg.storeAddr())
 	if err != nil {
 		return nil, err
@@ -203,27 +198,13 @@ func sources(e *env) ([]graph.Source, func(), error) {
 	if len(e.args) == 0 {
 		return nil, nil, fmt.Errorf("no files given")
 	}
-	var srcs []graph.Source
-	var files []*os.File
-	closeAll := func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}
-	for _, name := range e.args {
+	return graph.OpenSources(e.args, func(name string) (string, io.ReadCloser, error) {
 		if name == "-" {
-			srcs = append(srcs, graph.Source{Name: "<stdin>", R: e.stdin})
-			continue
+			return "<stdin>", io.NopCloser(e.stdin), nil
 		}
 		f, err := os.Open(name)
-		if err != nil {
-			closeAll()
-			return nil, nil, err
-		}
-		files = append(files, f)
-		srcs = append(srcs, graph.Source{Name: name, R: f})
-	}
-	return srcs, closeAll, nil
+		return name, f, err
+	})
 }
 
 // reportInput prints each problem of an invalid input on its own line.
@@ -247,9 +228,9 @@ const (
 )
 
 func load(ctx context.Context, e *env) error {
-	if os.Getenv("GOMEMLIMIT") == "" {
+	if e.cfg.GOMEMLIMIT == "" {
 		debug.SetMemoryLimit(loadMemoryLimit)
-		if os.Getenv("GOGC") == "" {
+		if e.cfg.GOGC == "" {
 			debug.SetGCPercent(loadGCPercent)
 		}
 	}
@@ -260,7 +241,6 @@ func load(ctx context.Context, e *env) error {
 	defer closeAll()
 	// A Loader: the store without its read model, which a load that
 	// writes and exits does not need.
-	graph.SetCayleyLogger(e.lg)
 	s, err := graph.OpenLoader(ctx, e.lg, e.cfg.storeAddr())
 	if err != nil {
 		return err
@@ -283,7 +263,10 @@ func check(ctx context.Context, e *env) error {
 		return err
 	}
 	defer closeAll()
-	s, err := graph.Open(ctx, e.lg, "memory:")
+	// The scratch store is check's own: what it says about itself (the
+	// seed it loads) is no news about the files, so only its warnings and
+	// errors are logged.
+	s, err := graph.Open(ctx, slog.New(atLeast{e.lg.Handler(), slog.LevelWarn}), "memory:")
 	if err != nil {
 		return err
 	}
@@ -390,7 +373,6 @@ func backup(ctx context.Context, e *env) error {
 		return fmt.Errorf("backup needs one FILE (- for standard output)")
 	}
 	// A backup copies what is there and takes no seed decision.
-	graph.SetCayleyLogger(e.lg)
 	s, err := graph.Open(ctx, e.lg, e.cfg.storeAddr())
 	if err != nil {
 		return err

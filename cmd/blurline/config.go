@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,6 +49,10 @@ type config struct {
 	JSON   bool
 
 	Interop interopConfig // import, retract-import, export --format stix (interop.go)
+
+	// The Go runtime's own GOGC and GOMEMLIMIT: when set, they win over
+	// the collector tuning of serve and load (gc.go).
+	GOGC, GOMEMLIMIT string
 }
 
 func newConfig(getenv func(string) string) *config {
@@ -67,6 +72,8 @@ func newConfig(getenv func(string) string) *config {
 		RequestTimeout:  30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
 		Format:          "nquads",
+		GOGC:            getenv("GOGC"),
+		GOMEMLIMIT:      getenv("GOMEMLIMIT"),
 	}
 	c.Memory = getenv("BLURLINE_MEMORY") == "1" || getenv("BLURLINE_MEMORY") == "true"
 	c.Interop.TAXIIToken = getenv("BLURLINE_TAXII_TOKEN")
@@ -130,4 +137,22 @@ func (c *config) token() (string, error) {
 		return "", errors.New("the token file is empty")
 	}
 	return t, nil
+}
+
+// atLeast is a handler that drops records below min.
+type atLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{h.Handler.WithAttrs(as), h.min}
+}
+
+func (h atLeast) WithGroup(name string) slog.Handler {
+	return atLeast{h.Handler.WithGroup(name), h.min}
 }

@@ -24,15 +24,14 @@ const serveGCPercent = 400
 // tuneGC sets the collector for a long-running server unless the standard
 // GOGC and GOMEMLIMIT variables say otherwise: GOGC=serveGCPercent, and a
 // soft memory limit of 3/4 of the memory the process may use, near which
-// the collector runs as often as it must instead. It logs what it set. It
-// reads the process's own environment, as the Go runtime does.
-func tuneGC(lg *slog.Logger) {
+// the collector runs as often as it must instead. It logs what it set.
+func tuneGC(lg *slog.Logger, c *config) {
 	var attrs []any
-	if os.Getenv("GOGC") == "" {
+	if c.GOGC == "" {
 		debug.SetGCPercent(serveGCPercent)
 		attrs = append(attrs, "gc_percent", serveGCPercent)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
+	if c.GOMEMLIMIT == "" {
 		if total := memoryAvailable(); total > 0 {
 			limit := total / 4 * 3
 			debug.SetMemoryLimit(limit)

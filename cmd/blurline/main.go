@@ -5,11 +5,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/blurline/blurline/graph"
 )
 
 func main() {
@@ -26,8 +30,9 @@ func main() {
 
 // run is the whole program, callable from tests.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	commands := newCommands()
 	if len(args) == 0 {
-		usage(stderr)
+		usage(stderr, commands)
 		return errUsage
 	}
 	name, rest := args[0], args[1:]
@@ -43,11 +48,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 					return nil
 				}
 			}
-			usage(stdout)
+			usage(stdout, commands)
 			return nil
 		}
 		fmt.Fprintf(stderr, "blurline: unknown command %q\n\n", name)
-		usage(stderr)
+		usage(stderr, commands)
 		return errUsage
 	}
 	cfg := newConfig(getenv)
@@ -58,12 +63,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(rest); err != nil {
-		if err.Error() == "flag: help requested" {
+		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return errUsage
 	}
 	env := &env{cfg: cfg, args: fs.Args(), stdin: stdin, stdout: stdout, stderr: stderr}
 	env.lg = cfg.logger(stderr)
+	// cayley logs through a process-wide logger: set here, once, for every command.
+	graph.SetCayleyLogger(env.lg)
 	return cmd.run(ctx, env)
 }

@@ -76,8 +76,8 @@ func TestCLI(t *testing.T) {
 	if _, stderr, err := runCLI(t, env, "", "check", good); err == nil || !strings.Contains(stderr, "good.nq:3: fact <https://w3id.org/blurline/fact/acme-mss> cites <https://example.org/acme>, which has no source record") {
 		t.Errorf("check good.nq = %v, stderr %q; want good.nq:3: ... no source record", err, stderr)
 	}
-	if out, _, err := runCLI(t, env, "", "check", "--lenient", good); err != nil || !strings.Contains(out, "ok: 6 quads") {
-		t.Errorf("check --lenient good.nq = %q, %v", out, err)
+	if out, stderr, err := runCLI(t, env, "", "check", "--lenient", good); err != nil || !strings.Contains(out, "ok: 6 quads") || stderr != "" {
+		t.Errorf("check --lenient good.nq = %q, stderr %q, %v; want ok and nothing on stderr (no log of check's own seed)", out, stderr, err)
 	}
 	if out, _, err := runCLI(t, env, "", "load", good); err != nil || !strings.Contains(out, "6 new") {
 		t.Errorf("load good.nq = %q, %v", out, err)

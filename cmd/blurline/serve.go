@@ -62,7 +62,7 @@ func serve(ctx context.Context, e *env) error {
 	if err != nil {
 		return fmt.Errorf("--max-upload-bytes: %w", err)
 	}
-	tuneGC(e.lg)
+	tuneGC(e.lg, e.cfg)
 	if e.cfg.PprofAddr != "" {
 		stop, err := servePprof(e, e.cfg.PprofAddr)
 		if err != nil {
