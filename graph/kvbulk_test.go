@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/blurline/blurline/internal/gen"
+	"github.com/blurline/blurline/internal/testlog"
 	"github.com/blurline/blurline/seed"
 	cgraph "github.com/cayleygraph/cayley/graph"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
@@ -363,7 +364,7 @@ func TestBulkWriteUndo(t *testing.T) {
 
 	// A crash: the journal stays, and the next open undoes the write.
 	more := kvTestQuads(t, 2500)
-	s := &Store{lg: testLogger(t), dir: dir, bolt: db}
+	s := &Store{lg: testlog.New(t), dir: dir, bolt: db}
 	for _, stop := range []int{1, 3, 1000} { // 1000: after the last commit
 		p, err := planBulk(db, more)
 		if err != nil {
@@ -489,7 +490,7 @@ func TestLoader(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l, err := OpenLoader(ctx, testLogger(t), "bbolt:"+dir)
+	l, err := OpenLoader(ctx, testlog.New(t), "bbolt:"+dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/internal/testlog"
 	"github.com/blurline/blurline/seed"
 	ckv "github.com/cayleygraph/cayley/graph/kv"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
@@ -70,7 +71,7 @@ func TestSeedDecision(t *testing.T) {
 		}
 		s.Close()
 		dir := addr[len("bbolt:"):]
-		l, err := OpenLoader(ctx, testLogger(t), addr)
+		l, err := OpenLoader(ctx, testlog.New(t), addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +81,7 @@ func TestSeedDecision(t *testing.T) {
 		l.Close()
 		// A Loader on a new store records the decision with its load.
 		ldir := t.TempDir()
-		if l, err = OpenLoader(ctx, testLogger(t), "bbolt:"+ldir); err != nil {
+		if l, err = OpenLoader(ctx, testlog.New(t), "bbolt:"+ldir); err != nil {
 			t.Fatal(err)
 		}
 		if ok, err := l.DeclineSeed(ctx); err != nil || !ok {
@@ -168,7 +169,7 @@ func TestSeedReadError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := OpenLoader(ctx, testLogger(t), "bbolt:"+dir)
+	l, err := OpenLoader(ctx, testlog.New(t), "bbolt:"+dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/pgtest"
+	"github.com/blurline/blurline/internal/testlog"
 )
 
 // backends lists the stores every conformance test runs against: memory,
@@ -63,20 +63,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func testLogger(tb testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type tbWriter struct{ tb testing.TB }
-
-func (w tbWriter) Write(p []byte) (int, error) {
-	w.tb.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
 func mustOpen(tb testing.TB, addr string) *Store {
 	tb.Helper()
-	s, err := Open(context.Background(), testLogger(tb), addr)
+	s, err := Open(context.Background(), testlog.New(tb), addr)
 	if err != nil {
 		tb.Fatalf("Open(%q): %v", addr, err)
 	}

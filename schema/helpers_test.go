@@ -5,32 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/graph"
+	"github.com/blurline/blurline/internal/testlog"
 	"github.com/blurline/blurline/seed"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 )
 
-func testLogger(tb testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type tbWriter struct{ tb testing.TB }
-
-func (w tbWriter) Write(p []byte) (int, error) {
-	w.tb.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
 // openStore opens an empty in-memory store.
 func openStore(tb testing.TB) *graph.Store {
 	tb.Helper()
-	s, err := graph.Open(context.Background(), testLogger(tb), "memory:")
+	s, err := graph.Open(context.Background(), testlog.New(tb), "memory:")
 	if err != nil {
 		tb.Fatalf("graph.Open(memory:): %v", err)
 	}
@@ -50,7 +39,7 @@ func seededStore(tb testing.TB) *graph.Store {
 
 func newAPI(tb testing.TB, g Graph, l Limits) *API {
 	tb.Helper()
-	a, err := New(testLogger(tb), g, l)
+	a, err := New(testlog.New(tb), g, l)
 	if err != nil {
 		tb.Fatalf("schema.New: %v", err)
 	}

@@ -118,10 +118,8 @@ func TestGraphQLRequestNode(t *testing.T) {
 	nodeClient(t)
 	const token = "node-client-token-0123456789"
 	ts := startServer(t, server.Config{Token: token})
+	mutation(t, ts.API) // the client sends it
 	env := []string{"BLURLINE_TOKEN=" + token}
-	if _, hasMutation := mutation(t, ts.API); hasMutation {
-		env = append(env, "BLURLINE_HAS_LOADNQUADS=1")
-	}
 	out := runNode(t, "client.mjs", env, ts.URL+"/graphql")
 	if !strings.Contains(out, "ok: graphql-request") {
 		t.Errorf("the client did not report success")

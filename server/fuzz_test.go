@@ -48,11 +48,7 @@ var fuzzTarget = sync.OnceValues(func() (*fuzzServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	fsys := os.DirFS("testdata/seedlike")
-	if hasSeed() {
-		fsys = os.DirFS("../seed")
-	}
-	if _, _, err := st.EnsureSeed(ctx, fsys); err != nil {
+	if _, _, err := st.EnsureSeed(ctx, os.DirFS("../seed")); err != nil {
 		return nil, err
 	}
 	api, err := schema.New(lg, st, schema.Limits{})

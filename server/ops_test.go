@@ -415,10 +415,7 @@ func TestPlaygroundExamples(t *testing.T) {
 				t.Errorf("the playground page does not carry %s", f)
 			}
 			if strings.Contains(string(b), "blurRanking") && !fields["blurRanking"] {
-				t.Skipf("the schema has no blurRanking yet (the blur analysis, issue 4): %s is not run", f)
-			}
-			if !hasSeed() {
-				t.Skip("no seed/*.nq: the examples are about the seed")
+				t.Fatalf("the schema has no blurRanking, which %s asks for", f)
 			}
 			body, _ := json.Marshal(map[string]string{"query": string(b)})
 			r := post(t, ts, gqlResp, string(body))

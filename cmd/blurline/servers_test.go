@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -128,10 +129,10 @@ func TestTwoServersOnePostgres(t *testing.T) {
 	}
 	c, err := pgtest.Shared()
 	if err != nil {
-		if pgtest.Required() {
+		if pgtest.Required() || !errors.Is(err, pgtest.ErrUnavailable) {
 			t.Fatalf("PostgreSQL: %v", err)
 		}
-		t.Skipf("PostgreSQL: %v", err)
+		t.Skipf("PostgreSQL is not installed: %v", err)
 	}
 	dsn, err := c.NewDatabase("twoservers")
 	if err != nil {

@@ -37,7 +37,8 @@ try {
   console.log('invalid query: 400', e.response.errors[0].extensions.code);
 }
 
-if (process.env.BLURLINE_HAS_LOADNQUADS) {
+// The mutation, refused without the token and applied with it.
+{
   const m = 'mutation Load($text: String!) { loadNQuads(text: $text) { __typename } }';
   const text = '<https://w3id.org/blurline/id/x-node-client> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#Person> .\n' +
     '<https://w3id.org/blurline/id/x-node-client> <https://w3id.org/blurline/ns#name> "Node Client" .\n';
