@@ -8,7 +8,7 @@ BENCH_SIZE ?= 1000000
 FUZZTIME  ?= 60s
 SOAKTIME  ?= 2m
 
-.PHONY: run build test test-short check fmt vet race bench gobench fuzz soak vuln assets clean
+.PHONY: run build test test-short check fmt vet lint race bench gobench fuzz soak vuln assets clean
 
 ## run: build and serve the seeded graph on http://$(ADDR) (data in ./$(DATA))
 run: build
@@ -27,14 +27,18 @@ test:
 test-short:
 	$(GO) test -short ./...
 
-## check: formatting, vet, the race-enabled tests and govulncheck (which needs the vulnerability database online)
-check: fmt vet race vuln
+## check: formatting, vet, staticcheck, the race-enabled tests and govulncheck (which needs the vulnerability database online; CI runs the rest offline)
+check: fmt vet lint race vuln
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
+
+## lint: staticcheck, at the version go.mod pins with its tool directive
+lint:
+	$(GO) tool staticcheck ./...
 
 race:
 	$(GO) test -race -count=1 -timeout 40m ./...

@@ -10,15 +10,30 @@
 //
 // # A tour, from the bottom up
 //
+//   - The root package (this one): the vocabulary ([Classes], [Predicates],
+//     [Properties], each with its STIX 2.1 counterpart), the shared types
+//     ([Node], [Fact], [Path], the query types), IRIs ([EntityIRI],
+//     [CheckIRI]) and the error kinds.
 //   - seed: the embedded N-Quads that a new store starts with.
 //   - graph: the only package that touches cayley. It opens a store from an
-//     address (memory:, bbolt:PATH), parses and validates N-Quads strictly
-//     and loads them all-or-nothing, and answers queries from an in-memory
-//     read model kept in step with the durable cayley store.
+//     address (memory:, bbolt:PATH, or postgres://... for a PostgreSQL
+//     database that several servers share), parses and validates N-Quads
+//     strictly and loads them all-or-nothing, and answers queries from an
+//     in-memory read model kept in step with the durable cayley store.
 //   - blur: the State-Criminal Blurring Index, a pure computation over facts.
+//   - interop: STIX 2.1/2.0 bundles and MISP galaxies in (resolved against
+//     the store, one all-or-nothing write per file, taken back whole) and
+//     STIX 2.1 out, through small interfaces the store satisfies.
 //   - schema: the GraphQL schema (graphql-go) over a small Graph interface.
 //   - server: GraphQL over HTTP, the offline GraphiQL playground, operations.
-//   - cmd/blurline: flags, logging and wiring.
+//   - cmd/blurline: flags, logging and wiring; the only package that knows
+//     the concrete store.
+//   - internal/: helpers the packages above share without depending on each
+//     other (strictjson, the JSON reader of the server and interop; pgtest,
+//     a throwaway PostgreSQL for tests; testlog; gen, generated graphs).
+//
+// Imports point inward: only graph imports cayley, and server and schema
+// never import graph (imports_test.go checks both).
 //
 // # How a fact is stored
 //

@@ -232,8 +232,6 @@ func loadState(ctx context.Context, src Source, version uint64, asOf time.Time, 
 
 func (g *snapshot) out(v int32) []edge { return g.edges[g.start[v]:g.start[v+1]] }
 
-func (g *snapshot) node(v int32) *blurline.Node { return g.nodes[v] }
-
 // isActor reports whether v's class may be the actor of a ranked score.
 func (g *snapshot) isActor(v int32) bool {
 	n := g.nodes[v]

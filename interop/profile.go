@@ -162,8 +162,8 @@ var stixTypeClass = func() map[string]blurline.Class {
 	return m
 }()
 
-// typeHas says which standard properties a STIX type has, so that anything
-// else goes in an x_blurline_ property.
+// typeHasAliases says whether a STIX type has the standard aliases property
+// (elsewhere aliases go in an x_blurline_ property).
 func typeHasAliases(typ string) bool {
 	switch typ {
 	case "intrusion-set", "threat-actor", "campaign", "malware", "tool":

@@ -113,13 +113,13 @@ func extendIntrospection() {
 		desc := &graphql.Field{Type: graphql.String, Resolve: func(p graphql.ResolveParams) (any, error) {
 			var d string
 			switch s := p.Source.(type) {
-			case graphql.Type:
-				d = s.Description()
 			case *graphql.FieldDefinition:
 				d = s.Description
-			case *graphql.Argument:
+			case *graphql.Argument: // before graphql.Type, which it satisfies
 				d = s.Description()
-			case *graphql.InputObjectField:
+			case *graphql.InputObjectField: // likewise
+				d = s.Description()
+			case graphql.Type:
 				d = s.Description()
 			case *graphql.EnumValueDefinition:
 				d = s.Description

@@ -17,8 +17,8 @@ import (
 // 100 a collection starts after each read model's worth of garbage; at 1M
 // quads that made collection about half of the server's CPU time. 400
 // collects a quarter as often, for a heap that may grow to five times the
-// live data between collections instead of twice; serveMemoryLimit keeps
-// that growth from running the machine out of memory.
+// live data between collections instead of twice; the soft memory limit
+// tuneGC sets keeps that growth from running the machine out of memory.
 const serveGCPercent = 400
 
 // tuneGC sets the collector for a long-running server unless the standard
