@@ -181,8 +181,9 @@ func (b *batch) readNQuads(name string, r io.Reader) error {
 			continue
 		}
 		if err != nil {
-			b.errorf(name, 0, "%v", err)
-			return nil
+			// Reading failed (or was cancelled): not a problem of the
+			// input, and the error keeps its kind.
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		b.add(lq.Quad, lq.Line)
 	}

@@ -49,6 +49,9 @@ type command struct {
 	long  string
 	flags func(c *config) *flag.FlagSet
 	run   func(ctx context.Context, e *env) error
+	// interrupted says, in plain words, what an interrupt (Ctrl-C)
+	// leaves behind; "" for a command that an interrupt ends normally.
+	interrupted string
 }
 
 // newCommands returns the command table (built on each run, not at package
@@ -72,8 +75,9 @@ func newCommands() map[string]*command {
 			long: "Load validates the N-Quads files (- for standard input) strictly and writes them in\n" +
 				"one transaction: on any problem nothing is written and each problem is printed as\n" +
 				"file:line: message. Loading the same file twice changes nothing.",
-			flags: func(c *config) *flag.FlagSet { return c.plainFlags("load") },
-			run:   load,
+			flags:       func(c *config) *flag.FlagSet { return c.plainFlags("load") },
+			run:         load,
+			interrupted: "nothing was written: the store is as it was before the load",
 		},
 		"check": {
 			args:  "[flags] FILE...",
@@ -91,7 +95,8 @@ func newCommands() map[string]*command {
 				fs.BoolVar(&c.Lenient, "lenient", c.Lenient, "check only what load checks, not the seed's source and assertedBy rules")
 				return fs
 			},
-			run: check,
+			run:         check,
+			interrupted: "the check did not finish (check never writes to a store)",
 		},
 		"export": {
 			args:  "[flags]",
@@ -103,7 +108,8 @@ func newCommands() map[string]*command {
 				exportSTIXFlags(fs, c)
 				return fs
 			},
-			run: export,
+			run:         export,
+			interrupted: "the output is incomplete (the store is unchanged)",
 		},
 		"backup": {
 			args:  "[flags] FILE",
@@ -112,8 +118,9 @@ func newCommands() map[string]*command {
 				"output). To restore, put the copy in a new data directory as indexes.bolt and\n" +
 				"start with --data DIR. The store must not be in use by a running serve; for a\n" +
 				"PostgreSQL store use pg_dump (docs/operations.md).",
-			flags: func(c *config) *flag.FlagSet { return c.plainFlags("backup") },
-			run:   backup,
+			flags:       func(c *config) *flag.FlagSet { return c.plainFlags("backup") },
+			run:         backup,
+			interrupted: "no backup was made (the store is unchanged)",
 		},
 		"import":         importCommand(),
 		"retract-import": retractImportCommand(),
@@ -249,7 +256,10 @@ func load(ctx context.Context, e *env) error {
 	if err := settleSeed(ctx, e, s); err != nil {
 		return err
 	}
+	p := startProgress(e, "load", sourcesSize(e.args))
+	p.readSources(srcs, "writing to the store")
 	res, err := s.Load(ctx, srcs...)
+	p.finish()
 	if err != nil {
 		return reportInput(e, err)
 	}
@@ -280,7 +290,10 @@ func check(ctx context.Context, e *env) error {
 	if e.cfg.Lenient {
 		checkFn = s.Check
 	}
+	p := startProgress(e, "check", sourcesSize(e.args))
+	p.readSources(srcs, "checking")
 	n, err := checkFn(ctx, srcs...)
+	p.finish()
 	if err != nil {
 		return reportInput(e, err)
 	}
@@ -300,7 +313,9 @@ func export(ctx context.Context, e *env) error {
 		return err
 	}
 	defer s.Close()
-	_, err = s.Export(ctx, e.stdout)
+	p := startProgress(e, "export", -1)
+	_, err = s.Export(ctx, p.writer(e.stdout))
+	p.finish()
 	return err
 }
 

@@ -60,6 +60,8 @@ func importCommand() *command {
 			return fs
 		},
 		run: importFiles,
+		// Each file is one write: the files before the interrupted one stay imported.
+		interrupted: "the file being imported was not imported (nothing of it was written); the files before it were",
 	}
 }
 
@@ -95,18 +97,17 @@ func importFiles(ctx context.Context, e *env) error {
 	defer s.Close()
 	var reports []*interop.Report
 	for _, name := range e.args {
-		var data []byte
-		if name == "-" {
-			data, err = io.ReadAll(e.stdin)
-			name = "<stdin>"
-		} else {
-			data, err = os.ReadFile(name)
-		}
+		data, err := readFile(e, name)
 		if err != nil {
 			return err
 		}
+		if name == "-" {
+			name = "<stdin>"
+		}
 		opt := interop.ImportOptions{Name: name, Source: e.cfg.Interop.Source, ImportID: e.cfg.Interop.ImportID}
+		p := startProgress(e, "import "+name, -1)
 		rep, err := interop.Import(ctx, s, data, e.cfg.Interop.Format, opt)
+		p.finish()
 		if err != nil {
 			var fe *interop.FileError
 			if errors.As(err, &fe) {
@@ -126,6 +127,24 @@ func importFiles(ctx context.Context, e *env) error {
 		return enc.Encode(reports)
 	}
 	return nil
+}
+
+// readFile reads a whole file (- is standard input), with a progress
+// report for a large one.
+func readFile(e *env, name string) ([]byte, error) {
+	var r io.Reader = e.stdin
+	size := int64(-1)
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r, size = f, sourcesSize([]string{name})
+	}
+	p := startProgress(e, "read "+name, size)
+	defer p.finish()
+	return io.ReadAll(p.reader(r))
 }
 
 func retractImports(ctx context.Context, e *env) error {

@@ -72,5 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	env.lg = cfg.logger(stderr)
 	// cayley logs through a process-wide logger: set here, once, for every command.
 	graph.SetCayleyLogger(env.lg)
-	return cmd.run(ctx, env)
+	err := cmd.run(ctx, env)
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) && cmd.interrupted != "" {
+		// In place of "graph.Load: context canceled".
+		return errors.New("interrupted: " + cmd.interrupted)
+	}
+	return err
 }
