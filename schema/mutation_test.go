@@ -13,6 +13,7 @@ import (
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/graph"
+	"github.com/blurline/blurline/internal/testlog"
 )
 
 // snapshot is what a refused or invalid mutation must leave unchanged.
@@ -212,7 +213,7 @@ func (failingGraph) Retract(context.Context, string) (*blurline.Fact, error) {
 
 func TestInternalErrorsDoNotLeak(t *testing.T) {
 	store := seededStore(t)
-	a, err := New(testLogger(t), failingGraph{store}, Limits{})
+	a, err := New(testlog.New(t), failingGraph{store}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
