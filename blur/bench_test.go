@@ -5,9 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -207,14 +205,7 @@ func rankWhole(tb testing.TB, src factSource, state string, asOf time.Time) []Sc
 //
 //	BENCH_QUADS=1000000 go test -run='^$' -bench=RankingGenerated -benchtime=10x ./blur
 func BenchmarkRankingGenerated(b *testing.B) {
-	quads := 100_000
-	if v := os.Getenv("BENCH_QUADS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			b.Fatalf("BENCH_QUADS=%q: %v", v, err)
-		}
-		quads = n
-	}
+	quads := gen.BenchQuads(b, 100_000)
 	var buf bytes.Buffer
 	if _, err := gen.Write(&buf, gen.Config{Quads: quads, Seed: 1}); err != nil {
 		b.Fatal(err)

@@ -3,11 +3,10 @@ package graph
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 
 	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/internal/gen"
 )
 
 // BenchmarkShortestPaths times a 6-hop shortest path on a generated graph,
@@ -18,14 +17,7 @@ import (
 //
 //	BENCH_QUADS=1000000 go test -run='^$' -bench=ShortestPaths -benchtime=20x ./graph
 func BenchmarkShortestPaths(b *testing.B) {
-	quads := 100_000
-	if v := os.Getenv("BENCH_QUADS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			b.Fatalf("BENCH_QUADS=%q: %v", v, err)
-		}
-		quads = n
-	}
+	quads := gen.BenchQuads(b, 100_000)
 	s := mustOpen(b, "memory:")
 	loadGenerated(b, s, quads)
 	ctx := context.Background()

@@ -101,18 +101,11 @@ func ImportMISPGalaxy(ctx context.Context, s Store, data []byte, opt ImportOptio
 	rep := newReport("misp-galaxy " + typ)
 	h := sha256.Sum256(data)
 	rep.ImportID = cmp.Or(opt.ImportID, "misp-"+typ+"-"+hex.EncodeToString(h[:6]))
-	fallback := opt.Source
-	if fallback == "" {
-		fallback = "https://github.com/MISP/misp-galaxy/blob/main/clusters/" + typ + ".json"
-	} else if _, ok := cleanIRI(fallback); !ok {
-		return nil, blurline.Errorf(errInvalid, "source %q is not an absolute http(s) URL", fallback)
-	}
-	p := newPlan(rep)
-	ix, err := indexStore(ctx, s)
+	fallback := cmp.Or(opt.Source, "https://github.com/MISP/misp-galaxy/blob/main/clusters/"+typ+".json")
+	p, err := planImport(ctx, s, rep, fallback)
 	if err != nil {
 		return nil, err
 	}
-	p.ix = ix
 	gm := &galaxyMapper{p: p, pr: pr, typ: typ, class: gc.class, stix: gc.stix, fallback: fallback,
 		byUUID: map[string]*item{}, revoked: map[string]*item{}, countries: map[string]*item{}, seen: map[string]int{}}
 	gm.run(values)

@@ -57,6 +57,21 @@ type plan struct {
 	ix    *storeIndex
 }
 
+// planImport starts the plan of one import against the store's index;
+// fallback is the source of statements that cite none.
+func planImport(ctx context.Context, s Reader, rep *Report, fallback string) (*plan, error) {
+	if _, ok := cleanIRI(fallback); !ok {
+		return nil, blurline.Errorf(errInvalid, "source %q is not an absolute http(s) URL", fallback)
+	}
+	ix, err := indexStore(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	p := newPlan(rep)
+	p.ix = ix
+	return p, nil
+}
+
 func newPlan(rep *Report) *plan { return &plan{rep: rep} }
 
 func (p *plan) add(it *item) *item {

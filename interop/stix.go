@@ -65,15 +65,11 @@ func ImportSTIX(ctx context.Context, s Store, data []byte, opt ImportOptions) (*
 			u = u[0:8] + "-" + u[8:12] + "-" + u[12:16] + "-" + u[16:20] + "-" + u[20:32]
 		}
 		fallback = "urn:uuid:" + u
-	} else if _, ok := cleanIRI(fallback); !ok {
-		return nil, blurline.Errorf(errInvalid, "source %q is not an absolute http(s) URL", fallback)
 	}
-	p := newPlan(rep)
-	ix, err := indexStore(ctx, s)
+	p, err := planImport(ctx, s, rep, fallback)
 	if err != nil {
 		return nil, err
 	}
-	p.ix = ix
 	m := &stixMapper{p: p, pr: pr, fallback: fallback, byID: map[string]*sobj{}, items: map[string]*item{},
 		skipped: map[string]string{}, revoked: map[string]*item{}, context: map[string]*sobj{}, noted: map[string]bool{}}
 	m.run(objs)

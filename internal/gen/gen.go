@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"strconv"
 )
 
 // Config sizes a generated graph.
@@ -131,4 +133,19 @@ func Write(w io.Writer, cfg Config) (int, error) {
 		}
 	}
 	return g.quads, g.w.Flush()
+}
+
+// BenchQuads is the size of a benchmark's generated graph: the
+// BENCH_QUADS environment variable when set (BENCH_QUADS=1000000 for the
+// scale the docs report), else def.
+func BenchQuads(tb interface{ Fatalf(string, ...any) }, def int) int {
+	v := os.Getenv("BENCH_QUADS")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		tb.Fatalf("BENCH_QUADS=%q: want a positive number of quads", v)
+	}
+	return n
 }
