@@ -2,7 +2,6 @@ package graph
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -508,5 +507,3 @@ func writeQuad(bw *bufio.Writer, q quad.Quad) {
 	}
 	bw.WriteString(" .\n")
 }
-
-var errStop = errors.New("stop")

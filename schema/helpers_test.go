@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
-	"sync"
 	"testing"
 
 	"github.com/blurline/blurline"
@@ -88,19 +86,4 @@ func codes(res *graphql.Result) []blurline.Kind {
 func kindOf(e gqlerrors.FormattedError) blurline.Kind {
 	k, _ := blurline.KindOf(e.OriginalError())
 	return k
-}
-
-func newBufLogger(buf *bytes.Buffer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(&lockedWriter{w: buf}, nil))
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

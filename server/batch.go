@@ -70,8 +70,3 @@ func (s *Server) serveBatch(r *http.Request, media string, reqs []gqlRequest) re
 	}
 	return reply{status: http.StatusOK, body: buf.Bytes()}
 }
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}

@@ -623,14 +623,6 @@ func knownSlow() []slowDoc {
 	}
 }
 
-func knownSlowNames() []string {
-	var names []string
-	for _, c := range knownSlow() {
-		names = append(names, c.name)
-	}
-	return names
-}
-
 // TestHostileKnownPanics holds documents that make graphql-go panic inside
 // schema.API.Prepare: the middleware recovers, but the client gets a 500
 // INTERNAL for a malformed document (and the log a stack trace per
