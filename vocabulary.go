@@ -233,45 +233,74 @@ type PredicateInfo struct {
 	Description string
 	Subject     string
 	Object      string
-	STIX        string // STIX 2.1 relationship_type, "" where none exists
+	STIX        STIXRelationship // how interop writes the predicate in STIX 2.1
 }
+
+// STIXRelationship is the STIX 2.1 relationship a predicate is written as:
+// its relationship_type, with source and target swapped when Inverse. A
+// predicate with no STIX counterpart (Type "") is written with its own name
+// in kebab case (memberOf: member-of), which STIX allows for custom types.
+// x_blurline_predicate always names the predicate, so that Blurline reads
+// its own export back exactly. Note says more, for the docs.
+type STIXRelationship struct {
+	Type    string
+	Inverse bool
+	Note    string
+}
+
+// String describes the mapping for docs/vocabulary.md.
+func (r STIXRelationship) String() string {
+	s := r.Type
+	if s == "" {
+		return r.Note
+	}
+	if r.Inverse {
+		s += " (inverse)"
+	}
+	if r.Note != "" {
+		s += " (" + r.Note + ")"
+	}
+	return s
+}
+
+func stixRel(typ string) STIXRelationship { return STIXRelationship{Type: typ} }
 
 // Predicates lists every relationship predicate.
 var Predicates = []PredicateInfo{
-	{MemberOf, Structural, "Membership: a state in an alliance, a person in a group.", "State, Person, ThreatGroup", "Alliance, InternationalOrganization, ThreatGroup, CriminalGroup", ""},
-	{PartOf, Structural, "Organisational part-of: an agency of a state, an incident of a campaign.", "any organisation, Incident", "State, GovernmentBody, IntelligenceService, Campaign", ""},
-	{RegionalBureauOf, Structural, "A regional or provincial bureau of a service.", "RegionalBureau", "IntelligenceService", ""},
-	{FrontCompanyOf, Structural, "A front company of a state body.", "FrontCompany", "IntelligenceService, RegionalBureau, GovernmentBody", ""},
-	{Employs, Structural, "An organisation employs a person (or uses a group as staff).", "organisation", "Person", ""},
-	{OfficerOf, Structural, "A person is an officer or executive of an organisation.", "Person", "organisation", ""},
-	{AffiliatedWith, Structural, "A looser affiliation of a person or group with an organisation.", "Person, ThreatGroup", "organisation", "related-to"},
-	{TaskedBy, Control, "State control: the subject is tasked, directed or contracted by a state body. Carries a Healey level.", "actor", "State, IntelligenceService, RegionalBureau, GovernmentBody", "related-to (x_blurline_predicate=taskedBy)"},
-	{SponsoredBy, Control, "State control: the subject is sponsored or supported by a state or state body. Carries a Healey level.", "actor", "State, IntelligenceService, RegionalBureau", "attributed-to (to a nation-state threat-actor)"},
-	{AttributedTo, Attribution, "An incident, campaign or actor is attributed to an actor or state by the fact's assertedBy party, with an attribution kind.", "Incident, Campaign, ThreatGroup", "actor, State", "attributed-to"},
-	{Targeted, Behaviour, "An actor or incident targeted a sector, state or organisation.", "actor, Incident, Campaign", "Sector, State, organisation", "targets"},
-	{Exploited, Behaviour, "An actor or incident exploited a vulnerability.", "actor, Incident, Campaign", "Vulnerability", "targets (vulnerability)"},
-	{Affected, Behaviour, "A vulnerability or incident affected a product, organisation or sector.", "Vulnerability, Incident", "Product, organisation, Sector", ""},
-	{Conducts, Behaviour, "An actor conducts a kind of activity (its motive weight feeds criminality).", "actor", "Activity", ""},
-	{Uses, Behaviour, "An actor uses malware, a tool or an attack pattern.", "actor", "Malware, Tool, AttackPattern", "uses"},
-	{ParticipatedIn, Behaviour, "An actor took part in an incident or campaign.", "actor, Person", "Incident, Campaign", "attributed-to (inverse)"},
-	{LocatedAt, Structural, "An entity is located in a state.", "any", "State", "located-at"},
-	{OriginatesFrom, Structural, "An actor or incident originates from a state's territory.", "actor, Incident", "State", "originates-from"},
-	{ChargedIn, Response, "A person or group is charged in an indictment (an allegation).", "Person, ThreatGroup", "Indictment", ""},
-	{SanctionedBy, Response, "A target is sanctioned by a party or under a sanction designation.", "any", "Sanction, State, GovernmentBody, InternationalOrganization", ""},
-	{PatchedBy, Response, "A vulnerability is fixed by a patch (or a vendor).", "Vulnerability", "Patch, Company", ""},
-	{Discloses, Response, "A party discovers and discloses a vulnerability, or a document discloses an entity.", "party, Document", "Vulnerability, any", ""},
-	{IssuedBy, Response, "A response or document is issued by a party.", "response, Document", "party", ""},
-	{Concerns, Response, "A response or document concerns an incident, actor or campaign.", "response, Document", "any", ""},
-	{Acknowledges, Response, "A party acknowledges another party's statement without attributing itself.", "party", "PublicAttribution", ""},
-	{Denies, Response, "A party denies an accusation.", "party", "PublicAttribution, Incident", ""},
-	{PartyTo, Structural, "A party signed, joined or is bound by an agreement or initiative.", "State, Alliance", "Agreement", ""},
-	{HoldsStakeIn, Structural, "A company holds a stake in another (the note gives the share).", "Company", "Company", ""},
-	{RelatedTo, Structural, "Any other relation, as in STIX related-to.", "any", "any", "related-to"},
-	{VictimCount, Claim, "A sourced claim of how many victims an incident had (a literal integer object).", "Incident, Campaign", "xsd:integer", ""},
-	{OfKind, Response, "A response that was used is of a kind of the toolbox (the US statement of 19 July 2021 is a public attribution).", "PublicAttribution, Indictment, Sanction, Advisory, Patch, Operation, Document", "ResponseKind", ""},
-	{AuthoredBy, Analysis, "An assessment was made by an analyst or expert; the fact carries the quote, the date (publishedOn) and the source.", "Assessment", "Person, organisation", "created_by_ref"},
-	{Assesses, Analysis, "An assessment is about an entity, an event or a response.", "Assessment", "any", "object_refs"},
-	{Recommends, Analysis, "An assessment recommends a kind of response.", "Assessment", "ResponseKind", "object_refs (course-of-action)"},
+	{MemberOf, Structural, "Membership: a state in an alliance, a person in a group.", "State, Person, ThreatGroup", "Alliance, InternationalOrganization, ThreatGroup, CriminalGroup", STIXRelationship{}},
+	{PartOf, Structural, "Organisational part-of: an agency of a state, an incident of a campaign.", "any organisation, Incident", "State, GovernmentBody, IntelligenceService, Campaign", STIXRelationship{}},
+	{RegionalBureauOf, Structural, "A regional or provincial bureau of a service.", "RegionalBureau", "IntelligenceService", STIXRelationship{}},
+	{FrontCompanyOf, Structural, "A front company of a state body.", "FrontCompany", "IntelligenceService, RegionalBureau, GovernmentBody", STIXRelationship{}},
+	{Employs, Structural, "An organisation employs a person (or uses a group as staff).", "organisation", "Person", STIXRelationship{}},
+	{OfficerOf, Structural, "A person is an officer or executive of an organisation.", "Person", "organisation", STIXRelationship{}},
+	{AffiliatedWith, Structural, "A looser affiliation of a person or group with an organisation.", "Person, ThreatGroup", "organisation", stixRel("related-to")},
+	{TaskedBy, Control, "State control: the subject is tasked, directed or contracted by a state body. Carries a Healey level.", "actor", "State, IntelligenceService, RegionalBureau, GovernmentBody", STIXRelationship{Type: "related-to", Note: "x_blurline_predicate=taskedBy"}},
+	{SponsoredBy, Control, "State control: the subject is sponsored or supported by a state or state body. Carries a Healey level.", "actor", "State, IntelligenceService, RegionalBureau", STIXRelationship{Type: "attributed-to", Note: "to a nation-state threat-actor"}},
+	{AttributedTo, Attribution, "An incident, campaign or actor is attributed to an actor or state by the fact's assertedBy party, with an attribution kind.", "Incident, Campaign, ThreatGroup", "actor, State", stixRel("attributed-to")},
+	{Targeted, Behaviour, "An actor or incident targeted a sector, state or organisation.", "actor, Incident, Campaign", "Sector, State, organisation", stixRel("targets")},
+	{Exploited, Behaviour, "An actor or incident exploited a vulnerability.", "actor, Incident, Campaign", "Vulnerability", STIXRelationship{Type: "targets", Note: "vulnerability"}},
+	{Affected, Behaviour, "A vulnerability or incident affected a product, organisation or sector.", "Vulnerability, Incident", "Product, organisation, Sector", STIXRelationship{}},
+	{Conducts, Behaviour, "An actor conducts a kind of activity (its motive weight feeds criminality).", "actor", "Activity", STIXRelationship{}},
+	{Uses, Behaviour, "An actor uses malware, a tool or an attack pattern.", "actor", "Malware, Tool, AttackPattern", stixRel("uses")},
+	{ParticipatedIn, Behaviour, "An actor took part in an incident or campaign.", "actor, Person", "Incident, Campaign", STIXRelationship{Type: "attributed-to", Inverse: true}},
+	{LocatedAt, Structural, "An entity is located in a state.", "any", "State", stixRel("located-at")},
+	{OriginatesFrom, Structural, "An actor or incident originates from a state's territory.", "actor, Incident", "State", stixRel("originates-from")},
+	{ChargedIn, Response, "A person or group is charged in an indictment (an allegation).", "Person, ThreatGroup", "Indictment", STIXRelationship{}},
+	{SanctionedBy, Response, "A target is sanctioned by a party or under a sanction designation.", "any", "Sanction, State, GovernmentBody, InternationalOrganization", STIXRelationship{}},
+	{PatchedBy, Response, "A vulnerability is fixed by a patch (or a vendor).", "Vulnerability", "Patch, Company", STIXRelationship{}},
+	{Discloses, Response, "A party discovers and discloses a vulnerability, or a document discloses an entity.", "party, Document", "Vulnerability, any", STIXRelationship{}},
+	{IssuedBy, Response, "A response or document is issued by a party.", "response, Document", "party", STIXRelationship{}},
+	{Concerns, Response, "A response or document concerns an incident, actor or campaign.", "response, Document", "any", STIXRelationship{}},
+	{Acknowledges, Response, "A party acknowledges another party's statement without attributing itself.", "party", "PublicAttribution", STIXRelationship{}},
+	{Denies, Response, "A party denies an accusation.", "party", "PublicAttribution, Incident", STIXRelationship{}},
+	{PartyTo, Structural, "A party signed, joined or is bound by an agreement or initiative.", "State, Alliance", "Agreement", STIXRelationship{}},
+	{HoldsStakeIn, Structural, "A company holds a stake in another (the note gives the share).", "Company", "Company", STIXRelationship{}},
+	{RelatedTo, Structural, "Any other relation, as in STIX related-to.", "any", "any", stixRel("related-to")},
+	{VictimCount, Claim, "A sourced claim of how many victims an incident had (a literal integer object).", "Incident, Campaign", "xsd:integer", STIXRelationship{}},
+	{OfKind, Response, "A response that was used is of a kind of the toolbox (the US statement of 19 July 2021 is a public attribution).", "PublicAttribution, Indictment, Sanction, Advisory, Patch, Operation, Document", "ResponseKind", STIXRelationship{}},
+	{AuthoredBy, Analysis, "An assessment was made by an analyst or expert; the fact carries the quote, the date (publishedOn) and the source.", "Assessment", "Person, organisation", STIXRelationship{Note: "created_by_ref"}},
+	{Assesses, Analysis, "An assessment is about an entity, an event or a response.", "Assessment", "any", STIXRelationship{Note: "object_refs"}},
+	{Recommends, Analysis, "An assessment recommends a kind of response.", "Assessment", "ResponseKind", STIXRelationship{Note: "object_refs (course-of-action)"}},
 }
 
 // Provenance properties: their subject is a fact IRI and they live in the fact's named graph.

@@ -36,7 +36,7 @@ func vocabularyDoc() string {
 	}
 	p("\n## Relationship predicates\n\nEach needs provenance (it is a fact).\n\n| predicate | kind | description | usual subject | usual object | STIX 2.1 |\n|---|---|---|---|---|---|\n")
 	for _, pr := range Predicates {
-		p("| `%s` | %s | %s | %s | %s | %s |\n", pr.Predicate, pr.Kind, cell(pr.Description), cell(pr.Subject), cell(pr.Object), cell(or(pr.STIX, "none")))
+		p("| `%s` | %s | %s | %s | %s | %s |\n", pr.Predicate, pr.Kind, cell(pr.Description), cell(pr.Subject), cell(pr.Object), cell(or(pr.STIX.String(), "none")))
 	}
 	p("\n## Properties\n\n| property | of | datatype | description | STIX 2.1 |\n|---|---|---|---|---|\n")
 	for _, pr := range Properties {

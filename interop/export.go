@@ -368,10 +368,10 @@ func (x *exporter) statement(f *blurline.Fact) Object {
 	if typ == "relationship" {
 		rm := relationshipType(f.Predicate)
 		src, tgt := x.ids[f.Subject], x.ids[f.Object]
-		if rm.inverse {
+		if rm.Inverse {
 			src, tgt = tgt, src
 		}
-		o["relationship_type"], o["source_ref"], o["target_ref"] = rm.typ, src, tgt
+		o["relationship_type"], o["source_ref"], o["target_ref"] = rm.Type, src, tgt
 		if !f.ValidFrom.IsZero() {
 			o["start_time"] = stampExact(f.ValidFrom)
 		}

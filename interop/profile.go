@@ -36,36 +36,17 @@ const (
 	xValue           = "x_blurline_value"            // literal object of a claim: {lexical, datatype, lang}
 )
 
-// relMap says how a predicate is written as a STIX relationship.
-type relMap struct {
-	typ     string
-	inverse bool // source and target swap (participatedIn is attributed-to backwards)
-}
-
-// predicateSTIX follows the STIX column of the vocabulary; predicates not
-// listed are written with their own name in kebab case (memberOf: member-of).
-var predicateSTIX = map[blurline.Predicate]relMap{
-	blurline.AttributedTo:   {typ: "attributed-to"},
-	blurline.Targeted:       {typ: "targets"},
-	blurline.Exploited:      {typ: "targets"},
-	blurline.Uses:           {typ: "uses"},
-	blurline.LocatedAt:      {typ: "located-at"},
-	blurline.OriginatesFrom: {typ: "originates-from"},
-	blurline.RelatedTo:      {typ: "related-to"},
-	blurline.AffiliatedWith: {typ: "related-to"},
-	blurline.TaskedBy:       {typ: "related-to"},
-	blurline.SponsoredBy:    {typ: "attributed-to"},
-	blurline.ParticipatedIn: {typ: "attributed-to", inverse: true},
-}
-
-func relationshipType(p blurline.Predicate) relMap {
-	if m, ok := predicateSTIX[p]; ok {
-		return m
+// relationshipType is how a predicate is written as a STIX relationship:
+// the vocabulary's mapping, or the predicate's own name in kebab case.
+func relationshipType(p blurline.Predicate) blurline.STIXRelationship {
+	if pi, ok := blurline.LookupPredicate(p); ok && pi.STIX.Type != "" {
+		return pi.STIX
 	}
-	return relMap{typ: kebab(string(p))}
+	return blurline.STIXRelationship{Type: kebab(string(p))}
 }
 
-// stixPredicates maps foreign relationship types; "targets" becomes
+// stixPredicates reads the relationship types of other producers (the
+// vocabulary says how Blurline writes its own); "targets" becomes
 // exploited when its target is a vulnerability.
 var stixPredicates = map[string]blurline.Predicate{
 	"attributed-to":   blurline.AttributedTo,

@@ -608,7 +608,7 @@ func (m *stixMapper) relationship(o *sobj) {
 			return
 		}
 		pred = blurline.Predicate(p)
-		if relationshipType(pred).inverse {
+		if relationshipType(pred).Inverse {
 			src, tgt = tgt, src
 		}
 	} else if p, ok := stixPredicates[rt]; ok {
