@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,9 @@ func TestMain(m *testing.M) {
 	pgtest.StopShared()
 	os.Exit(code)
 }
+
+// testLogger is the package's name for testlog.New.
+func testLogger(tb testing.TB) *slog.Logger { return testlog.New(tb) }
 
 func mustOpen(tb testing.TB, addr string) *Store {
 	tb.Helper()
