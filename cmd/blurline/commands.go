@@ -18,6 +18,7 @@ import (
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/graph"
+	"github.com/blurline/blurline/interop"
 	"github.com/blurline/blurline/seed"
 )
 
@@ -215,13 +216,20 @@ func sources(e *env) ([]graph.Source, func(), error) {
 }
 
 // reportInput prints each problem of an invalid input on its own line.
+// An N-Quads file's problems come as a *graph.InputError, a STIX or MISP
+// file's as an *interop.FileError.
 func reportInput(e *env, err error) error {
 	var ie *graph.InputError
-	if errors.As(err, &ie) {
+	var fe *interop.FileError
+	switch {
+	case errors.As(err, &ie):
 		fmt.Fprintln(e.stderr, ie.Error())
-		return errSilent
+	case errors.As(err, &fe):
+		fmt.Fprintln(e.stderr, fe.Error())
+	default:
+		return err
 	}
-	return err
+	return errSilent
 }
 
 // loadMemoryLimit and loadGCPercent tune the garbage collector for

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -109,12 +108,7 @@ func importFiles(ctx context.Context, e *env) error {
 		rep, err := interop.Import(ctx, s, data, e.cfg.Interop.Format, opt)
 		p.finish()
 		if err != nil {
-			var fe *interop.FileError
-			if errors.As(err, &fe) {
-				fmt.Fprintln(e.stderr, fe.Error())
-				return errSilent
-			}
-			return err
+			return reportInput(e, err)
 		}
 		reports = append(reports, rep)
 		if !e.cfg.JSON {
@@ -252,12 +246,7 @@ func importTAXII(ctx context.Context, e *env) error {
 	rep, err := interop.ImportSTIX(ctx, s, data, interop.ImportOptions{Name: pull.Root + "collections/" + ic.Collection + "/",
 		Source: ic.Source, ImportID: ic.ImportID})
 	if err != nil {
-		var fe *interop.FileError
-		if errors.As(err, &fe) {
-			fmt.Fprintln(e.stderr, fe.Error())
-			return errSilent
-		}
-		return err
+		return reportInput(e, err)
 	}
 	if err := pull.Remove(); err != nil {
 		e.lg.Warn("remove the TAXII spool", "dir", pull.Dir, "err", err)
