@@ -22,12 +22,7 @@ func TestConnectionExhaustion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	cmd := exec.Command("sh", "-c", `ulimit -n 96 && exec "$0" "$@"`, bin, "serve", "--memory", "--addr", addr, "--idle-timeout", "2s", "--log-level", "warn")
 	logs := &syncBuf{}
 	cmd.Stdout, cmd.Stderr = logs, logs

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -296,12 +295,7 @@ func (s *syncBuf) String() string {
 // startServeProc starts `blurline serve` on dir and waits until it is ready.
 func startServeProc(t *testing.T, bin, dir, token string, extra ...string) *serveProc {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--token", token}, extra...)...)
 	cmd.Env = append(os.Environ(), "BLURLINE_DATA="+dir, "BLURLINE_STORE=", "BLURLINE_MEMORY=", "BLURLINE_NO_SEED=")
 	p := &serveProc{url: "http://" + addr, cmd: cmd, logs: &syncBuf{}, done: make(chan error, 1)}

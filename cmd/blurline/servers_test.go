@@ -44,18 +44,25 @@ type serverProc struct {
 
 // startServe starts `blurline serve` with args on a free loopback port and
 // waits until /readyz answers 200.
+// freeAddr returns a loopback address no one listens on (for a server
+// the test starts as a separate process).
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
 func startServe(t *testing.T, token string, args ...string) *serverProc {
 	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--token", token}, args...)...)
 	logs := &syncBuf{}
 	cmd.Stdout, cmd.Stderr = logs, logs
