@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"testing"
 
 	"github.com/blurline/blurline"
@@ -14,9 +13,6 @@ import (
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 )
-
-// testLogger is the package's name for testlog.New.
-func testLogger(tb testing.TB) *slog.Logger { return testlog.New(tb) }
 
 // openStore opens an empty in-memory store.
 func openStore(tb testing.TB) *graph.Store {
