@@ -238,7 +238,7 @@ func (a *API) Cost(op *Operation, variables map[string]any) int {
 }
 
 // Execute runs a prepared operation. Mutations run only when ctx carries
-// write access (WithWriteAccess).
+// a principal with the scope each needs (blurline.NewContextWithPrincipal).
 func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]any) *graphql.Result {
 	if len(op.def.VariableDefinitions) > 0 {
 		if errs := a.checkVariables(op.def, variables); len(errs) > 0 {
@@ -325,23 +325,3 @@ func (a *API) Sync(ctx context.Context) (context.Context, uint64, error) {
 // including, after Sync, those of other servers.
 func (a *API) Version() uint64 { return a.g.Version() }
 
-type writeKey struct{}
-
-// WithWriteAccess marks ctx as allowed to run mutations.
-func WithWriteAccess(ctx context.Context) context.Context {
-	return context.WithValue(ctx, writeKey{}, true)
-}
-
-// canWrite reports whether ctx may run mutations.
-func canWrite(ctx context.Context) bool {
-	ok, _ := ctx.Value(writeKey{}).(bool)
-	return ok
-}
-
-// requireWrite returns a FORBIDDEN error unless ctx may write.
-func requireWrite(ctx context.Context) error {
-	if !canWrite(ctx) {
-		return blurline.Errorf(blurline.ErrForbidden, "mutations need write access: send the server's token as Authorization: Bearer <token>")
-	}
-	return nil
-}

@@ -37,7 +37,7 @@ func TestConcurrentRequests(t *testing.T) {
 		})
 	}
 	wg.Go(func() {
-		ctx := WithWriteAccess(context.Background())
+		ctx := asOperator(context.Background())
 		for i := range 10 {
 			q := fmt.Sprintf(`mutation { addFacts(facts: [{id: "c%d", subject: "apt40", predicate: targeted, object: "us", confidence: 0.5, sources: ["https://example.org/%d"]}]) { facts { id } } }`, i, i)
 			if res := a.Do(ctx, Request{Query: q}); len(res.Errors) > 0 {
@@ -246,7 +246,7 @@ func TestVariablesStrict(t *testing.T) {
 	}
 	// Input objects: unknown and missing fields, wrong types inside.
 	const m = `mutation($f: [FactInput!]!) { addFacts(facts: $f) { facts { id } } }`
-	ctx := WithWriteAccess(context.Background())
+	ctx := asOperator(context.Background())
 	for _, tc := range []struct {
 		f    any
 		want string

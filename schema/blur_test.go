@@ -39,7 +39,7 @@ func blurOf(t *testing.T, a *API, actor string) (score float64, path []string) {
 func TestBlurMovesWithWrites(t *testing.T) {
 	store := seededStore(t)
 	a := newAPI(t, store, Limits{})
-	ctx := WithWriteAccess(context.Background())
+	ctx := asOperator(context.Background())
 
 	hafnium, hafniumPath := blurOf(t, a, "hafnium")
 	apt31, _ := blurOf(t, a, "apt31")

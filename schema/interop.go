@@ -148,7 +148,7 @@ func (b *builder) interopMutations() graphql.Fields {
 				"bundle": {Type: nonNull(graphql.String), Description: "The STIX bundle, as JSON text."},
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
-				if err := requireWrite(p.Context); err != nil {
+				if err := blurline.Require(p.Context, blurline.ScopeImport, "imports"); err != nil {
 					return nil, err
 				}
 				rep, err := interop.ImportSTIX(p.Context, a.g, []byte(argString(p.Args, "bundle")), interop.ImportOptions{})
@@ -163,7 +163,7 @@ func (b *builder) interopMutations() graphql.Fields {
 			Description: "Takes back everything an import wrote (its id is importStix's importId). NOT_FOUND for an unknown import.",
 			Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The import's id (importStix's importId)."}},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
-				if err := requireWrite(p.Context); err != nil {
+				if err := blurline.Require(p.Context, blurline.ScopeImport, "imports"); err != nil {
 					return nil, err
 				}
 				id := argString(p.Args, "id")

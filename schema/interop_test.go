@@ -48,7 +48,7 @@ func TestImportSTIXRefusedWithoutWriteAccess(t *testing.T) {
 func TestImportSTIXApplied(t *testing.T) {
 	store := seededStore(t)
 	a := newAPI(t, store, Limits{})
-	ctx := WithWriteAccess(context.Background())
+	ctx := asOperator(context.Background())
 	before := takeSnapshot(t, store)
 
 	var got struct {
@@ -118,7 +118,7 @@ func TestImportSTIXApplied(t *testing.T) {
 func TestImportSTIXBadBundle(t *testing.T) {
 	store := seededStore(t)
 	a := newAPI(t, store, Limits{})
-	ctx := WithWriteAccess(context.Background())
+	ctx := asOperator(context.Background())
 	before := takeSnapshot(t, store)
 	for _, c := range []struct{ name, bundle, want string }{
 		{"confidence out of range", strings.Replace(testBundle, `"confidence":80`, `"confidence":120`, 1),

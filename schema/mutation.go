@@ -11,9 +11,9 @@ import (
 )
 
 // mutation.go: the Mutation type (importStix and retractImport are in
-// interop.go). Every mutation first calls requireWrite
-// (FORBIDDEN unless the context carries write access, and then nothing is
-// changed), then makes exactly one store write, which the store validates
+// interop.go). Every mutation first calls blurline.Require (FORBIDDEN
+// unless the context's principal holds the write scope, or import for the
+// imports, and then nothing is changed), then makes exactly one store write, which the store validates
 // exactly as it validates a loaded file and applies atomically.
 
 func (b *builder) mutationType() *graphql.Object {
@@ -85,7 +85,7 @@ func (b *builder) mutationType() *graphql.Object {
 			Description: "Removes a fact (its relationship and provenance) and returns it. NOT_FOUND when there is none.",
 			Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The fact's id or IRI."}},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
-				if err := requireWrite(p.Context); err != nil {
+				if err := blurline.Require(p.Context, blurline.ScopeWrite, "mutations"); err != nil {
 					return nil, err
 				}
 				f, err := a.g.Retract(p.Context, argString(p.Args, "id"))
@@ -103,7 +103,7 @@ func (b *builder) mutationType() *graphql.Object {
 				"name": {Type: graphql.String, DefaultValue: "request", Description: "The name problems are reported under."},
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
-				if err := requireWrite(p.Context); err != nil {
+				if err := blurline.Require(p.Context, blurline.ScopeWrite, "mutations"); err != nil {
 					return nil, err
 				}
 				return a.g.LoadNQuads(p.Context, argString(p.Args, "name"), argString(p.Args, "text"))
@@ -112,7 +112,7 @@ func (b *builder) mutationType() *graphql.Object {
 	}
 	maps.Copy(fields, b.interopMutations())
 	b.relayMutations(fields)
-	return graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Description: "Writes, each in one transaction: all or nothing. They need the server's write token (Authorization: Bearer <token>).", Fields: fields})
+	return graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Description: "Writes, each in one transaction: all or nothing. They need a token (Authorization: Bearer <token>) with the write scope, or import for importStix and retractImport.", Fields: fields})
 }
 
 type addFactsResult struct {
@@ -121,7 +121,7 @@ type addFactsResult struct {
 }
 
 func (a *API) resolveAddFacts(p graphql.ResolveParams) (any, error) {
-	if err := requireWrite(p.Context); err != nil {
+	if err := blurline.Require(p.Context, blurline.ScopeWrite, "mutations"); err != nil {
 		return nil, err
 	}
 	var problems []string

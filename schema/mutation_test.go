@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strconv"
 	"strings"
@@ -65,25 +66,67 @@ var mutations = map[string]string{
 	"loadNQuads":    `mutation { loadNQuads(text: "<https://w3id.org/blurline/id/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#State> .\n<https://w3id.org/blurline/id/x> <https://w3id.org/blurline/ns#name> \"X\" .") { added } }`,
 }
 
-func TestMutationsRefusedWithoutWriteAccess(t *testing.T) {
+// mutationScope is the scope each mutation needs, the Relay forms too.
+var mutationScope = map[string]blurline.Scope{
+	"addFacts": blurline.ScopeWrite, "retractFact": blurline.ScopeWrite, "loadNQuads": blurline.ScopeWrite,
+	"importStix": blurline.ScopeImport, "retractImport": blurline.ScopeImport,
+	"createFacts": blurline.ScopeWrite, "deleteFact": blurline.ScopeWrite, "importNQuads": blurline.ScopeWrite,
+	"importStixBundle": blurline.ScopeImport, "deleteImport": blurline.ScopeImport,
+}
+
+// relayMutations are the Relay-style forms of mutations.
+var relayMutations = map[string]string{
+	"createFacts":      `mutation { createFacts(input: {facts: [` + validFact + `]}) { clientMutationId } }`,
+	"deleteFact":       `mutation { deleteFact(input: {id: "lithuania-member-of-nato"}) { clientMutationId } }`,
+	"importNQuads":     `mutation { importNQuads(input: {text: "<https://w3id.org/blurline/id/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#State> ."}) { clientMutationId } }`,
+	"importStixBundle": `mutation { importStixBundle(input: {bundle: ` + strconv.Quote(testBundle) + `}) { clientMutationId } }`,
+	"deleteImport":     `mutation { deleteImport(input: {id: "bundle--5f2b3c1d-7a9e-4b6c-8d0f-1e2a3b4c5d01"}) { clientMutationId } }`,
+}
+
+// TestMutationsRefusedWithoutScope runs every mutation with no principal,
+// as the anonymous reader, and as principals holding every scope but the
+// one it needs: each is FORBIDDEN and changes nothing.
+func TestMutationsRefusedWithoutScope(t *testing.T) {
 	store := seededStore(t)
 	a := newAPI(t, store, Limits{})
 	before := takeSnapshot(t, store)
-	for name, m := range mutations {
-		t.Run(name, func(t *testing.T) {
-			res := do(t, context.Background(), a, m, nil)
-			if got, want := codes(res), []blurline.Kind{blurline.ErrForbidden}; !reflect.DeepEqual(got, want) {
-				t.Errorf("%s without write access: codes %v, want %v (%v)", name, got, want, res.Errors)
+	all := maps.Clone(mutations)
+	maps.Copy(all, relayMutations)
+	for name, m := range all {
+		need, ok := mutationScope[name]
+		if !ok {
+			t.Fatalf("mutation %s has no scope in mutationScope", name)
+		}
+		others := blurline.Scopes(0)
+		for _, s := range []blurline.Scope{blurline.ScopeRead, blurline.ScopeWrite, blurline.ScopeImport} {
+			if s != need {
+				others |= blurline.Scopes(s)
 			}
-			assertUnchanged(t, store, before)
-		})
+		}
+		callers := map[string]context.Context{
+			"no principal":             context.Background(),
+			"anonymous":                blurline.NewContextWithPrincipal(context.Background(), &blurline.Principal{Name: "anonymous", Scopes: blurline.Scopes(blurline.ScopeRead), Anonymous: true}),
+			"without " + need.String(): blurline.NewContextWithPrincipal(context.Background(), &blurline.Principal{Name: "other", Scopes: others, MaxMarking: blurline.TLPRed}),
+		}
+		for who, ctx := range callers {
+			t.Run(name+"/"+who, func(t *testing.T) {
+				res := do(t, ctx, a, m, nil)
+				if got, want := codes(res), []blurline.Kind{blurline.ErrForbidden}; !reflect.DeepEqual(got, want) {
+					t.Errorf("%s as %s: codes %v, want %v (%v)", name, who, got, want, res.Errors)
+				}
+				if len(res.Errors) > 0 && !strings.Contains(res.Errors[0].Message, need.String()) {
+					t.Errorf("%s as %s: message %q does not name the %s scope", name, who, res.Errors[0].Message, need)
+				}
+				assertUnchanged(t, store, before)
+			})
+		}
 	}
 }
 
 func TestMutationsApplied(t *testing.T) {
 	store := seededStore(t)
 	a := newAPI(t, store, Limits{})
-	ctx := WithWriteAccess(context.Background())
+	ctx := asOperator(context.Background())
 	before := takeSnapshot(t, store)
 
 	got := mustData(t, ctx, a, `mutation {
@@ -154,7 +197,7 @@ func TestMutationsApplied(t *testing.T) {
 func TestMutationsInvalid(t *testing.T) {
 	store := seededStore(t)
 	a := newAPI(t, store, Limits{})
-	ctx := WithWriteAccess(context.Background())
+	ctx := asOperator(context.Background())
 	before := takeSnapshot(t, store)
 	fact := func(fields string) string {
 		return `mutation { addFacts(facts: [` + validFact + `, {` + fields + `}]) { facts { id } } }`
@@ -217,7 +260,7 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := WithWriteAccess(context.Background())
+	ctx := asOperator(context.Background())
 	for _, m := range []string{mutations["addFacts"], mutations["retractFact"]} {
 		res := do(t, ctx, a, m, nil)
 		if got, want := codes(res), []blurline.Kind{blurline.ErrInternal}; !reflect.DeepEqual(got, want) {

@@ -14,7 +14,7 @@ import (
 func TestRelayMutations(t *testing.T) {
 	store := openStore(t)
 	a := newAPI(t, store, Limits{})
-	ctx := WithWriteAccess(context.Background())
+	ctx := asOperator(context.Background())
 	run := func(q string, vars map[string]any) string {
 		t.Helper()
 		res := a.Do(ctx, Request{Query: q, Variables: vars})

@@ -1,0 +1,165 @@
+package blurline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// access.go: who is asking. A Principal is a named holder of a token with
+// a set of scopes and the highest TLP marking it may see; the server puts
+// the request's principal in its context (NewContextWithPrincipal) and
+// every layer reads it from there (PrincipalFromContext).
+
+// Scope is one kind of access a principal may hold.
+type Scope uint8
+
+// The scopes. They do not imply one another, but ScopeAdmin implies every
+// scope.
+const (
+	ScopeRead   Scope = 1 << iota // run queries (when the server requires a token for them)
+	ScopeWrite                    // addFacts, retractFact, loadNQuads
+	ScopeImport                   // importStix, retractImport and the server's import endpoints
+	ScopeAdmin                    // everything, plus the audit trail and the online backup
+)
+
+// Scopes is a set of scopes.
+type Scopes uint8
+
+var scopeNames = []struct {
+	s    Scope
+	name string
+}{{ScopeRead, "read"}, {ScopeWrite, "write"}, {ScopeImport, "import"}, {ScopeAdmin, "admin"}}
+
+// AllScopes holds every scope.
+const AllScopes = Scopes(ScopeRead | ScopeWrite | ScopeImport | ScopeAdmin)
+
+func (s Scope) String() string {
+	for _, n := range scopeNames {
+		if n.s == s {
+			return n.name
+		}
+	}
+	return fmt.Sprintf("Scope(%d)", uint8(s))
+}
+
+// Has reports whether the set grants s: it holds s, or it holds admin.
+func (ss Scopes) Has(s Scope) bool { return ss&Scopes(s) != 0 || ss&Scopes(ScopeAdmin) != 0 }
+
+// String lists the scopes, comma-separated, in the order read, write,
+// import, admin ("" for none).
+func (ss Scopes) String() string {
+	var names []string
+	for _, n := range scopeNames {
+		if ss&Scopes(n.s) != 0 {
+			names = append(names, n.name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// ParseScopes reads a comma-separated list of scope names.
+func ParseScopes(text string) (Scopes, error) {
+	var ss Scopes
+	for name := range strings.SplitSeq(text, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(scopeNames, func(n struct {
+			s    Scope
+			name string
+		}) bool {
+			return strings.EqualFold(n.name, name)
+		})
+		if i < 0 {
+			return 0, Errorf(ErrInvalid, "unknown scope %q (the scopes are read, write, import, admin)", name)
+		}
+		ss |= Scopes(scopeNames[i].s)
+	}
+	return ss, nil
+}
+
+// Marking is a Traffic Light Protocol 2.0 marking, in order of restriction:
+// a principal cleared for a marking may see everything marked at or below
+// it.
+type Marking uint8
+
+// The TLP 2.0 markings (first.org/tlp), least restrictive first.
+const (
+	TLPClear Marking = iota
+	TLPGreen
+	TLPAmber
+	TLPAmberStrict
+	TLPRed
+)
+
+var markingNames = [...]string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"}
+
+// String returns the marking's TLP name without the prefix ("AMBER+STRICT").
+func (m Marking) String() string {
+	if int(m) < len(markingNames) {
+		return markingNames[m]
+	}
+	return fmt.Sprintf("Marking(%d)", uint8(m))
+}
+
+// ParseMarking reads a TLP marking: its name in any case, with or without
+// a "TLP:" prefix ("amber+strict", "TLP:RED"). TLP 1.0's WHITE is CLEAR.
+func ParseMarking(text string) (Marking, error) {
+	name := strings.ToUpper(strings.TrimSpace(text))
+	name = strings.TrimPrefix(name, "TLP:")
+	if name == "WHITE" {
+		return TLPClear, nil
+	}
+	if i := slices.Index(markingNames[:], name); i >= 0 {
+		return Marking(i), nil
+	}
+	return 0, Errorf(ErrInvalid, "unknown TLP marking %q (the markings are CLEAR, GREEN, AMBER, AMBER+STRICT, RED)", text)
+}
+
+// Principal is who a request acts for: a named token holder, or the
+// anonymous reader of a server whose reads are open.
+type Principal struct {
+	Name   string
+	Scopes Scopes
+	// MaxMarking is the most restrictive marking the principal may see.
+	MaxMarking Marking
+	// Anonymous is true for the caller who sent no token.
+	Anonymous bool
+}
+
+// Can reports whether p holds scope s; a nil principal holds none.
+func (p *Principal) Can(s Scope) bool { return p != nil && p.Scopes.Has(s) }
+
+// String names the principal, its scopes and marking, for logs.
+func (p *Principal) String() string {
+	if p == nil {
+		return "nobody"
+	}
+	return fmt.Sprintf("%s (%s; up to TLP:%s)", p.Name, p.Scopes, p.MaxMarking)
+}
+
+type principalKey struct{}
+
+// NewContextWithPrincipal returns ctx carrying p.
+func NewContextWithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFromContext returns the principal ctx carries, or nil.
+func PrincipalFromContext(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+// Require returns an ErrForbidden error unless ctx's principal holds scope s.
+// what names the refused action ("mutations", "the audit trail").
+func Require(ctx context.Context, s Scope, what string) error {
+	p := PrincipalFromContext(ctx)
+	if p.Can(s) {
+		return nil
+	}
+	if p == nil || p.Anonymous {
+		return Errorf(ErrForbidden, "%s need a token with the %s scope: send it as Authorization: Bearer <token>", what, s)
+	}
+	return Errorf(ErrForbidden, "%s need the %s scope, which %s does not hold", what, s, p.Name)
+}
