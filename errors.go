@@ -46,6 +46,8 @@ const (
 
 	ErrPersistedQueryNotFound // a query sent by hash alone is not known: send it whole
 	ErrPersistedQueryMismatch // a persisted query's hash is not the query's
+
+	ErrUnauthenticated // the request has no valid credentials: a token would help
 	numKinds
 )
 
@@ -72,6 +74,8 @@ var kindText = [numKinds]string{
 
 	ErrPersistedQueryNotFound: "persisted query not found",
 	ErrPersistedQueryMismatch: "persisted query hash mismatch",
+
+	ErrUnauthenticated: "unauthenticated",
 }
 
 // Error returns a short description of the kind ("not found").

@@ -55,22 +55,30 @@ func openBBolt(dir string) (*bbolt.DB, cgraph.QuadStore, error) {
 // kvOptions are the options of cayley's kv quad store over bbolt.
 var kvOptions = cgraph.Options{ckv.OptNoBloom: true}
 
-// Backup writes a consistent copy of an on-disk (bbolt) store, taken in
-// one read transaction, to w: a file that Open("bbolt:DIR") can use when
-// saved as DIR/indexes.bolt. Writes wait while it runs; reads do not.
+// Backup writes a consistent copy of an on-disk (bbolt) store to w: a
+// file that Open("bbolt:DIR") can use when saved as DIR/indexes.bolt. The
+// copy is one bbolt read transaction, begun between two of the store's
+// writes (a bulk write spans several bbolt transactions), so it holds
+// every write before it and none after. Writes go on while it streams;
+// only one that grows the file past its memory map (1 GiB at first) waits
+// for the copy to end. ctx is checked before it begins; a copy stops when
+// a write to w fails.
 func (s *Store) Backup(ctx context.Context, w io.Writer) (n int64, err error) {
 	defer wrap(&err, "graph.Backup")
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	if s.bolt == nil {
 		return 0, blurline.Errorf(blurline.ErrInvalid, "only a bbolt store has a file to back up (use export, or pg_dump for postgres)")
 	}
-	err = s.bolt.View(func(tx *bbolt.Tx) error {
-		var werr error
-		n, werr = tx.WriteTo(w)
-		return werr
-	})
-	return n, err
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	tx, err := s.bolt.Begin(false)
+	s.mu.RUnlock()
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	return tx.WriteTo(w)
 }
 
 // slogClog sends cayley's logging to slog.

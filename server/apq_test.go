@@ -202,7 +202,7 @@ func TestBatch(t *testing.T) {
 		m, _ := json.Marshal(map[string]any{"query": doc, "variables": map[string]any{"text": text}})
 		batch := `[` + string(m) + `, {"query": "{ entity(id: \"x-batch\") { name } }"}]`
 		_, out, raw := postBatch(t, ts, "", batch)
-		if len(out) != 2 || codeOf(out[0]) != "FORBIDDEN" || codeOf(out[1]) != "NOT_FOUND" {
+		if len(out) != 2 || codeOf(out[0]) != "UNAUTHENTICATED" || codeOf(out[1]) != "NOT_FOUND" {
 			t.Errorf("mutation without token in a batch: %s", raw)
 		}
 		_, out, raw = postBatch(t, ts, "Bearer "+token, batch)

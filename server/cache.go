@@ -13,7 +13,9 @@ import (
 //
 // An entry is keyed by everything that decides a response: the exact
 // document, the operation name, the variables in canonical form (encoding
-// of the decoded values, keys sorted) and the caller's access level.
+// of the decoded values, keys sorted) and what the caller may see (its
+// scopes and marking), so that no response is shared between principals
+// who see different things.
 // Only responses without errors are kept, and only of queries: mutations
 // never pass through it. A write advances the store's version, and the
 // first lookup or insertion at a newer version empties the cache, so no
@@ -36,7 +38,7 @@ type responseCache struct {
 // cacheKey is what decides a query's response, but the store's version.
 type cacheKey struct {
 	query, operationName, variables string
-	write                           bool // the caller holds the write token
+	view                            string // what the caller may see (auth.go's view)
 }
 
 type cacheEntry struct {
@@ -97,7 +99,7 @@ func (c *responseCache) get(version uint64, k cacheKey) []byte {
 // body of an older version than the cache's is dropped, and so is one too
 // large to share the cache with others (over an eighth of it).
 func (c *responseCache) put(version uint64, k cacheKey, body []byte) {
-	cost := int64(len(k.query)+len(k.operationName)+len(k.variables)+len(body)) + entryOverhead
+	cost := int64(len(k.query)+len(k.operationName)+len(k.variables)+len(k.view)+len(body)) + entryOverhead
 	if cost > c.max/8 {
 		return
 	}

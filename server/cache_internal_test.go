@@ -20,7 +20,7 @@ func TestResponseCacheBounds(t *testing.T) {
 	if got := c.get(1, key(0)); !bytes.Equal(got, body(0)) {
 		t.Fatalf("get(1, q0) = %q, want %q", got, body(0))
 	}
-	if got := c.get(1, cacheKey{query: "{ q0 }", variables: "null", write: true}); got != nil {
+	if got := c.get(1, cacheKey{query: "{ q0 }", variables: "null", view: "read/RED"}); got != nil {
 		t.Errorf("another access level shares the entry")
 	}
 	// A newer version empties the cache; an older one is not kept.

@@ -43,6 +43,8 @@ var kindWire = map[blurline.Kind]struct {
 
 	blurline.ErrPersistedQueryNotFound: {"PERSISTED_QUERY_NOT_FOUND", http.StatusBadRequest},
 	blurline.ErrPersistedQueryMismatch: {"PERSISTED_QUERY_HASH_MISMATCH", http.StatusBadRequest},
+
+	blurline.ErrUnauthenticated: {"UNAUTHENTICATED", http.StatusUnauthorized},
 }
 
 // Bounds on the errors of one response.
@@ -181,7 +183,7 @@ func clip(s string, n int) string {
 // (or whose operation it will not run), with the status of err's kind.
 func (s *Server) refusal(r *http.Request, err error) reply {
 	kind, _ := kindOf(err)
-	return reply{status: wire(kind).status, body: s.errorBody(r, err)}
+	return reply{status: wire(kind).status, body: s.errorBody(r, err), challenge: kind == blurline.ErrUnauthenticated}
 }
 
 // refuse writes a refusal.
@@ -192,7 +194,8 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, media string, er
 // respondError is the reply of a GraphQL response of one request error,
 // its status by the media type's rules.
 func (s *Server) respondError(r *http.Request, media string, err error) reply {
-	return reply{status: statusFor(media, statusOf([]error{err})), body: s.errorBody(r, err)}
+	kind, _ := kindOf(err)
+	return reply{status: statusFor(media, statusOf([]error{err})), body: s.errorBody(r, err), challenge: kind == blurline.ErrUnauthenticated}
 }
 
 // connRefusalBody is the body of the answer to a connection over MaxConns.

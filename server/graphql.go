@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,6 +46,9 @@ type reply struct {
 	body   []byte // JSON, newline included
 	allow  string // the Allow header of a 405
 	public bool   // an HTTP cache may keep it (a persisted query's GET)
+	// challenge asks for a token: WWW-Authenticate (RFC 6750), on a 401
+	// and on a 200 application/json answer saying UNAUTHENTICATED.
+	challenge bool
 }
 
 // serveGraphQL is the GraphQL endpoint, written to the GraphQL over HTTP
@@ -59,6 +60,9 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		s.write(w, r, mediaJSON, s.refusal(r, blurline.Errorf(blurline.ErrNotAcceptable,
 			"none of the media types in Accept can be served: ask for application/graphql-response+json or application/json")))
+		return
+	}
+	if r = s.withPrincipal(w, r, media); r == nil {
 		return
 	}
 	var reqs []gqlRequest
@@ -108,6 +112,9 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, media string, rp 
 	if rp.allow != "" {
 		w.Header().Set("Allow", rp.allow)
 	}
+	if rp.challenge {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="blurline"`)
+	}
 	cc := "no-store"
 	if rp.public && rp.status == http.StatusOK {
 		cc = fmt.Sprintf("public, max-age=%d", int(s.cfg.PersistedMaxAge.Seconds()))
@@ -146,18 +153,23 @@ func (s *Server) answer(ctx context.Context, r *http.Request, media string, req 
 		ri.opType, ri.opName = op.Type, op.Name
 	}
 	s.metrics.operations.WithLabelValues(op.Type).Inc()
+	p := blurline.PrincipalFromContext(ctx)
 	switch op.Type {
 	case "query":
+		if err := s.allow(p, blurline.ScopeRead, "queries"); err != nil {
+			return s.respondError(r, media, err)
+		}
 	case "mutation":
 		if r.Method != http.MethodPost {
 			rp := s.refusal(r, blurline.Errorf(blurline.ErrMethod, "mutations are not allowed over GET: use POST"))
 			rp.allow = "POST"
 			return rp
 		}
-		if msg := s.writeRefusal(r); msg != "" {
-			return s.respondError(r, media, blurline.Errorf(blurline.ErrForbidden, "%s", msg))
+		// A principal without write or import can run no mutation: refused
+		// here, before anything runs. Each mutation checks its own scope.
+		if err := s.allow(p, blurline.ScopeWrite, "mutations"); err != nil && !p.Can(blurline.ScopeImport) {
+			return s.respondError(r, media, err)
 		}
-		ctx = schema.WithWriteAccess(ctx)
 	default:
 		return s.respondError(r, media, blurline.Errorf(blurline.ErrBadRequest, "%s operations are not served over HTTP", op.Type))
 	}
@@ -218,7 +230,7 @@ func (s *Server) serveQuery(ctx context.Context, r *http.Request, media string, 
 		return s.execute(ctx, r, media, op, req.Variables)
 	}
 	key := cacheKey{query: req.Query, operationName: req.OperationName, variables: string(vars),
-		write: r.Header.Get("Authorization") != "" && s.writeRefusal(r) == ""}
+		view: view(blurline.PrincipalFromContext(ctx))}
 	ri := infoFrom(r.Context())
 	if body := s.cache.get(version, key); body != nil {
 		if ri != nil {
@@ -251,25 +263,6 @@ func statusFor(media string, gqlStatus int) int {
 		return http.StatusOK
 	}
 	return gqlStatus
-}
-
-// writeRefusal returns why r may not run a mutation, or "" if it may.
-// The token is compared in constant time (of hashes, so its length is not
-// told either).
-func (s *Server) writeRefusal(r *http.Request) string {
-	if s.cfg.Token == "" {
-		return "this server is read-only: it was started without a write token"
-	}
-	auth := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(auth, " ")
-	if auth == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "mutations need the server's write token: send Authorization: Bearer <token>"
-	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	if subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) != 1 {
-		return "the bearer token is not the server's write token"
-	}
-	return ""
 }
 
 // parseGET reads the parameters of a GET request from its query string.

@@ -274,18 +274,18 @@ func hostileCases() []hostileCase {
 	add(hostileCase{name: "POST to /healthz", path: "/healthz", status: 405, code: "METHOD_NOT_ALLOWED"})
 	add(hostileCase{name: "path traversal", method: "GET", path: "/assets/..%2f..%2fgo.mod", status: 404, anyCode: true})
 
-	// Mutations without the token.
+	// Mutations without the token: 401 (with WWW-Authenticate), nothing changed.
 	mut := gqlBody(`mutation($t: String!) { loadNQuads(text: $t) { added } }`, map[string]any{"t": "<https://w3id.org/blurline/id/hostile> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#Person> .\n<https://w3id.org/blurline/id/hostile> <https://w3id.org/blurline/ns#name> \"Hostile\" .\n"})
 	for _, auth := range []string{"", "Bearer", "Bearer ", "Bearer wrong", "Bearer " + hostileToken[:len(hostileToken)-1], "Bearer " + hostileToken + "x", "Basic " + hostileToken, hostileToken, "Bearer " + strings.Repeat("a", 100000)} {
 		hh := map[string]string{"Content-Type": appJSON, "Accept": gqlResp}
 		if auth != "" {
 			hh["Authorization"] = auth
 		}
-		add(hostileCase{name: fmt.Sprintf("mutation with Authorization %.30q", auth), header: hh, body: mut, status: 403, code: "FORBIDDEN"})
+		add(hostileCase{name: fmt.Sprintf("mutation with Authorization %.30q", auth), header: hh, body: mut, status: 401, code: "UNAUTHENTICATED"})
 	}
 	retract := q(`mutation { retractFact(id: "uk-apt40-hssd") { id } }`)
-	add(hostileCase{name: "retract without a token", body: retract, status: 403, code: "FORBIDDEN"})
-	add(hostileCase{name: "mutation hidden behind operationName", body: []byte(`{"query": "query Q { __typename } mutation M { retractFact(id: \"uk-apt40-hssd\") { id } }", "operationName": "M"}`), status: 403, code: "FORBIDDEN"})
+	add(hostileCase{name: "retract without a token", body: retract, status: 401, code: "UNAUTHENTICATED"})
+	add(hostileCase{name: "mutation hidden behind operationName", body: []byte(`{"query": "query Q { __typename } mutation M { retractFact(id: \"uk-apt40-hssd\") { id } }", "operationName": "M"}`), status: 401, code: "UNAUTHENTICATED"})
 
 	for i := range cases {
 		if cases[i].method == "" {
@@ -406,7 +406,7 @@ func TestHostileMutationWithToken(t *testing.T) {
 	h := map[string]string{"Content-Type": appJSON, "Accept": gqlResp, "Authorization": "Bearer wrong"}
 	mut := gqlBody(`mutation($t: String!) { loadNQuads(text: $t) { added } }`, map[string]any{"t": "<https://w3id.org/blurline/id/hostile> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#Person> .\n<https://w3id.org/blurline/id/hostile> <https://w3id.org/blurline/ns#name> \"Hostile\" .\n"})
 	for range 20 {
-		if r, err := hdo("POST", ts.URL+"/graphql", h, mut); err != nil || r.Status != 403 {
+		if r, err := hdo("POST", ts.URL+"/graphql", h, mut); err != nil || r.Status != 401 {
 			t.Fatalf("wrong token: %v %v", r, err)
 		}
 	}

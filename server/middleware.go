@@ -18,13 +18,15 @@ import (
 
 // reqInfo is what the handlers tell the middleware about a request.
 type reqInfo struct {
-	id      string
-	route   string
-	opType  string
-	opName  string
-	errors  int
-	cache   string // "hit" or "miss" for a query that looked in the response cache
-	started time.Time
+	id     string
+	route  string
+	opType string
+	opName string
+	errors int
+	cache  string // "hit" or "miss" for a query that looked in the response cache
+	// principal is the name of the principal the request acts for.
+	principal string
+	started   time.Time
 }
 
 type infoKey struct{}
@@ -140,6 +142,9 @@ func (s *Server) logAndCount(r *http.Request, ri *reqInfo, sw *statusWriter) {
 	}
 	if ri.opType != "" {
 		attrs = append(attrs, slog.String("op_type", ri.opType), slog.String("op_name", ri.opName), slog.Int("gql_errors", ri.errors))
+	}
+	if ri.principal != "" {
+		attrs = append(attrs, slog.String("principal", ri.principal))
 	}
 	if ri.cache != "" {
 		attrs = append(attrs, slog.String("cache", ri.cache))

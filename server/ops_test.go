@@ -263,7 +263,7 @@ func TestConfigLogValue(t *testing.T) {
 	if strings.Contains(b.String(), "very-secret") {
 		t.Errorf("the token is printed: %s", b.String())
 	}
-	for _, want := range []string{"token=\"set", "max_body_bytes=1048576", "exec_timeout=10s", "https://a.example"} {
+	for _, want := range []string{"auth=\"one token", "max_body_bytes=1048576", "exec_timeout=10s", "https://a.example"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("config log lacks %q: %s", want, b.String())
 		}

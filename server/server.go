@@ -46,8 +46,17 @@ type readier interface {
 
 // Config configures a Server. Zero fields take the defaults below.
 type Config struct {
-	// Token is the bearer token that grants mutations. Empty: read-only.
-	Token string
+	// Principals are the token holders the server accepts (principals.go);
+	// nil for none. Token, when set instead, is the one token of a server
+	// with one operator (SinglePrincipal). With neither, the server is
+	// read-only.
+	Principals *Principals
+	Token      string
+	// RequireReadToken makes queries need a token with the read scope too.
+	// Otherwise reads are open: a request without a token reads as the
+	// anonymous principal, cleared for OpenReadMarking.
+	RequireReadToken bool
+	OpenReadMarking  blurline.Marking
 	// MaxBodyBytes bounds a request body (default 1 MiB); larger gets 413.
 	MaxBodyBytes int64
 	// ExecTimeout bounds the execution of one GraphQL operation (default 10s).
@@ -89,8 +98,8 @@ type Config struct {
 	// (default 10 minutes), instead of RequestTimeout.
 	UploadTimeout time.Duration
 
-	// MaxConcurrentWrites is the capacity kept apart for requests that
-	// carry the write token (default a quarter of MaxConcurrent, at least
+	// MaxConcurrentWrites is the capacity kept apart for requests of
+	// principals that may write or import (default a quarter of MaxConcurrent, at least
 	// 2): a flood of reads never sheds an authenticated write. Slots are
 	// held while a request is prepared and executed, not while its answer
 	// is written.
@@ -192,20 +201,31 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// LogValue prints the configuration without its secret: the token shows
-// only whether one is set.
+// LogValue prints the configuration without its secrets: the tokens show
+// only how many principals there are.
 func (c Config) LogValue() slog.Value {
 	c = c.withDefaults()
-	token := "unset (read-only)"
-	if c.Token != "" {
-		token = "set (mutations allowed with it)"
+	auth := "no tokens (read-only)"
+	switch {
+	case c.Principals != nil:
+		auth = fmt.Sprintf("%d principals", c.Principals.Len())
+		if c.Principals.path != "" {
+			auth += " from " + c.Principals.path
+		}
+	case c.Token != "":
+		auth = "one token (every scope)"
+	}
+	reads := "open to anyone up to TLP:" + c.OpenReadMarking.String()
+	if c.RequireReadToken {
+		reads = "need a token with the read scope"
 	}
 	cors := "off"
 	if len(c.CORSOrigins) > 0 {
 		cors = strings.Join(c.CORSOrigins, ",")
 	}
 	return slog.GroupValue(
-		slog.String("token", token),
+		slog.String("auth", auth),
+		slog.String("reads", reads),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("exec_timeout", c.ExecTimeout),
 		slog.Duration("request_timeout", c.RequestTimeout),
@@ -226,23 +246,23 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
-// String is LogValue for fmt: it never prints the token.
+// String is LogValue for fmt: it never prints a token.
 func (c Config) String() string { return c.LogValue().String() }
 
 // Server is Blurline's HTTP server.
 type Server struct {
-	lg        *slog.Logger
-	cfg       Config
-	api       *schema.API
-	store     Store
-	tokenHash [sha256.Size]byte
-	metrics   *metrics
-	handler   http.Handler
-	reads     chan struct{}  // one per GraphQL request running
-	writes    chan struct{}  // one per request with the write token running
-	cache     *responseCache // nil when off
-	apq       *persistedQueries
-	taxii     *taxii // nil when the store takes no imports
+	lg         *slog.Logger
+	cfg        Config
+	api        *schema.API
+	store      Store
+	principals *Principals // nil: no token is accepted
+	metrics    *metrics
+	handler    http.Handler
+	reads      chan struct{}  // one per GraphQL request running
+	writes     chan struct{}  // one per request of a principal that may write running
+	cache      *responseCache // nil when off
+	apq        *persistedQueries
+	taxii      *taxii // nil when the store takes no imports
 	// importSlot lets one import (upload, TAXII POST) run at a time.
 	importSlot chan struct{}
 }
@@ -256,10 +276,14 @@ func New(lg *slog.Logger, cfg Config, api *schema.API, store Store) *Server {
 	s.importSlot = make(chan struct{}, 1)
 	s.reads = make(chan struct{}, s.cfg.MaxConcurrent)
 	s.writes = make(chan struct{}, s.cfg.MaxConcurrentWrites)
-	if s.cfg.Token != "" {
-		s.tokenHash = sha256.Sum256([]byte(s.cfg.Token))
+	switch {
+	case s.cfg.Principals != nil:
+		s.principals = s.cfg.Principals
+		s.principals.adopt(lg)
+	case s.cfg.Token != "":
+		s.principals = SinglePrincipal(s.cfg.Token)
 		if len(s.cfg.Token) < 16 {
-			lg.Warn("the write token is shorter than 16 characters: use a long random one")
+			lg.Warn("the token is shorter than 16 characters: use a long random one (blurline token add makes one)")
 		}
 	}
 	s.metrics = newMetrics(store)
@@ -292,6 +316,7 @@ func (s *Server) routes() http.Handler {
 	}
 	handle("/graphql", s.serveGraphQL)
 	handle("GET /schema.graphql", s.serveSDL())
+	handle("GET /admin/backup", s.serveBackup)
 	handle("POST /import", s.serveUpload)
 	s.taxiiRoutes(handle)
 	handle("GET /healthz", s.healthz)
@@ -427,10 +452,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// pool returns the slots r runs in: those kept for writes when it carries
-// the write token, else the shared ones.
+// pool returns the slots r runs in: those kept for writes when its
+// principal (authenticated already) may write or import, else the shared
+// ones.
 func (s *Server) pool(r *http.Request) chan struct{} {
-	if r.Header.Get("Authorization") != "" && s.writeRefusal(r) == "" {
+	if p := blurline.PrincipalFromContext(r.Context()); p != nil && !p.Anonymous && (p.Can(blurline.ScopeWrite) || p.Can(blurline.ScopeImport)) {
 		return s.writes
 	}
 	return s.reads

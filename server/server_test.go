@@ -47,10 +47,16 @@ func startServer(tb testing.TB, cfg server.Config) *testServer {
 // wrapped by wrap (for failure injection).
 func startServerWith(tb testing.TB, cfg server.Config, wrap func(server.Store) server.Store) *testServer {
 	tb.Helper()
+	return startServerAt(tb, "memory:", cfg, wrap)
+}
+
+// startServerAt is startServerWith over the store at addr.
+func startServerAt(tb testing.TB, addr string, cfg server.Config, wrap func(server.Store) server.Store) *testServer {
+	tb.Helper()
 	ctx := context.Background()
 	logs := &syncBuffer{}
 	lg := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := graph.Open(ctx, nil, "memory:")
+	st, err := graph.Open(ctx, nil, addr)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -431,10 +437,10 @@ func TestToken(t *testing.T) {
 	}{
 		{"read-only server", server.Config{}, "Bearer " + token, gqlResp, 403, "FORBIDDEN", false},
 		{"read-only server, json", server.Config{}, "Bearer " + token, appJSON, 200, "FORBIDDEN", false},
-		{"no token", server.Config{Token: token}, "", gqlResp, 403, "FORBIDDEN", false},
-		{"wrong token", server.Config{Token: token}, "Bearer " + token + "x", gqlResp, 403, "FORBIDDEN", false},
-		{"prefix of the token", server.Config{Token: token}, "Bearer " + token[:10], gqlResp, 403, "FORBIDDEN", false},
-		{"wrong scheme", server.Config{Token: token}, "Basic " + token, appJSON, 200, "FORBIDDEN", false},
+		{"no token", server.Config{Token: token}, "", gqlResp, 401, "UNAUTHENTICATED", false},
+		{"wrong token", server.Config{Token: token}, "Bearer " + token + "x", gqlResp, 401, "UNAUTHENTICATED", false},
+		{"prefix of the token", server.Config{Token: token}, "Bearer " + token[:10], gqlResp, 401, "UNAUTHENTICATED", false},
+		{"wrong scheme", server.Config{Token: token}, "Basic " + token, appJSON, 401, "UNAUTHENTICATED", false},
 		{"right token", server.Config{Token: token}, "Bearer " + token, gqlResp, 200, "", true},
 		{"right token, lower-case scheme", server.Config{Token: token}, "bearer " + token, appJSON, 200, "", true},
 	}

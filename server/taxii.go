@@ -34,8 +34,9 @@ import (
 //	GET  /taxii2/blurline/collections/{id}/objects/{o}/  one object (5.6)
 //	GET  /taxii2/blurline/collections/{id}/objects/{o}/versions/  its versions (5.8)
 //
-// Reading is open, as GraphQL queries are; adding objects needs the
-// server's write token, as mutations do. docs/interop.md describes it.
+// Reading needs what a GraphQL query needs (the read scope, which the
+// anonymous principal holds while reads are open); adding objects needs
+// the import scope (auth.go). docs/interop.md describes it.
 
 const (
 	taxiiMedia    = "application/taxii+json;version=2.1"
@@ -128,7 +129,21 @@ func (t *taxii) wrap(h func(http.ResponseWriter, *http.Request) error) http.Hand
 			taxiiError(w, http.StatusNotAcceptable, "Not acceptable", "this TAXII server answers in "+taxiiMedia+": send it in Accept")
 			return
 		}
-		err := h(w, r)
+		p, err := t.s.authenticate(r)
+		if err == nil {
+			r = r.WithContext(blurline.NewContextWithPrincipal(r.Context(), p))
+			if ri := infoFrom(r.Context()); ri != nil {
+				ri.principal = p.Name
+			}
+			// Reading needs read; adding objects needs import alone
+			// (addObjects checks it), so a feed may hold only that.
+			if r.Method != http.MethodPost {
+				err = t.s.allow(p, blurline.ScopeRead, "TAXII requests")
+			}
+		}
+		if err == nil {
+			err = h(w, r)
+		}
 		if err == nil {
 			return
 		}
@@ -140,6 +155,9 @@ func (t *taxii) wrap(h func(http.ResponseWriter, *http.Request) error) http.Hand
 		// Other errors take the status of their kind, as everywhere
 		// (errors.go), in TAXII's error message.
 		kind, e := kindOf(err)
+		if kind == blurline.ErrUnauthenticated {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="blurline"`)
+		}
 		if kind == blurline.ErrInternal {
 			t.s.lg.Error("taxii", "path", r.URL.Path, "err", err)
 			taxiiError(w, http.StatusInternalServerError, "Internal error", "the request failed; the server log has the details")
@@ -227,10 +245,11 @@ func (t *taxii) coll(r *http.Request) (*taxiiFeed, *taxiiCollection, error) {
 	return f, c, nil
 }
 
-func (t *taxii) collectionInfo(c *taxiiCollection) map[string]any {
+// collectionInfo describes c to p: can_write says whether p may add to it.
+func (t *taxii) collectionInfo(c *taxiiCollection, p *blurline.Principal) map[string]any {
 	return map[string]any{
 		"id": c.id, "title": c.title, "description": c.description,
-		"can_read": true, "can_write": c.importID == "" && t.s.cfg.Token != "",
+		"can_read": p.Can(blurline.ScopeRead), "can_write": c.importID == "" && p.Can(blurline.ScopeImport),
 		"media_types": []string{stixMedia},
 	}
 }
@@ -242,7 +261,7 @@ func (t *taxii) collections(w http.ResponseWriter, r *http.Request) error {
 	}
 	list := make([]map[string]any, len(f.collections))
 	for i, c := range f.collections {
-		list[i] = t.collectionInfo(c)
+		list[i] = t.collectionInfo(c, blurline.PrincipalFromContext(r.Context()))
 	}
 	writeTAXII(w, http.StatusOK, map[string]any{"collections": list})
 	return nil
@@ -253,7 +272,7 @@ func (t *taxii) collection(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeTAXII(w, http.StatusOK, t.collectionInfo(c))
+	writeTAXII(w, http.StatusOK, t.collectionInfo(c, blurline.PrincipalFromContext(r.Context())))
 	return nil
 }
 
@@ -570,15 +589,8 @@ type taxiiStatus struct {
 // addObjects imports an envelope into the store as one import, all or
 // nothing, and answers 202 with the finished status resource.
 func (t *taxii) addObjects(w http.ResponseWriter, r *http.Request) error {
-	if why := t.s.writeRefusal(r); why != "" {
-		status := http.StatusUnauthorized
-		if t.s.cfg.Token == "" || r.Header.Get("Authorization") != "" {
-			status = http.StatusForbidden
-		}
-		if status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="blurline"`)
-		}
-		return terr(status, "Not allowed", "%s", why)
+	if err := t.s.allow(blurline.PrincipalFromContext(r.Context()), blurline.ScopeImport, "adding TAXII objects"); err != nil {
+		return err
 	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/taxii+json" || params["version"] != "" && params["version"] != "2.1" {

@@ -53,8 +53,11 @@ func isTAXIIObjectsPath(p string) bool {
 
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { s.refuse(w, r, mediaJSON, err) }
-	if why := s.writeRefusal(r); why != "" {
-		fail(blurline.Errorf(blurline.ErrForbidden, "%s", why))
+	if r = s.withPrincipal(w, r, mediaJSON); r == nil {
+		return
+	}
+	if err := s.allow(blurline.PrincipalFromContext(r.Context()), blurline.ScopeImport, "uploads"); err != nil {
+		fail(err)
 		return
 	}
 	st, ok := s.store.(interop.Store)

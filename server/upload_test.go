@@ -15,10 +15,10 @@ func TestUpload(t *testing.T) {
 	bundle := `{"type":"bundle","id":"bundle--11111111-2222-4333-8444-555555555550",` + strings.TrimPrefix(taxiiEnvelope, "{")
 	auth := map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json"}
 	before := dumpStore(t, ts)
-	if r := do(t, "POST", ts.URL+"/import", map[string]string{"Content-Type": "application/json"}, bundle); r.Status != 403 || r.code() != "FORBIDDEN" {
+	if r := do(t, "POST", ts.URL+"/import", map[string]string{"Content-Type": "application/json"}, bundle); r.Status != 401 || r.code() != "UNAUTHENTICATED" {
 		t.Errorf("without a token: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "POST", ts.URL+"/import", map[string]string{"Authorization": "Bearer nope-nope-nope-nope"}, bundle); r.Status != 403 {
+	if r := do(t, "POST", ts.URL+"/import", map[string]string{"Authorization": "Bearer nope-nope-nope-nope"}, bundle); r.Status != 401 {
 		t.Errorf("wrong token: %d %s", r.Status, r.Body)
 	}
 	big := bundle[:len(bundle)-2] + `,{"type":"x-padding","id":"x-padding--11111111-2222-4333-8444-555555555551","pad":"` + strings.Repeat("x", 70<<10) + `"}]}`

@@ -66,7 +66,9 @@ func newCommands() map[string]*command {
 				"GraphQL over HTTP at /graphql, the GraphiQL playground at /, the analyst's\n" +
 				"workbench (the blur dashboard at /blur, entity pages at /entity, what changed at\n" +
 				"/changes, the graph explorer at /explore), and /healthz, /readyz and /metrics.\n" +
-				"Mutations need --token (or --token-file); without one the server is read-only.",
+				"Mutations need a token: --token for one operator, or --token-file for a principals\n" +
+				"file of named, scoped, hashed tokens (blurline token add); without either the server\n" +
+				"is read-only. Reads are open unless --require-read-token (docs/security.md).",
 			flags: func(c *config) *flag.FlagSet { return c.serveFlags() },
 			run:   serve,
 		},
@@ -117,12 +119,21 @@ func newCommands() map[string]*command {
 			short: "write a consistent copy of the on-disk store to FILE",
 			long: "Backup copies the bbolt store in one read transaction to FILE (- for standard\n" +
 				"output). To restore, put the copy in a new data directory as indexes.bolt and\n" +
-				"start with --data DIR. The store must not be in use by a running serve; for a\n" +
-				"PostgreSQL store use pg_dump (docs/operations.md).",
-			flags:       func(c *config) *flag.FlagSet { return c.plainFlags("backup") },
+				"start with --data DIR. Without --from the store must not be in use by a running\n" +
+				"serve; with --from URL the running server at URL streams the copy (writes go on)\n" +
+				"to a token with the admin scope (--token or BLURLINE_TOKEN), and the copy is\n" +
+				"checked against the checksum the server sends after it. For a PostgreSQL store\n" +
+				"use pg_dump (docs/operations.md).",
+			flags: func(c *config) *flag.FlagSet {
+				fs := c.plainFlags("backup")
+				fs.StringVar(&c.BackupFrom, "from", "", "the URL of a running server to copy the store from (http://HOST:PORT)")
+				fs.StringVar(&c.Token, "token", c.Token, "with --from: a token with the admin scope (env BLURLINE_TOKEN, which ps does not show)")
+				return fs
+			},
 			run:         backup,
 			interrupted: "no backup was made (the store is unchanged)",
 		},
+		"token":          tokenCommand(),
 		"import":         importCommand(),
 		"retract-import": retractImportCommand(),
 		"stats": {
@@ -394,6 +405,9 @@ func sortedCounts[K blurline.Class | blurline.Predicate](m map[K]int) []kn {
 func backup(ctx context.Context, e *env) error {
 	if len(e.args) != 1 {
 		return fmt.Errorf("backup needs one FILE (- for standard output)")
+	}
+	if e.cfg.BackupFrom != "" {
+		return backupFrom(ctx, e, e.cfg.BackupFrom, e.args[0])
 	}
 	// A backup copies what is there and takes no seed decision.
 	s, err := graph.Open(ctx, e.lg, e.cfg.storeAddr())

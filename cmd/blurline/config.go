@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
+
+	"github.com/blurline/blurline/server"
 )
 
 // config is every setting, from flags with environment fallbacks.
@@ -26,7 +25,9 @@ type config struct {
 	// serve
 	Addr            string
 	Token           string
-	TokenFile       string
+	TokenFile       string // the principals file (or a file of one token)
+	RequireRead     bool   // queries need a token with the read scope
+	AnonMarking     string // the highest marking a request without a token reads
 	CORSOrigins     string
 	BodyLimit       int64
 	RequestTimeout  time.Duration
@@ -48,6 +49,9 @@ type config struct {
 	Format string
 	JSON   bool
 
+	TokenCmd   tokenConfig // token add
+	BackupFrom string      // backup --from: the URL of a running server
+
 	Interop interopConfig // import, retract-import, export --format stix (interop.go)
 
 	// The Go runtime's own GOGC and GOMEMLIMIT: when set, they win over
@@ -62,6 +66,7 @@ func newConfig(getenv func(string) string) *config {
 		Addr:            or(getenv("BLURLINE_ADDR"), "127.0.0.1:8080"),
 		Token:           getenv("BLURLINE_TOKEN"),
 		TokenFile:       getenv("BLURLINE_TOKEN_FILE"),
+		AnonMarking:     or(getenv("BLURLINE_ANONYMOUS_MARKING"), "CLEAR"),
 		CORSOrigins:     getenv("BLURLINE_CORS_ORIGINS"),
 		PprofAddr:       getenv("BLURLINE_PPROF_ADDR"),
 		ResponseCache:   or(getenv("BLURLINE_RESPONSE_CACHE"), "64MiB"),
@@ -78,6 +83,7 @@ func newConfig(getenv func(string) string) *config {
 	c.Memory = getenv("BLURLINE_MEMORY") == "1" || getenv("BLURLINE_MEMORY") == "true"
 	c.Interop.TAXIIToken = getenv("BLURLINE_TAXII_TOKEN")
 	c.NoSeed = getenv("BLURLINE_NO_SEED") == "1" || getenv("BLURLINE_NO_SEED") == "true"
+	c.RequireRead = getenv("BLURLINE_REQUIRE_READ_TOKEN") == "1" || getenv("BLURLINE_REQUIRE_READ_TOKEN") == "true"
 	if lvl := getenv("BLURLINE_LOG_LEVEL"); lvl != "" {
 		_ = c.LogLevel.UnmarshalText([]byte(lvl))
 	}
@@ -120,23 +126,19 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// token returns the mutation token from --token or --token-file.
-func (c *config) token() (string, error) {
-	if c.Token != "" {
-		return c.Token, nil
+// principals returns the principals the server accepts: those of
+// --token-file (read again whenever it changes), or the one principal of
+// --token, or nil for a read-only server.
+func (c *config) principals(lg *slog.Logger) (*server.Principals, error) {
+	switch {
+	case c.Token != "" && c.TokenFile != "":
+		return nil, errors.New("give --token or --token-file, not both")
+	case c.Token != "":
+		return server.SinglePrincipal(c.Token), nil
+	case c.TokenFile != "":
+		return server.LoadPrincipals(lg, filepath.Clean(c.TokenFile))
 	}
-	if c.TokenFile == "" {
-		return "", nil
-	}
-	b, err := os.ReadFile(filepath.Clean(c.TokenFile))
-	if err != nil {
-		return "", fmt.Errorf("read token file: %w", err)
-	}
-	t := strings.TrimSpace(string(b))
-	if t == "" {
-		return "", errors.New("the token file is empty")
-	}
-	return t, nil
+	return nil, nil
 }
 
 // atLeast is a handler that drops records below min.

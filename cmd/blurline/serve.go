@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/schema"
 	"github.com/blurline/blurline/server"
 )
@@ -21,8 +22,10 @@ import (
 func (c *config) serveFlags() *flag.FlagSet {
 	fs := c.plainFlags("serve")
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (env BLURLINE_ADDR)")
-	fs.StringVar(&c.Token, "token", c.Token, "bearer token that allows mutations; none: read-only (env BLURLINE_TOKEN). An argument shows in the process list: prefer --token-file or the environment")
-	fs.StringVar(&c.TokenFile, "token-file", c.TokenFile, "file holding the token (env BLURLINE_TOKEN_FILE)")
+	fs.StringVar(&c.Token, "token", c.Token, "the one bearer token of a single operator, with every scope; none: read-only (env BLURLINE_TOKEN). An argument shows in the process list: prefer --token-file or the environment")
+	fs.StringVar(&c.TokenFile, "token-file", c.TokenFile, "principals file: hashed tokens with names, scopes and markings (blurline token add), read again when it changes; or a file of one token (env BLURLINE_TOKEN_FILE)")
+	fs.BoolVar(&c.RequireRead, "require-read-token", c.RequireRead, "queries need a token with the read scope too; default: reads are open (env BLURLINE_REQUIRE_READ_TOKEN=1)")
+	fs.StringVar(&c.AnonMarking, "anonymous-marking", c.AnonMarking, "the highest TLP marking a request without a token reads when reads are open (env BLURLINE_ANONYMOUS_MARKING)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", c.CORSOrigins, "comma-separated origins allowed by CORS; empty: CORS off (env BLURLINE_CORS_ORIGINS)")
 	fs.Int64Var(&c.BodyLimit, "max-body", c.BodyLimit, "largest request body in bytes")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one request")
@@ -43,13 +46,20 @@ func (c *config) serveFlags() *flag.FlagSet {
 
 // serve opens the store and serves it until ctx is cancelled (SIGINT, SIGTERM).
 func serve(ctx context.Context, e *env) error {
-	token, err := e.cfg.token()
+	principals, err := e.cfg.principals(e.lg)
 	if err != nil {
 		return err
 	}
 	maxResponse, err := parseBytes(e.cfg.MaxResponse)
 	if err != nil || maxResponse <= 0 && e.cfg.MaxResponse != "" {
 		return fmt.Errorf("--max-response: %q is not a size in bytes", e.cfg.MaxResponse)
+	}
+	anonMarking, err := blurline.ParseMarking(e.cfg.AnonMarking)
+	if err != nil {
+		return fmt.Errorf("--anonymous-marking: %w", err)
+	}
+	if e.cfg.RequireRead && principals == nil {
+		return errors.New("--require-read-token needs tokens: give --token-file (or --token)")
 	}
 	cacheBytes, err := parseBytes(e.cfg.ResponseCache)
 	if err != nil {
@@ -91,12 +101,14 @@ func serve(ctx context.Context, e *env) error {
 		}
 	}
 	cfg := server.Config{
-		Token:          token,
-		MaxBodyBytes:   e.cfg.BodyLimit,
-		RequestTimeout: e.cfg.RequestTimeout,
-		ShutdownGrace:  e.cfg.ShutdownTimeout,
-		CORSOrigins:    origins,
-		MaxConcurrent:  e.cfg.MaxConcurrent,
+		Principals:       principals,
+		RequireReadToken: e.cfg.RequireRead,
+		OpenReadMarking:  anonMarking,
+		MaxBodyBytes:     e.cfg.BodyLimit,
+		RequestTimeout:   e.cfg.RequestTimeout,
+		ShutdownGrace:    e.cfg.ShutdownTimeout,
+		CORSOrigins:      origins,
+		MaxConcurrent:    e.cfg.MaxConcurrent,
 
 		MaxConcurrentWrites: e.cfg.MaxConcurrentWrites,
 		ExecTimeout:         e.cfg.ExecTimeout,
@@ -119,9 +131,27 @@ func serve(ctx context.Context, e *env) error {
 	}
 	e.lg.Info("blurline serving", "url", "http://"+ln.Addr().String()+"/", "store", store.Addr(),
 		"facts", st.Facts, "entities", st.Entities, "config", cfg)
-	fmt.Fprintf(e.stderr, "\n  Blurline is serving %d facts on %d entities.\n  Blur dashboard: http://%s/blur   Explorer: http://%s/explore   Playground: http://%s/   GraphQL: http://%s/graphql\n\n",
-		st.Facts, st.Entities, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr())
+	fmt.Fprintf(e.stderr, "\n  Blurline is serving %d facts on %d entities.\n  Blur dashboard: http://%s/blur   Explorer: http://%s/explore   Playground: http://%s/   GraphQL: http://%s/graphql\n  %s\n\n",
+		st.Facts, st.Entities, ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr(), accessLine(cfg))
 	return server.New(e.lg, cfg, api, store).Serve(ctx, ln)
+}
+
+// accessLine says at start-up who may read and write: above all that
+// reads are open when they are (docs/security.md).
+func accessLine(cfg server.Config) string {
+	var reads, writes string
+	if cfg.RequireReadToken {
+		reads = "Reads need a token with the read scope."
+	} else {
+		reads = fmt.Sprintf("Reads are OPEN: anyone who reaches this address reads what is marked up to TLP:%s (--require-read-token closes them).", cfg.OpenReadMarking)
+	}
+	switch {
+	case cfg.Principals == nil:
+		writes = "Read-only: started without tokens."
+	default:
+		writes = fmt.Sprintf("Writes need a token: %d principals.", cfg.Principals.Len())
+	}
+	return reads + "\n  " + writes
 }
 
 // servePprof serves Go's profiler on addr, a listener of its own so that

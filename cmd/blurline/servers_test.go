@@ -38,8 +38,9 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 })
 
 type serverProc struct {
-	url string
-	cmd *exec.Cmd
+	url  string
+	cmd  *exec.Cmd
+	logs *syncBuf // its standard output and error
 }
 
 // startServe starts `blurline serve` with args on a free loopback port and
@@ -69,7 +70,7 @@ func startServe(t *testing.T, token string, args ...string) *serverProc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serverProc{url: "http://" + addr, cmd: cmd}
+	p := &serverProc{url: "http://" + addr, cmd: cmd, logs: logs}
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()

@@ -47,8 +47,8 @@ try {
     assert.fail('a mutation without the token succeeded');
   } catch (e) {
     assert.ok(e instanceof ClientError, String(e));
-    assert.equal(e.response.errors[0].extensions.code, 'FORBIDDEN');
-    console.log('mutation without token:', e.response.status, 'FORBIDDEN');
+    assert.equal(e.response.errors[0].extensions.code, 'UNAUTHENTICATED');
+    console.log('mutation without token:', e.response.status, 'UNAUTHENTICATED');
   }
   const authed = new GraphQLClient(url, { headers: { Authorization: 'Bearer ' + token } });
   await authed.request(m, { text });

@@ -36,7 +36,7 @@ const ENTITY = gql`query Entity($id: ID!) { entity(id: $id) { id name kind } }`;
   const res = await client.query({ query: ENTITY, variables: { id: 'no-such-entity' }, errorPolicy: 'all', fetchPolicy: 'network-only' });
   assert.ok(CombinedGraphQLErrors.is(res.error), String(res.error));
   assert.equal(res.error.errors[0].extensions.code, 'NOT_FOUND');
-  // A mutation without the token is refused, FORBIDDEN.
+  // A mutation without the token is refused, UNAUTHENTICATED.
   const m = gql`mutation Load($text: String!) { loadNQuads(text: $text) { __typename } }`;
   if (process.env.BLURLINE_HAS_LOADNQUADS) {
     try {
@@ -44,7 +44,7 @@ const ENTITY = gql`query Entity($id: ID!) { entity(id: $id) { id name kind } }`;
       assert.fail('a mutation without the token succeeded');
     } catch (e) {
       assert.ok(CombinedGraphQLErrors.is(e), String(e));
-      assert.equal(e.errors[0].extensions.code, 'FORBIDDEN');
+      assert.equal(e.errors[0].extensions.code, 'UNAUTHENTICATED');
     }
   }
   // Relay refetching: node(id:) gives the same object, normalised in the
@@ -61,7 +61,7 @@ const ENTITY = gql`query Entity($id: ID!) { entity(id: $id) { id name kind } }`;
   assert.equal(n.data.node.name, 'APT40');
   const cached = relay.cache.extract()['ThreatGroup:apt40'];
   assert.ok(cached && cached.name === 'APT40' && Array.isArray(cached.aliases), JSON.stringify(cached));
-  console.log('apollo HttpLink: query, node refetch (one cache entry), NOT_FOUND and FORBIDDEN as expected');
+  console.log('apollo HttpLink: query, node refetch (one cache entry), NOT_FOUND and UNAUTHENTICATED as expected');
 }
 
 // 2. BatchHttpLink: three queries issued together go as one POST of a JSON array.
@@ -128,7 +128,7 @@ console.log('ok: apollo');
   if (process.env.BLURLINE_HAS_LOADNQUADS) {
     const m = 'mutation Load($text: String!) { loadNQuads(text: $text) { __typename } }';
     const anon = await client.mutation(m, { text: '' }).toPromise();
-    assert.equal(anon.error.graphQLErrors[0].extensions.code, 'FORBIDDEN');
+    assert.equal(anon.error.graphQLErrors[0].extensions.code, 'UNAUTHENTICATED');
     const authed = new Client({ url, exchanges: [fetchExchange], fetchOptions: { headers: { Authorization: 'Bearer ' + token } } });
     const ok = await authed.mutation(m, {
       text: '<https://w3id.org/blurline/id/x-urql> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#Person> .\n' +
@@ -136,6 +136,6 @@ console.log('ok: apollo');
     }).toPromise();
     assert.equal(ok.error, undefined, String(ok.error));
   }
-  console.log('urql: query, backward pages, NOT_FOUND, FORBIDDEN and an authorised mutation');
+  console.log('urql: query, backward pages, NOT_FOUND, UNAUTHENTICATED and an authorised mutation');
 }
 console.log('ok: urql');
