@@ -324,4 +324,3 @@ func (a *API) Sync(ctx context.Context) (context.Context, uint64, error) {
 // Version returns the store's version; it advances with every write,
 // including, after Sync, those of other servers.
 func (a *API) Version() uint64 { return a.g.Version() }
-
