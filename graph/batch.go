@@ -26,6 +26,11 @@ type batch struct {
 	adds []quad.Quad
 	dels []quad.Quad
 	seen map[[16]byte]struct{}
+	// renames (entity id to entity id) are applied, against the store as
+	// it is when the batch commits, before the batch is checked.
+	renames map[string]string
+	// describes are the entities the batch gives a description.
+	describes map[string]bool
 
 	file  string
 	items map[string]item // the "files" that are items of a Write, by name
@@ -435,6 +440,12 @@ func (b *batch) addEntityProperty(q quad.Quad, prop, subj, file string, line int
 		iri, _ := iriOf(q.Object)
 		e.sources = append(e.sources, entityRef{iri: iri, line: line, file: file, what: "source"})
 	}
+	if prop == blurline.PropDescription {
+		if b.describes == nil {
+			b.describes = map[string]bool{}
+		}
+		b.describes[subj] = true
+	}
 	if prop == blurline.PropName {
 		name := literalText(q.Object)
 		// Two names are enough to refuse the entity (finish).
@@ -652,8 +663,46 @@ type lookup interface {
 	factProps(label string) (rel *quad.Quad, props map[string][]quad.Value, ok bool)
 }
 
+// minusDels is a lookup of the store as it will be once dels are deleted:
+// the facts they change (a renamed entity's) show neither the deleted
+// relationship nor the deleted provenance.
+type minusDels struct {
+	lookup
+	dels map[quad.Quad]bool
+}
+
+func (w minusDels) factProps(label string) (*quad.Quad, map[string][]quad.Value, bool) {
+	rel, props, ok := w.lookup.factProps(label)
+	if !ok {
+		return rel, props, ok
+	}
+	l := quad.IRI(label)
+	if rel != nil && w.dels[*rel] {
+		rel = nil
+	}
+	var kept map[string][]quad.Value
+	for p, vs := range props {
+		for _, v := range vs {
+			if !w.dels[quad.Quad{Subject: l, Predicate: quad.IRI(blurline.PropIRI(p)), Object: v, Label: l}] {
+				if kept == nil {
+					kept = map[string][]quad.Value{}
+				}
+				kept[p] = append(kept[p], v)
+			}
+		}
+	}
+	return rel, kept, rel != nil || len(kept) > 0
+}
+
 // finish checks the batch as a whole against the store (st may be empty).
 func (b *batch) finish(st lookup) {
+	if len(b.dels) > 0 {
+		dels := make(map[quad.Quad]bool, len(b.dels))
+		for _, q := range b.dels {
+			dels[q] = true
+		}
+		st = minusDels{st, dels}
+	}
 	classOf := func(iri string) (blurline.Class, bool) {
 		if e, ok := b.entities[iri]; ok && len(e.classes) > 0 {
 			return e.classes[0], true

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,5 +74,67 @@ func TestWriteImportMergesAndRetracts(t *testing.T) {
 	}
 	if export(t, s) != before {
 		t.Errorf("retracting the import did not restore the store")
+	}
+}
+
+// TestWriteImportRenaming: an import that renames an entity rewrites every
+// quad naming it, in every graph, in the same write; the import's name and
+// description take over (the old name becomes an alias); a refused import
+// renames nothing.
+func TestWriteImportRenaming(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, "memory:")
+	mustLoadFile(t, s, "testdata/small.nq")
+	src := []string{"https://example.org/a"}
+	// Import a: entity old, a statement about it, and one it asserts.
+	_, err := s.WriteImport(ctx, "a", []blurline.Node{
+		{ID: "old", Class: blurline.ThreatGroup, Name: "Old Name", Description: "from a", ExternalIDs: []string{"misp:x:1"}},
+		{ID: "author", Class: blurline.Company, Name: "Author"},
+	}, []blurline.Fact{
+		{ID: "f1", Subject: "old", Predicate: blurline.SponsoredBy, Object: "mss", Sources: src, Confidence: 0.5, AssertedBy: "author"},
+		{ID: "f2", Subject: "author", Predicate: blurline.RelatedTo, Object: "old", Sources: src, Confidence: 0.5},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := export(t, s)
+	// A refused import renames nothing.
+	if _, err := s.WriteImportRenaming(ctx, "b", map[string]string{"old": "new"},
+		[]blurline.Node{{ID: "new", Name: "New Name", Aliases: []string{"x"}}},
+		[]blurline.Fact{{ID: "bad", Subject: "new", Predicate: blurline.SponsoredBy, Object: "no-such", Sources: src, Confidence: 0.5}}); err == nil {
+		t.Fatal("an import with an unknown entity was accepted")
+	}
+	if export(t, s) != before {
+		t.Fatal("a refused import changed the store")
+	}
+	_, err = s.WriteImportRenaming(ctx, "b", map[string]string{"old": "new"},
+		[]blurline.Node{{ID: "new", Class: blurline.ThreatGroup, Name: "New Name", Description: "from b", ExternalIDs: []string{"stix:intrusion-set--00000000-0000-4000-8000-000000000001"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Node(ctx, "old"); n != nil {
+		t.Errorf("the old id is still an entity: %+v", n)
+	}
+	n, err := s.Node(ctx, "new")
+	if err != nil || n == nil {
+		t.Fatalf("Node(new) = %v, %v", n, err)
+	}
+	if n.Name != "New Name" || n.Description != "from b" || !slices.Contains(n.Aliases, "Old Name") || len(n.ExternalIDs) != 2 {
+		t.Errorf("renamed entity = %+v", n)
+	}
+	f1, _ := s.Fact(ctx, "a/f1")
+	f2, _ := s.Fact(ctx, "a/f2")
+	if f1 == nil || f1.Subject != "new" || f1.AssertedBy != "author" || f2 == nil || f2.Object != "new" {
+		t.Errorf("statements after the rename: %+v, %+v", f1, f2)
+	}
+	if out := export(t, s); strings.Contains(out, "/id/old>") {
+		t.Errorf("a quad still names the old id")
+	}
+	// Retracting a keeps b's description of the entity.
+	if _, err := s.RetractImport(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Node(ctx, "new"); n == nil || n.Name != "New Name" {
+		t.Errorf("after retracting a: %+v", n)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
@@ -338,7 +339,13 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 	}
 	defer done()
 	if s.cur.Load() == nil {
+		if len(b.renames) > 0 {
+			return LoadResult{}, blurline.Errorf(blurline.ErrInvalid, "a loader does not rename entities")
+		}
 		return s.commitKV(ctx, b)
+	}
+	if err := s.renameQuads(ctx, b); err != nil {
+		return LoadResult{}, err
 	}
 	b.finish(s.cur.Load())
 	if err := b.Err(); err != nil {
@@ -590,4 +597,66 @@ func (s *Store) Ready(ctx context.Context) error {
 		return blurline.Errorf(blurline.ErrUnavailable, "store is closed")
 	}
 	return s.be.ready(ctx)
+}
+
+// renameQuads adds to b the deletion of every quad naming an entity that
+// b renames, as subject or object in any graph, and the same quad naming
+// the new id. The caller holds s.mu.
+func (s *Store) renameQuads(ctx context.Context, b *batch) error {
+	if len(b.renames) == 0 {
+		return nil
+	}
+	rename := func(v quad.Value) quad.Value {
+		if iri, ok := iriOf(v); ok && strings.HasPrefix(iri, blurline.EntityBase) {
+			if nu, ok := b.renames[strings.TrimPrefix(iri, blurline.EntityBase)]; ok {
+				return quad.IRI(blurline.EntityIRI(nu))
+			}
+		}
+		return v
+	}
+	seen := map[quad.Quad]bool{}
+	for _, old := range slices.Sorted(maps.Keys(b.renames)) {
+		ref, err := s.qs.ValueOf(quad.IRI(blurline.EntityIRI(old)))
+		if err != nil {
+			return blurline.Errorf(blurline.ErrInternal, "read store: %v", err)
+		}
+		if ref == nil {
+			continue
+		}
+		for _, d := range []quad.Direction{quad.Subject, quad.Object} {
+			it := s.qs.QuadIterator(d, ref).Iterate()
+			for it.Next(ctx) {
+				q, err := s.qs.Quad(it.Result())
+				if err != nil {
+					it.Close()
+					return blurline.Errorf(blurline.ErrInternal, "read quad: %v", err)
+				}
+				if seen[q] {
+					continue
+				}
+				seen[q] = true
+				b.dels = append(b.dels, q)
+				nq := quad.Quad{Subject: rename(q.Subject), Predicate: q.Predicate, Object: rename(q.Object), Label: q.Label}
+				// The description that gives the entity its new id names
+				// and describes it: an earlier name becomes an alias, an
+				// earlier description goes.
+				if p, _ := iriOf(q.Predicate); d == quad.Subject {
+					e := b.entities[blurline.EntityIRI(b.renames[old])]
+					switch {
+					case p == blurline.PropIRI(blurline.PropName) && e != nil && len(e.names) > 0 && !slices.Contains(e.names, literalText(q.Object)):
+						nq.Predicate = quad.IRI(blurline.PropIRI(blurline.PropAlias))
+					case p == blurline.PropIRI(blurline.PropDescription) && b.describes[blurline.EntityIRI(b.renames[old])]:
+						continue
+					}
+				}
+				b.add(nq, 0)
+			}
+			err := it.Err()
+			it.Close()
+			if err != nil {
+				return blurline.Errorf(blurline.ErrInternal, "read store: %v", err)
+			}
+		}
+	}
+	return ctx.Err()
 }

@@ -29,6 +29,15 @@ func (s *Store) Write(ctx context.Context, nodes []blurline.Node, facts []blurli
 // its aliases, sources and external ids to an entity that already exists
 // (a merge) without restating its class or name.
 func (s *Store) WriteImport(ctx context.Context, id string, nodes []blurline.Node, facts []blurline.Fact) (_ []*blurline.Fact, err error) {
+	return s.WriteImportRenaming(ctx, id, nil, nodes, facts)
+}
+
+// WriteImportRenaming is WriteImport that first renames entities (old id
+// to new id) in the same write: every quad naming an old entity, in any
+// graph, is written again naming the new one. An import uses it when what
+// it learns gives a merged entity another id (interop: ids are a function
+// of what an entity is, not of the order files arrived in).
+func (s *Store) WriteImportRenaming(ctx context.Context, id string, renames map[string]string, nodes []blurline.Node, facts []blurline.Fact) (_ []*blurline.Fact, err error) {
 	defer wrap(&err, "graph.WriteImport(%q)", id)
 	if err := checkID(id); err != nil {
 		return nil, err
@@ -43,11 +52,24 @@ func (s *Store) WriteImport(ctx context.Context, id string, nodes []blurline.Nod
 		}
 		facts[i].ID = id + "/" + facts[i].ID
 	}
-	return s.write(ctx, blurline.ImportBase+id, nodes, facts)
+	return s.writeRenaming(ctx, blurline.ImportBase+id, renames, nodes, facts)
 }
 
 func (s *Store) write(ctx context.Context, graphIRI string, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error) {
+	return s.writeRenaming(ctx, graphIRI, nil, nodes, facts)
+}
+
+func (s *Store) writeRenaming(ctx context.Context, graphIRI string, renames map[string]string, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error) {
 	b := newBatch()
+	for old, nu := range renames {
+		if err := checkID(old); err != nil {
+			return nil, err
+		}
+		if err := checkID(nu); err != nil {
+			return nil, err
+		}
+	}
+	b.renames = renames
 	var label quad.Value
 	if graphIRI != "" {
 		label = quad.IRI(graphIRI)

@@ -55,6 +55,10 @@ type plan struct {
 	facts []*planFact
 	rep   *Report
 	ix    *storeIndex
+	// renames are existing entities that take another id with this
+	// import (old id to new id): see canonicalID.
+	renames   map[string]string
+	canRename bool // the store renames entities (renamer)
 }
 
 // planImport starts the plan of one import against the store's index;
@@ -385,9 +389,18 @@ func (p *plan) resolve(ctx context.Context, s Reader) error {
 		}
 	}
 	used := map[string]bool{}
+	p.renames = map[string]string{}
 	for _, it := range p.items {
 		if it.target != nil {
 			it.id = it.target.ID
+			// An entity's id is a function of what describes it, not of
+			// which description came first: the best minted id wins.
+			if nu := it.node.ID; p.canRename && betterID(nu, it.target.ID) && ix.byID[nu] == nil && !used[nu] {
+				p.renames[it.target.ID] = nu
+				it.id = nu
+				p.rep.note("%s %q: entity %s takes the id %s (ids do not depend on the order of imports)", it.src, it.node.Name, it.target.ID, nu)
+			}
+			used[it.id] = true
 			continue
 		}
 		id := it.node.ID
@@ -413,18 +426,25 @@ func (p *plan) build() ([]blurline.Node, []blurline.Fact) {
 			p.rep.Created = append(p.rep.Created, Created{Object: it.src, Entity: it.id, Class: string(n.Class), Name: n.Name})
 			continue
 		}
-		nodes = append(nodes, mergeNode(it, it.target))
+		n := mergeNode(it, it.target)
+		if it.id != it.target.ID && it.node.Description != "" {
+			// The description that gives the entity its id describes it
+			// (the store drops the earlier description).
+			n.Description = it.node.Description
+		}
+		n.ID = it.id
+		nodes = append(nodes, n)
 		p.rep.Merged = append(p.rep.Merged, Merge{Object: it.src, Name: it.node.Name, Entity: it.id, Key: it.key})
 	}
 	var facts []blurline.Fact
 	seen := map[string]int{}
 	for _, pf := range p.facts {
 		f := pf.fact
-		f.Subject = pick(pf.subj, pf.subjNode)
+		f.Subject = p.pick(pf.subj, pf.subjNode)
 		if pf.obj != nil || pf.objNode != "" {
-			f.Object = pick(pf.obj, pf.objNode)
+			f.Object = p.pick(pf.obj, pf.objNode)
 		}
-		f.AssertedBy = pick(pf.by, pf.byNode)
+		f.AssertedBy = p.pick(pf.by, pf.byNode)
 		if f.Value == nil && f.Subject == f.Object {
 			p.rep.count(pf.typ).Mapped--
 			p.rep.skip(pf.src, pf.typ, "both ends are one entity here (%s): the source relates two descriptions of one actor", f.Subject)
@@ -443,42 +463,70 @@ func (p *plan) build() ([]blurline.Node, []blurline.Fact) {
 	return nodes, facts
 }
 
-func pick(it *item, id string) string {
+func (p *plan) pick(it *item, id string) string {
 	if it != nil {
 		return it.id
 	}
+	if nu, ok := p.renames[id]; ok {
+		return nu
+	}
 	return id
+}
+
+// mintedRank orders the ids imports mint for entities, best first: a STIX
+// id (the source's own, or ATT&CK's through a MISP galaxy), a MISP cluster
+// id, a country. 0: not minted (the seed's curated ids, Blurline ids from
+// x_blurline_id), which are never replaced.
+func mintedRank(id string) int {
+	switch {
+	case stixIDPrefix.MatchString(id):
+		return 1
+	case strings.HasPrefix(id, "misp-"):
+		return 2
+	case strings.HasPrefix(id, "country-") && len(id) == len("country-")+2:
+		return 3
+	}
+	return 0
+}
+
+var stixIDPrefix = regexp.MustCompile(`^[a-z][a-z0-9-]*--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+
+// betterID reports whether minted id a should replace the id b of the
+// entity it merges into: b is minted too, and a ranks before it (by kind,
+// then as a string). Whatever order descriptions arrive in, the entity
+// ends with the best id among them.
+func betterID(a, b string) bool {
+	ra, rb := mintedRank(a), mintedRank(b)
+	if ra == 0 || rb == 0 || a == b {
+		return false
+	}
+	return ra < rb || ra == rb && a < b
 }
 
 // mergeNode is what an item adds to an existing entity: every name (the
 // item's name becomes an alias unless it is the entity's name), source and
 // external id, restated in the import's graph so that the import holds all
 // it says; the class and name only where they agree with the entity (a
-// merge never renames or reclassifies); the description only where the
-// entity has none. Spelling variants of a name the entity already has
-// (GADOLINIUM, Gadolinium) are not added.
+// merge never reclassifies); the description only where the entity has
+// none. Every spelling of a name is kept (GADOLINIUM and Gadolinium), so
+// that the names an entity ends with do not depend on which description
+// came first.
 func mergeNode(it *item, t *blurline.Node) blurline.Node {
 	n := blurline.Node{ID: t.ID, Sources: it.node.Sources, ExternalIDs: it.node.ExternalIDs}
 	if it.node.Class == t.Class {
 		n.Class = t.Class
 	}
-	if it.node.Name == t.Name {
-		n.Name = t.Name
+	name := t.Name
+	if it.id != t.ID {
+		// The description that gives the entity its id names it (the
+		// store makes the earlier name an alias).
+		name = it.node.Name
 	}
-	have := append([]string{t.Name}, t.Aliases...)
+	if it.node.Name == name {
+		n.Name = name
+	}
 	for _, a := range it.names() {
-		if a == t.Name {
-			continue
-		}
-		exact, variant := false, false
-		for _, h := range have {
-			if h == a {
-				exact = true
-			} else if fold(h) == fold(a) {
-				variant = true
-			}
-		}
-		if exact || !variant {
+		if a != name {
 			n.Aliases = append(n.Aliases, a)
 		}
 	}
@@ -497,6 +545,7 @@ func mergeNode(it *item, t *blurline.Node) blurline.Node {
 
 // write resolves and writes the plan as one import.
 func (p *plan) write(ctx context.Context, s Store, file string) (*Report, error) {
+	_, p.canRename = s.(renamer)
 	if err := p.resolve(ctx, s); err != nil {
 		return nil, err
 	}
@@ -504,10 +553,27 @@ func (p *plan) write(ctx context.Context, s Store, file string) (*Report, error)
 	if len(nodes) == 0 && len(facts) == 0 {
 		return p.rep, nil
 	}
-	if _, err := s.WriteImport(ctx, p.rep.ImportID, nodes, facts); err != nil {
+	if err := p.writeStore(ctx, s, nodes, facts); err != nil {
 		return nil, p.explain(err, file, nodes, facts)
 	}
 	return p.rep, nil
+}
+
+// renamer is a Store that renames entities in the write of an import
+// (*graph.Store).
+type renamer interface {
+	WriteImportRenaming(ctx context.Context, id string, renames map[string]string, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error)
+}
+
+func (p *plan) writeStore(ctx context.Context, s Store, nodes []blurline.Node, facts []blurline.Fact) error {
+	if len(p.renames) > 0 {
+		if r, ok := s.(renamer); ok {
+			_, err := r.WriteImportRenaming(ctx, p.rep.ImportID, p.renames, nodes, facts)
+			return err
+		}
+	}
+	_, err := s.WriteImport(ctx, p.rep.ImportID, nodes, facts)
+	return err
 }
 
 // explain names the source objects behind the store's problems with a
