@@ -51,12 +51,6 @@ func newSnapshot(version uint64, b *base, other map[quad.Quad]struct{}, quads in
 	}
 }
 
-// emptySnapshot is the read model of an empty store.
-func emptySnapshot() *snapshot {
-	b, other, n, _ := buildBase(func(func(quad.Quad)) error { return nil })
-	return newSnapshot(0, b, other, n)
-}
-
 // fref is a fact of a snapshot: a base slot, or an overlay record when r is set.
 type fref struct {
 	b int32
@@ -391,28 +385,6 @@ func (s *snapshot) factProps(label string) (*quad.Quad, map[string][]quad.Value,
 		props[a.pred] = append(props[a.pred], a.val)
 	}
 	return f.rel, props, true
-}
-
-// has reports whether the snapshot holds q.
-func (s *snapshot) has(q quad.Quad) bool {
-	kind, pred := classify(q)
-	switch kind {
-	case kindAttr:
-		sub, _ := iriOf(q.Subject)
-		n := s.nodeRecord(sub)
-		return n != nil && n.set.has(n.attrs, attr{pred: pred, val: q.Object, label: q.Label})
-	case kindRel:
-		l, _ := iriOf(q.Label)
-		if f := s.factRecord(l); f != nil && f.rel != nil && sameQuad(*f.rel, q) {
-			return true
-		}
-	case kindProv:
-		l, _ := iriOf(q.Label)
-		f := s.factRecord(l)
-		return f != nil && f.set.has(f.props, attr{pred: pred, val: q.Object})
-	}
-	_, ok := s.other[q]
-	return ok
 }
 
 // txn is one write on its way from a snapshot to the next: the records
