@@ -22,8 +22,9 @@ import (
 // log (postgres.go). The embedded stores have none: their data version is
 // the read model's own.
 type backend interface {
-	// readAll calls add with every quad of the store.
-	readAll(ctx context.Context, add func(quad.Quad)) error
+	// readAll calls add with every quad of the store (and its node ids
+	// where the store has them).
+	readAll(ctx context.Context, add addFunc) error
 	// apply writes adds and deletes, all or nothing. A bulk write stops
 	// when ctx ends, leaving the store as it was.
 	apply(ctx context.Context, adds, dels []quad.Quad) error
@@ -59,7 +60,7 @@ func qsReady(ctx context.Context, s *Store) error {
 // memBackend is cayley's in-memory store: it opens empty.
 type memBackend struct{ s *Store }
 
-func (b memBackend) readAll(context.Context, func(quad.Quad)) error { return nil }
+func (b memBackend) readAll(context.Context, addFunc) error { return nil }
 func (b memBackend) apply(_ context.Context, adds, dels []quad.Quad) error {
 	return applyDeltas(b.s, adds, dels)
 }
@@ -71,7 +72,7 @@ func (b memBackend) close() error                    { return b.s.qs.Close() }
 // (kvbulk.go, behind its undo journal), the rest by ApplyDeltas.
 type boltBackend struct{ s *Store }
 
-func (b boltBackend) readAll(ctx context.Context, add func(quad.Quad)) error {
+func (b boltBackend) readAll(ctx context.Context, add addFunc) error {
 	return rebuildKV(ctx, b.s.bolt, add)
 }
 
@@ -92,7 +93,7 @@ func (b boltBackend) close() error                    { return b.s.qs.Close() }
 // large loads by COPY (pgbulk.go), the rest by ApplyDeltas.
 type pgBackend struct{ s *Store }
 
-func (b pgBackend) readAll(ctx context.Context, add func(quad.Quad)) error {
+func (b pgBackend) readAll(ctx context.Context, add addFunc) error {
 	return b.s.pg.readAll(ctx, add)
 }
 

@@ -360,6 +360,7 @@ type builder struct {
 	b     *base
 	tid   map[quad.Value]uint32
 	vals  []quad.Value // term id -> value, while building
+	byID  []uint32     // store node id -> term id (0: not seen), while building
 	sref  map[string]strRef
 	pid   map[string]uint32
 	ents  map[uint32]int32 // IRI term -> entity slot
@@ -493,9 +494,38 @@ func (bl *builder) factSlot(t uint32) int32 {
 	return f
 }
 
+// addFunc takes one quad of a stream; ids, when not nil, are the store's
+// node ids of its values.
+type addFunc func(q quad.Quad, ids *nodeIDs)
+
+// nodeIDs are a quad's values' node ids in the store being read, by
+// direction from quad.Subject (0: no value). A store gives one value one
+// id at a time; an id is never reused for another value within a stream.
+type nodeIDs [4]uint64
+
+// termAt returns the term of q's value in direction d, through the store's
+// node id when the stream has one: a value is then hashed once per node,
+// not once per quad that names it.
+func (bl *builder) termAt(q quad.Quad, ids *nodeIDs, d quad.Direction) uint32 {
+	v := q.Get(d)
+	if ids == nil || v == nil {
+		return bl.term(v)
+	}
+	id := ids[d-quad.Subject]
+	if id < uint64(len(bl.byID)) && bl.byID[id] != 0 {
+		return bl.byID[id]
+	}
+	t := bl.term(v)
+	if id >= uint64(len(bl.byID)) {
+		bl.byID = slices.Grow(bl.byID, int(id+1)-len(bl.byID))[:id+1]
+	}
+	bl.byID[id] = t
+	return t
+}
+
 // add takes one quad of the stream (repeats are dropped, as the store holds a set).
-func (bl *builder) add(q quad.Quad) {
-	p := bl.term(q.Predicate)
+func (bl *builder) add(q quad.Quad, ids *nodeIDs) {
+	p := bl.termAt(q, ids, quad.Predicate)
 	c, ok := bl.cls[p]
 	if !ok {
 		kind, local := classifyPredicate(q.Predicate)
@@ -516,15 +546,15 @@ func (bl *builder) add(q quad.Quad) {
 	}
 	switch kind {
 	case kindAttr:
-		s := bl.ent(bl.term(q.Subject))
-		bl.attrs = append(bl.attrs, eAttr{ent: s, bAttr: bAttr{pred: c.pred, val: bl.term(q.Object), label: bl.term(q.Label)}})
+		s := bl.ent(bl.termAt(q, ids, quad.Subject))
+		bl.attrs = append(bl.attrs, eAttr{ent: s, bAttr: bAttr{pred: c.pred, val: bl.termAt(q, ids, quad.Object), label: bl.termAt(q, ids, quad.Label)}})
 	case kindProv:
-		f := bl.factSlot(bl.term(q.Label))
-		bl.props = append(bl.props, fProp{fact: f, bProp: bProp{pred: c.pred, val: bl.term(q.Object)}})
+		f := bl.factSlot(bl.termAt(q, ids, quad.Label))
+		bl.props = append(bl.props, fProp{fact: f, bProp: bProp{pred: c.pred, val: bl.termAt(q, ids, quad.Object)}})
 	case kindRel:
-		f := bl.factSlot(bl.term(q.Label))
+		f := bl.factSlot(bl.termAt(q, ids, quad.Label))
 		x := &bl.b.facts[f]
-		rel := [3]uint32{bl.term(q.Subject), p, bl.term(q.Object)}
+		rel := [3]uint32{bl.termAt(q, ids, quad.Subject), p, bl.termAt(q, ids, quad.Object)}
 		if x.hasRel {
 			if x.rel != rel {
 				// A second relationship in one graph never passes
@@ -665,7 +695,7 @@ func (bl *builder) finish() (*base, map[quad.Quad]struct{}, int) {
 		}
 	}
 	b.buildTables()
-	bl.vals, bl.tid, bl.sref, bl.ents, bl.facts = nil, nil, nil, nil, nil
+	bl.vals, bl.byID, bl.tid, bl.sref, bl.ents, bl.facts = nil, nil, nil, nil, nil, nil
 	return b, bl.other, bl.quads
 }
 
@@ -800,7 +830,7 @@ func (bl *builder) endID(e int32, id string) strRef {
 }
 
 // buildBase builds a base from every quad each calls fn with.
-func buildBase(each func(add func(quad.Quad)) error) (*base, map[quad.Quad]struct{}, int, error) {
+func buildBase(each func(add addFunc) error) (*base, map[quad.Quad]struct{}, int, error) {
 	bl := newBuilder()
 	if err := each(bl.add); err != nil {
 		return nil, nil, 0, err

@@ -127,18 +127,21 @@ func BenchmarkBulkWrite(b *testing.B) {
 }
 
 // BenchmarkRebuild builds the read model of a bbolt store of 100k quads
-// through cayley's QuadsAllIterator and Quad (as Open did once) and from
-// cayley's log read directly (rebuildKV, as Open does now).
+// (BENCH_QUADS sets the size) through cayley's QuadsAllIterator and Quad
+// (as Open did once) and from cayley's log read directly with its node
+// ids (rebuildKV, as Open does now).
 //
 //	go test -run='^$' -bench=Rebuild -benchtime=3x ./graph
+//	BENCH_QUADS=1000000 go test -run='^$' -bench=Rebuild/log -benchtime=1x ./graph
 func BenchmarkRebuild(b *testing.B) {
 	ctx := context.Background()
 	s := mustOpen(b, "bbolt:"+b.TempDir())
-	loadGenerated(b, s, 100_000)
+	quads := gen.BenchQuads(b, 100_000)
+	loadGenerated(b, s, quads)
 	for _, mode := range []string{"iterator", "log"} {
 		b.Run(mode, func(b *testing.B) {
 			for b.Loop() {
-				_, _, n, err := buildBase(func(add func(quad.Quad)) error {
+				_, _, n, err := buildBase(func(add addFunc) error {
 					if mode == "log" {
 						return rebuildKV(ctx, s.bolt, add)
 					}
@@ -149,14 +152,14 @@ func BenchmarkRebuild(b *testing.B) {
 						if err != nil {
 							return err
 						}
-						add(q)
+						add(q, nil)
 					}
 					return it.Err()
 				})
 				if err != nil {
 					b.Fatal(err)
 				}
-				if n < 100_000 {
+				if n < quads {
 					b.Fatalf("rebuilt %d quads", n)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 
 	"github.com/blurline/blurline"
 	ckv "github.com/cayleygraph/cayley/graph/kv"
@@ -255,7 +256,7 @@ func newKVLookup(db *bbolt.DB, b *batch) (*kvLookup, error) {
 		if err != nil {
 			return err
 		}
-		value := logValues(log, map[uint64]quad.Value{})
+		value := logValues(log, &nodeValues{})
 		for _, p := range quads {
 			var q quad.Quad
 			for _, d := range quad.Directions {
@@ -302,14 +303,33 @@ func (l *kvLookup) add(q quad.Quad) {
 	}
 }
 
+// nodeValues holds node values by cayley's node id. The ids of a store
+// are dense (one counter for nodes and quads), so a slice indexed by id
+// serves where a map would hash every lookup and regrow many times.
+type nodeValues struct{ v []quad.Value }
+
+func (n *nodeValues) get(id uint64) (quad.Value, bool) {
+	if id < uint64(len(n.v)) && n.v[id] != nil {
+		return n.v[id], true
+	}
+	return nil, false
+}
+
+func (n *nodeValues) set(id uint64, v quad.Value) {
+	if id >= uint64(len(n.v)) {
+		n.v = slices.Grow(n.v, int(id+1)-len(n.v))[:id+1]
+	}
+	n.v[id] = v
+}
+
 // logValues returns a reader of node values by id from cayley's log
 // bucket, remembering them in values; id 0 (no label) is nil.
-func logValues(log *bbolt.Bucket, values map[uint64]quad.Value) func(id uint64) (quad.Value, error) {
+func logValues(log *bbolt.Bucket, values *nodeValues) func(id uint64) (quad.Value, error) {
 	return func(id uint64) (quad.Value, error) {
 		if id == 0 {
 			return nil, nil
 		}
-		if v, ok := values[id]; ok {
+		if v, ok := values.get(id); ok {
 			return v, nil
 		}
 		raw := log.Get(be64(id))
@@ -322,7 +342,7 @@ func logValues(log *bbolt.Bucket, values map[uint64]quad.Value) func(id uint64) 
 		}
 		v, err := pquads.UnmarshalValue(p.Value)
 		if err == nil {
-			values[id] = v
+			values.set(id, v)
 		}
 		return v, err
 	}
@@ -332,14 +352,20 @@ func logValues(log *bbolt.Bucket, values map[uint64]quad.Value) func(id uint64) 
 // order (by id), read from cayley's log in one read transaction: a node
 // primitive always comes before the quads that name it. It reads the same
 // quads as cayley's QuadsAllIterator and Quad, without their lookups per
-// quad.
-func rebuildKV(ctx context.Context, db *bbolt.DB, add func(quad.Quad)) error {
+// quad, and passes each quad's node ids along, so that the builder interns
+// a value once per node instead of hashing it in every quad.
+func rebuildKV(ctx context.Context, db *bbolt.DB, add addFunc) error {
 	err := db.View(func(tx *bbolt.Tx) error {
 		log := tx.Bucket(bucketLog)
 		if log == nil {
 			return nil
 		}
-		values := map[uint64]quad.Value{}
+		values := &nodeValues{}
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			// ids run up to the horizon: one allocation instead of a
+			// doubling slice of pointers
+			values.v = make([]quad.Value, 0, min(metaInt(meta, "horizon")+1, 1<<28))
+		}
 		value := logValues(log, values) // nodes come first: values fills as the scan goes
 		c := log.Cursor()
 		n := 0
@@ -358,21 +384,24 @@ func rebuildKV(ctx context.Context, db *bbolt.DB, add func(quad.Quad)) error {
 				if err != nil {
 					return fmt.Errorf("node %d: %v", p.ID, err)
 				}
-				values[p.ID] = val
+				values.set(p.ID, val)
 				continue
 			}
 			if p.Deleted {
 				continue
 			}
 			var q quad.Quad
+			var ids nodeIDs
 			for _, d := range quad.Directions {
-				val, err := value(p.GetDirection(d))
+				id := p.GetDirection(d)
+				val, err := value(id)
 				if err != nil {
 					return fmt.Errorf("quad %d: %v", p.ID, err)
 				}
 				q.Set(d, val)
+				ids[d-quad.Subject] = id
 			}
-			add(q)
+			add(q, &ids)
 		}
 		return nil
 	})

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/gen"
 	"github.com/blurline/blurline/internal/testlog"
 	"github.com/blurline/blurline/seed"
@@ -240,7 +242,7 @@ func TestBulkWriteMatchesApplyDeltas(t *testing.T) {
 			want = append(want, q)
 		}
 		it.Close()
-		if err := rebuildKV(ctx, c.db, func(q quad.Quad) { got = append(got, q) }); err != nil {
+		if err := rebuildKV(ctx, c.db, func(q quad.Quad, _ *nodeIDs) { got = append(got, q) }); err != nil {
 			t.Fatal(err)
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -589,5 +591,46 @@ func TestBulkWriteCancelled(t *testing.T) {
 				t.Fatal("the bulk write after the cancelled one wrote nothing")
 			}
 		})
+	}
+}
+
+// TestRebuildNodeIDs checks that the builder's interning through cayley's
+// node ids builds the same read model, byte for byte, as interning every
+// quad's values, on a store whose writes deleted quads and nodes.
+func TestRebuildNodeIDs(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, "bbolt:"+t.TempDir())
+	loadGenerated(t, s, 5000)
+	facts, err := s.Facts(ctx, blurline.FactQuery{})
+	if err != nil || len(facts) < 10 {
+		t.Fatalf("Facts: %d, %v", len(facts), err)
+	}
+	for _, f := range facts[:10] {
+		if _, err := s.Retract(ctx, f.ID); err != nil {
+			t.Fatalf("Retract(%s): %v", f.ID, err)
+		}
+	}
+	build := func(ids bool) ([]byte, map[quad.Quad]struct{}) {
+		b, other, n, err := buildBase(func(add addFunc) error {
+			return rebuildKV(ctx, s.bolt, func(q quad.Quad, id *nodeIDs) {
+				if !ids {
+					id = nil
+				}
+				add(q, id)
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := encodeSnapshot(b, nil, n, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data, other
+	}
+	want, wantOther := build(false)
+	got, gotOther := build(true)
+	if !bytes.Equal(got, want) || !maps.Equal(gotOther, wantOther) {
+		t.Fatalf("read model through node ids differs: %d bytes, %d other quads; want %d, %d", len(got), len(gotOther), len(want), len(wantOther))
 	}
 }

@@ -385,7 +385,7 @@ func (n *pgNode) value() (quad.Value, error) {
 // readAll reads every quad of cayley's tables in one query (cayley's own
 // iterator looks each value up separately: 1.2 s for the seed instead of
 // a few milliseconds).
-func (c *pgCoord) readAll(ctx context.Context, fn func(quad.Quad)) error {
+func (c *pgCoord) readAll(ctx context.Context, fn addFunc) error {
 	q := "SELECT " + pgNodeCols("s") + ", " + pgNodeCols("p") + ", " + pgNodeCols("o") + ", " + pgNodeCols("l") +
 		", q.label_hash IS NOT NULL FROM quads q JOIN nodes s ON s.hash = q.subject_hash JOIN nodes p ON p.hash = q.predicate_hash" +
 		" JOIN nodes o ON o.hash = q.object_hash LEFT JOIN nodes l ON l.hash = q.label_hash"
@@ -414,7 +414,7 @@ func (c *pgCoord) readAll(ctx context.Context, fn func(quad.Quad)) error {
 			vals[i] = v
 		}
 		qd.Subject, qd.Predicate, qd.Object, qd.Label = vals[0], vals[1], vals[2], vals[3]
-		fn(qd)
+		fn(qd, nil)
 	}
 	if err := rows.Err(); err != nil {
 		return pgError("read the quads", err)

@@ -337,8 +337,8 @@ func (f *factRec) quads() []quad.Quad {
 
 // merged returns the same version as one base without an overlay.
 func (s *snapshot) merged() *snapshot {
-	b, other, n, _ := buildBase(func(add func(quad.Quad)) error {
-		s.eachQuad(add)
+	b, other, n, _ := buildBase(func(add addFunc) error {
+		s.eachQuad(func(q quad.Quad) { add(q, nil) })
 		return nil
 	})
 	return newSnapshot(s.version, b, other, n)

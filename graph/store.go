@@ -193,7 +193,7 @@ func parseAddr(addr string) (backend, p string, err error) {
 // rebuild reads every quad of the cayley store into a fresh read model
 // and publishes it as the next version.
 func (s *Store) rebuild(ctx context.Context) error {
-	b, other, n, err := buildBase(func(add func(quad.Quad)) error { return s.be.readAll(ctx, add) })
+	b, other, n, err := buildBase(func(add addFunc) error { return s.be.readAll(ctx, add) })
 	if err != nil {
 		return err
 	}
