@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"strings"
@@ -80,21 +81,13 @@ func (b *builder) mutationType() *graphql.Object {
 			},
 			Resolve: a.resolveAddFacts,
 		},
-		"retractFact": {
-			Type:        b.statement,
-			Description: "Removes a fact (its relationship and provenance) and returns it. NOT_FOUND when there is none.",
-			Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The fact's id or IRI."}},
-			Resolve: func(p graphql.ResolveParams) (any, error) {
-				if err := blurline.Require(p.Context, blurline.ScopeWrite, "mutations"); err != nil {
+		"retractFact": byID(b.statement, "Removes a fact (its relationship and provenance) and returns it. NOT_FOUND when there is none.", "The fact's id or IRI.",
+			func(ctx context.Context, id string) (*blurline.Fact, error) {
+				if err := blurline.Require(ctx, blurline.ScopeWrite, "mutations"); err != nil {
 					return nil, err
 				}
-				f, err := a.g.Retract(p.Context, argString(p.Args, "id"))
-				if err != nil {
-					return nil, err
-				}
-				return f, nil
-			},
-		},
+				return a.g.Retract(ctx, id)
+			}),
 		"loadNQuads": {
 			Type:        loadResult,
 			Description: "Loads N-Quads text in one transaction: all or nothing, each problem reported with its line.",

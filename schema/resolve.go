@@ -2,6 +2,7 @@ package schema
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -30,25 +31,37 @@ func pageArgs(def int, c graphql.FieldConfigArgument) graphql.FieldConfigArgumen
 	return c
 }
 
+// byID is a field with one argument, id, whose resolver returns what get
+// finds for it (Query.entity, Query.fact, Mutation.retractFact).
+func byID[T any](typ graphql.Output, desc, idDesc string, get func(ctx context.Context, id string) (T, error)) *graphql.Field {
+	return &graphql.Field{
+		Type:        typ,
+		Description: desc,
+		Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: idDesc}},
+		Resolve: func(p graphql.ResolveParams) (any, error) {
+			v, err := get(p.Context, argString(p.Args, "id"))
+			if err != nil {
+				return nil, err
+			}
+			return v, nil
+		},
+	}
+}
+
 func (b *builder) queryType() *graphql.Object {
 	a := b.a
 	q := graphql.NewObject(graphql.ObjectConfig{
 		Name:        "Query",
 		Description: "What can be asked: entities and facts, paths and neighbourhoods, attributions, blur scores, changes, STIX bundles and store statistics.",
 		Fields: graphql.Fields{
-			"entity": {
-				Type:        b.entity,
-				Description: "An entity by id (or IRI). NOT_FOUND when there is none.",
-				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The entity's id or IRI."}},
-				Resolve: func(p graphql.ResolveParams) (any, error) {
-					n, err := a.g.Node(p.Context, argString(p.Args, "id"))
-					if err != nil {
-						return nil, err
+			"entity": byID(b.entity, "An entity by id (or IRI). NOT_FOUND when there is none.", "The entity's id or IRI.",
+				func(ctx context.Context, id string) (*blurline.Node, error) {
+					n, err := a.g.Node(ctx, id)
+					if err == nil {
+						a.loaders(ctx).prime(n)
 					}
-					a.loaders(p.Context).prime(n)
-					return n, nil
-				},
-			},
+					return n, err
+				}),
 			"entities": {
 				Type:        b.entityConn,
 				Description: "Entities by kind and text, sorted by name then id, as a connection. search matches names, aliases, ids and external ids, case-insensitively.",
@@ -58,18 +71,7 @@ func (b *builder) queryType() *graphql.Object {
 				}),
 				Resolve: a.resolveEntities,
 			},
-			"fact": {
-				Type:        b.statement,
-				Description: "A fact by id (or IRI). NOT_FOUND when there is none.",
-				Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The fact's id or IRI."}},
-				Resolve: func(p graphql.ResolveParams) (any, error) {
-					f, err := a.g.Fact(p.Context, argString(p.Args, "id"))
-					if err != nil {
-						return nil, err
-					}
-					return f, nil
-				},
-			},
+			"fact": byID(b.statement, "A fact by id (or IRI). NOT_FOUND when there is none.", "The fact's id or IRI.", a.g.Fact),
 			"relationships": {
 				Type: b.relConn,
 				Description: "Relationships between entities, filtered in the manner of OpenCTI's stixCoreRelationships, sorted by fact id, as a connection. " +
