@@ -337,11 +337,7 @@ func idSet(ids []string) map[string]bool {
 
 // resolvePaths resolves Query.paths.
 func (a *API) resolvePaths(p graphql.ResolveParams) (any, error) {
-	maxHops, err := a.hops(p.Args, "maxHops", DefaultMaxHops, 1)
-	if err != nil {
-		return nil, err
-	}
-	first, err := a.first(p.Args, DefaultPaths)
+	maxHops, first, err := a.pathLimits(p.Args)
 	if err != nil {
 		return nil, err
 	}
@@ -353,11 +349,31 @@ func (a *API) resolvePaths(p graphql.ResolveParams) (any, error) {
 	if err := a.checkEntities(p.Context, from, to); err != nil {
 		return nil, err
 	}
+	return a.pathViews(p.Context, from, to, blurline.PathOptions{MaxHops: maxHops, Limit: first, FactFilter: filter})
+}
+
+// pathLimits reads the maxHops and first arguments of Query.paths and
+// Query.pathsFrom.
+func (a *API) pathLimits(args map[string]any) (maxHops, first int, err error) {
+	maxHops, err = a.hops(args, "maxHops", DefaultMaxHops, 1)
+	if err != nil {
+		return 0, 0, err
+	}
+	first, err = a.first(args, DefaultPaths)
+	if err != nil {
+		return 0, 0, err
+	}
+	return maxHops, first, nil
+}
+
+// pathViews returns the shortest paths from from to to, seen from from;
+// an empty list, without a search, when opts.Limit is 0.
+func (a *API) pathViews(ctx context.Context, from, to string, opts blurline.PathOptions) ([]pathView, error) {
 	out := []pathView{}
-	if first == 0 {
+	if opts.Limit == 0 {
 		return out, nil
 	}
-	paths, err := a.g.ShortestPaths(p.Context, from, to, blurline.PathOptions{MaxHops: maxHops, Limit: first, FactFilter: filter})
+	paths, err := a.g.ShortestPaths(ctx, from, to, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -295,11 +295,7 @@ func (a *API) blurMoves(ctx context.Context, state string, from, to time.Time) (
 
 // resolvePathsFrom resolves Query.pathsFrom.
 func (a *API) resolvePathsFrom(p graphql.ResolveParams) (any, error) {
-	maxHops, err := a.hops(p.Args, "maxHops", DefaultMaxHops, 1)
-	if err != nil {
-		return nil, err
-	}
-	first, err := a.first(p.Args, DefaultPaths)
+	maxHops, first, err := a.pathLimits(p.Args)
 	if err != nil {
 		return nil, err
 	}
@@ -327,17 +323,11 @@ func (a *API) resolvePathsFrom(p graphql.ResolveParams) (any, error) {
 		if err := p.Context.Err(); err != nil {
 			return nil, err
 		}
-		pt := pathsTo{to: to, paths: []pathView{}}
-		if first > 0 {
-			paths, err := a.g.ShortestPaths(p.Context, from, to, blurline.PathOptions{MaxHops: maxHops, Limit: first, FactFilter: filter})
-			if err != nil {
-				return nil, err
-			}
-			for _, path := range paths {
-				pt.paths = append(pt.paths, pathView{Path: path, from: shortID(from)})
-			}
+		paths, err := a.pathViews(p.Context, from, to, blurline.PathOptions{MaxHops: maxHops, Limit: first, FactFilter: filter})
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, pt)
+		out = append(out, pathsTo{to: to, paths: paths})
 	}
 	return out, nil
 }
