@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"time"
+
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/blur"
 	"github.com/graphql-go/graphql"
@@ -139,19 +141,7 @@ func (a *API) resolveBlur(p graphql.ResolveParams) (any, error) {
 	if err := a.checkEntities(p.Context, actor); err != nil {
 		return nil, err
 	}
-	state, err := a.blurState(p)
-	if err != nil {
-		return nil, err
-	}
-	ev, err := a.evidence(p)
-	if err != nil {
-		return nil, err
-	}
-	s, err := a.blur.BlurEvidence(p.Context, shortID(actor), state, asOf.t, ev)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return a.blurOf(p, shortID(actor), asOf.t)
 }
 
 // resolveEntityBlur resolves the blur field of an entity.
@@ -160,6 +150,12 @@ func (a *API) resolveEntityBlur(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a.blurOf(p, p.Source.(*blurline.Node).ID, asOf.t)
+}
+
+// blurOf scores the actor id as of asOf with the state and evidence
+// arguments of p (Query.blur, Entity.blur).
+func (a *API) blurOf(p graphql.ResolveParams, id string, asOf time.Time) (any, error) {
 	state, err := a.blurState(p)
 	if err != nil {
 		return nil, err
@@ -168,7 +164,7 @@ func (a *API) resolveEntityBlur(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.blur.BlurEvidence(p.Context, p.Source.(*blurline.Node).ID, state, asOf.t, ev)
+	s, err := a.blur.BlurEvidence(p.Context, id, state, asOf, ev)
 	if err != nil {
 		return nil, err
 	}
