@@ -167,6 +167,22 @@ func (a *API) checkEntities(ctx context.Context, ids ...string) error {
 	return nil
 }
 
+// existingNodes returns the entities among ids, in their order, leaving
+// out the ids that name none; an empty list, not nil, when there are none.
+func (a *API) existingNodes(ctx context.Context, ids []string) ([]*blurline.Node, error) {
+	nodes, err := a.g.Nodes(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := []*blurline.Node{}
+	for _, n := range nodes {
+		if n != nil {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
 // ids lists the ids of several arguments; optional single ids count only when given.
 func ids(lists [][]string, optional ...string) []string {
 	out := slices.Concat(lists...)

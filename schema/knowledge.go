@@ -277,17 +277,7 @@ func (b *builder) classFields(c blurline.Class) graphql.Fields {
 							ids = append(ids, f.Object)
 						}
 					}
-					nodes, err := b.a.g.Nodes(p.Context, ids)
-					if err != nil {
-						return nil, err
-					}
-					out := []*blurline.Node{}
-					for _, x := range nodes {
-						if x != nil {
-							out = append(out, x)
-						}
-					}
-					return out, nil
+					return b.a.existingNodes(p.Context, ids)
 				}, nil
 			}
 		}
@@ -397,15 +387,9 @@ func (a *API) resolveAssessments(p graphql.ResolveParams) (any, error) {
 	if len(ids) > first {
 		ids = ids[:first]
 	}
-	nodes, err := a.g.Nodes(p.Context, ids)
+	out, err := a.existingNodes(p.Context, ids)
 	if err != nil {
 		return nil, err
-	}
-	out := []*blurline.Node{}
-	for _, n := range nodes {
-		if n != nil {
-			out = append(out, n)
-		}
 	}
 	a.loaders(p.Context).prime(out...)
 	return out, nil
@@ -441,14 +425,7 @@ func (b *builder) toolboxField() *graphql.Field {
 				for _, f := range p.Source.(toolUse).issuers {
 					ids = append(ids, f.Object)
 				}
-				nodes, err := a.g.Nodes(p.Context, ids)
-				out := []*blurline.Node{}
-				for _, n := range nodes {
-					if n != nil {
-						out = append(out, n)
-					}
-				}
-				return out, err
+				return a.existingNodes(p.Context, ids)
 			}},
 			"date":      {Type: b.date, Description: "When it was used (the ofKind fact's validFrom).", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(toolUse).ofKind.ValidFrom, nil }},
 			"statement": {Type: nonNull(b.statement), Description: "The ofKind fact, with its sources.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(toolUse).ofKind, nil }},
