@@ -70,6 +70,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	env := &env{cfg: cfg, args: fs.Args(), stdin: stdin, stdout: stdout, stderr: stderr}
 	env.lg = cfg.logger(stderr)
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "token" {
+			env.lg.Warn("the token was given as --token, which any user of this machine can read in the process list: use --token-file or BLURLINE_TOKEN")
+		}
+	})
 	// cayley logs through a process-wide logger: set here, once, for every command.
 	graph.SetCayleyLogger(env.lg)
 	err := cmd.run(ctx, env)

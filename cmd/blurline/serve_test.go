@@ -2,6 +2,7 @@ package main
 
 import (
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +32,23 @@ func TestMemoryAvailable(t *testing.T) {
 	}
 	if n := memoryAvailable(); n < 64<<20 {
 		t.Errorf("memoryAvailable() = %d, want the machine's memory", n)
+	}
+}
+
+// TestTokenArgumentWarns: a token given as --token (readable by any user
+// in the process list) is warned about; one from the environment is not.
+// A bad --max-response ends serve before it opens anything.
+func TestTokenArgumentWarns(t *testing.T) {
+	const warning = "process list"
+	_, stderr, err := runCLI(t, nil, "", "serve", "--memory", "--token", "secret-token-123", "--max-response", "nonsense")
+	if err == nil {
+		t.Fatal("serve with --max-response nonsense succeeded")
+	}
+	if !strings.Contains(stderr, warning) || strings.Contains(stderr, "secret-token-123") {
+		t.Errorf("--token: stderr = %q, want the warning and no token", stderr)
+	}
+	_, stderr, _ = runCLI(t, map[string]string{"BLURLINE_TOKEN": "secret-token-123"}, "", "serve", "--memory", "--max-response", "nonsense")
+	if strings.Contains(stderr, warning) {
+		t.Errorf("BLURLINE_TOKEN: stderr = %q, want no warning", stderr)
 	}
 }
