@@ -41,22 +41,38 @@ func backupFrom(ctx context.Context, e *env, base, name string) error {
 		msg, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
 		return fmt.Errorf("backup from %s: %s: %s", u.Redacted(), res.Status, strings.TrimSpace(string(msg)))
 	}
+	n, err := writeBackup(e, name, func(w io.Writer) (int64, error) {
+		sum := sha256.New()
+		n, err := io.Copy(io.MultiWriter(w, sum), res.Body)
+		if err == nil {
+			want := res.Trailer.Get(server.BackupSumTrailer)
+			if got := hex.EncodeToString(sum.Sum(nil)); want == "" || got != want {
+				err = fmt.Errorf("backup from %s: the copy of %d bytes is not whole (its checksum does not match the server's)", u.Redacted(), n)
+			}
+		}
+		return n, err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "backed up %d bytes from %s (checksum verified)\n", n, u.Redacted())
+	return nil
+}
+
+// writeBackup writes a backup with write to the file name (created, never
+// overwritten; - for standard output) and syncs it. A file left by a
+// failed write is removed.
+func writeBackup(e *env, name string, write func(io.Writer) (int64, error)) (int64, error) {
 	var w io.Writer = e.stdout
 	var f *os.File
 	if name != "-" {
+		var err error
 		if f, err = os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err != nil {
-			return err
+			return 0, err
 		}
 		w = f
 	}
-	sum := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, sum), res.Body)
-	if err == nil {
-		want := res.Trailer.Get(server.BackupSumTrailer)
-		if got := hex.EncodeToString(sum.Sum(nil)); want == "" || got != want {
-			err = fmt.Errorf("backup from %s: the copy of %d bytes is not whole (its checksum does not match the server's)", u.Redacted(), n)
-		}
-	}
+	n, err := write(w)
 	if f != nil {
 		if err == nil {
 			err = f.Sync()
@@ -68,9 +84,5 @@ func backupFrom(ctx context.Context, e *env, base, name string) error {
 			os.Remove(f.Name())
 		}
 	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stderr, "backed up %d bytes from %s (checksum verified)\n", n, u.Redacted())
-	return nil
+	return n, err
 }

@@ -415,26 +415,7 @@ func backup(ctx context.Context, e *env) error {
 		return err
 	}
 	defer s.Close()
-	var w io.Writer = e.stdout
-	var f *os.File
-	if name := e.args[0]; name != "-" {
-		if f, err = os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err != nil {
-			return err
-		}
-		w = f
-	}
-	n, err := s.Backup(ctx, w)
-	if f != nil {
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(f.Name())
-		}
-	}
+	n, err := writeBackup(e, e.args[0], func(w io.Writer) (int64, error) { return s.Backup(ctx, w) })
 	if err != nil {
 		return err
 	}
