@@ -452,7 +452,7 @@ func writeEnvelope(w http.ResponseWriter, page []*taxiiObject, more bool) {
 	b.WriteString(`{"more":`)
 	b.WriteString(strconv.FormatBool(more))
 	if more {
-		next, _ := json.Marshal(pageKey{page[len(page)-1].dateAdded, page[len(page)-1].id}.token())
+		next, _ := json.Marshal(nextToken(page))
 		b.WriteString(`,"next":`)
 		b.Write(next)
 	}
@@ -474,44 +474,71 @@ func writeEnvelope(w http.ResponseWriter, page []*taxiiObject, more bool) {
 	w.Write(b.Bytes())
 }
 
-func (t *taxii) objects(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, "added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]")
+// queryPage reads the query parameters allowed of r, then the objects
+// list finds for r, and returns the page of them the query asks for.
+func (t *taxii) queryPage(r *http.Request, list func(*http.Request) ([]*taxiiObject, error), allowed ...string) (page []*taxiiObject, more bool, err error) {
+	q, err := parseQuery(r, allowed...)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
+	objs, err := list(r)
+	if err != nil {
+		return nil, false, err
+	}
+	page, more = q.page(objs)
+	return page, more, nil
+}
+
+// collObjects returns the objects of collection {coll}, or a 404.
+func (t *taxii) collObjects(r *http.Request) ([]*taxiiObject, error) {
 	_, c, err := t.coll(r)
 	if err != nil {
+		return nil, err
+	}
+	return c.objects, nil
+}
+
+// nextToken is the next of a page that has more after it.
+func nextToken(page []*taxiiObject) string {
+	return pageKey{page[len(page)-1].dateAdded, page[len(page)-1].id}.token()
+}
+
+func (t *taxii) objects(w http.ResponseWriter, r *http.Request) error {
+	page, more, err := t.queryPage(r, t.collObjects, "added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]")
+	if err != nil {
 		return err
 	}
-	page, more := q.page(c.objects)
 	writeEnvelope(w, page, more)
 	return nil
 }
 
 func (t *taxii) manifest(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, "added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]")
+	page, more, err := t.queryPage(r, t.collObjects, "added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]")
 	if err != nil {
 		return err
 	}
-	_, c, err := t.coll(r)
-	if err != nil {
-		return err
-	}
-	page, more := q.page(c.objects)
+	writeList(w, page, more, "objects", func(o *taxiiObject) map[string]any {
+		return map[string]any{"id": o.id, "date_added": o.dateAdded.Format(taxiiTime), "version": o.version, "media_type": stixMedia}
+	})
+	return nil
+}
+
+// writeList writes a manifest (section 5.3) or a versions resource
+// (section 5.8) of page: more, next, and under key an item for each object.
+func writeList[T any](w http.ResponseWriter, page []*taxiiObject, more bool, key string, item func(*taxiiObject) T) {
 	out := map[string]any{"more": more}
 	if more {
-		out["next"] = pageKey{page[len(page)-1].dateAdded, page[len(page)-1].id}.token()
+		out["next"] = nextToken(page)
 	}
 	if len(page) > 0 {
-		recs := make([]map[string]any, len(page))
+		items := make([]T, len(page))
 		for i, o := range page {
-			recs[i] = map[string]any{"id": o.id, "date_added": o.dateAdded.Format(taxiiTime), "version": o.version, "media_type": stixMedia}
+			items[i] = item(o)
 		}
-		out["objects"] = recs
+		out[key] = items
 	}
 	pageHeaders(w, page)
 	writeTAXII(w, http.StatusOK, out)
-	return nil
 }
 
 // oneObject returns the versions of object {obj} in the collection (one in
@@ -531,42 +558,20 @@ func (t *taxii) oneObject(r *http.Request) ([]*taxiiObject, error) {
 }
 
 func (t *taxii) object(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, "added_after", "limit", "next", "match[version]", "match[spec_version]")
+	page, more, err := t.queryPage(r, t.oneObject, "added_after", "limit", "next", "match[version]", "match[spec_version]")
 	if err != nil {
 		return err
 	}
-	objs, err := t.oneObject(r)
-	if err != nil {
-		return err
-	}
-	page, more := q.page(objs)
 	writeEnvelope(w, page, more)
 	return nil
 }
 
 func (t *taxii) versions(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, "added_after", "limit", "next", "match[spec_version]")
+	page, more, err := t.queryPage(r, t.oneObject, "added_after", "limit", "next", "match[spec_version]")
 	if err != nil {
 		return err
 	}
-	objs, err := t.oneObject(r)
-	if err != nil {
-		return err
-	}
-	page, more := q.page(objs)
-	out := map[string]any{"more": more}
-	if more {
-		out["next"] = pageKey{page[len(page)-1].dateAdded, page[len(page)-1].id}.token()
-	}
-	if len(page) > 0 {
-		vs := make([]string, len(page))
-		for i, o := range page {
-			vs[i] = o.version
-		}
-		out["versions"] = vs
-	}
-	pageHeaders(w, page)
-	writeTAXII(w, http.StatusOK, out)
+	writeList(w, page, more, "versions", func(o *taxiiObject) string { return o.version })
 	return nil
 }
 
