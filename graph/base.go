@@ -532,19 +532,7 @@ func (bl *builder) add(q quad.Quad, ids *nodeIDs) {
 		c = qclass{kind: kind, local: local, pred: bl.predID(local)}
 		bl.cls[p] = c
 	}
-	kind := c.kind
-	switch kind {
-	case kindRel:
-		if _, ok := iriOf(q.Label); !ok {
-			kind = kindOther
-		}
-	case kindProv:
-		s, _ := iriOf(q.Subject)
-		if l, ok := iriOf(q.Label); !ok || l != s {
-			kind = kindAttr
-		}
-	}
-	switch kind {
+	switch classifyQuad(q, c.kind) {
 	case kindAttr:
 		s := bl.ent(bl.termAt(q, ids, quad.Subject))
 		bl.attrs = append(bl.attrs, eAttr{ent: s, bAttr: bAttr{pred: c.pred, val: bl.termAt(q, ids, quad.Object), label: bl.termAt(q, ids, quad.Label)}})

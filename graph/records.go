@@ -79,28 +79,27 @@ func deleteAttr(list []attr, set attrSet, a attr) ([]attr, bool) {
 // classify says where a quad belongs: an entity attribute, a relationship,
 // a fact's provenance, or elsewhere.
 func classify(q quad.Quad) (kind int, pred string) {
-	p, _ := iriOf(q.Predicate)
-	if p == blurline.RDFType {
-		return kindAttr, "type"
-	}
-	local, ok := blurline.LocalName(p)
-	if !ok {
-		return kindOther, ""
-	}
-	if _, ok := blurline.LookupPredicate(blurline.Predicate(local)); ok {
-		if _, ok := iriOf(q.Label); ok {
-			return kindRel, local
+	kind, pred = classifyPredicate(q.Predicate)
+	return classifyQuad(q, kind), pred
+}
+
+// classifyQuad is classify's part that depends on the quad, given the kind
+// of its predicate: a relationship outside a named graph is elsewhere, and
+// a property is a fact's provenance only in the fact's own graph (its label
+// is its subject), an entity attribute otherwise.
+func classifyQuad(q quad.Quad, kind int) int {
+	switch kind {
+	case kindRel:
+		if _, ok := iriOf(q.Label); !ok {
+			return kindOther
 		}
-		return kindOther, local
-	}
-	if _, ok := blurline.LookupProperty(local); ok {
+	case kindProv:
 		s, _ := iriOf(q.Subject)
-		if l, ok := iriOf(q.Label); ok && l == s {
-			return kindProv, local
+		if l, ok := iriOf(q.Label); !ok || l != s {
+			return kindAttr
 		}
-		return kindAttr, local
 	}
-	return kindOther, local
+	return kind
 }
 
 const (
