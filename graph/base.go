@@ -587,39 +587,14 @@ func classifyPredicate(pv quad.Value) (kind int, local string) {
 // and the quads that fit neither an entity nor a fact.
 func (bl *builder) finish() (*base, map[quad.Quad]struct{}, int) {
 	b := bl.b
-	// Entity attributes, grouped by entity, first occurrence kept.
-	slices.SortStableFunc(bl.attrs, func(x, y eAttr) int { return cmp.Compare(x.ent, y.ent) })
-	b.attrs = make([]bAttr, 0, len(bl.attrs))
-	for i := 0; i < len(bl.attrs); {
-		j := i
-		for j < len(bl.attrs) && bl.attrs[j].ent == bl.attrs[i].ent {
-			j++
-		}
-		e := bl.attrs[i].ent
-		start := len(b.attrs)
-		for _, a := range dedupe(bl.attrs[i:j], func(a eAttr) bAttr { return a.bAttr }) {
-			b.attrs = append(b.attrs, a.bAttr)
-		}
-		b.ents[e].attrs = span{uint32(start), uint32(len(b.attrs) - start)}
-		i = j
-	}
+	// Entity attributes and fact provenance, grouped by owner, first
+	// occurrence kept.
+	b.attrs = grouped(bl.attrs, func(a eAttr) int32 { return a.ent }, func(a eAttr) bAttr { return a.bAttr },
+		func(e int32, s span) { b.ents[e].attrs = s })
 	bl.quads += len(b.attrs)
 	bl.attrs = nil
-	slices.SortStableFunc(bl.props, func(x, y fProp) int { return cmp.Compare(x.fact, y.fact) })
-	b.props = make([]bProp, 0, len(bl.props))
-	for i := 0; i < len(bl.props); {
-		j := i
-		for j < len(bl.props) && bl.props[j].fact == bl.props[i].fact {
-			j++
-		}
-		f := bl.props[i].fact
-		start := len(b.props)
-		for _, p := range dedupe(bl.props[i:j], func(p fProp) bProp { return p.bProp }) {
-			b.props = append(b.props, p.bProp)
-		}
-		b.facts[f].props = span{uint32(start), uint32(len(b.props) - start)}
-		i = j
-	}
+	b.props = grouped(bl.props, func(p fProp) int32 { return p.fact }, func(p fProp) bProp { return p.bProp },
+		func(f int32, s span) { b.facts[f].props = s })
 	bl.quads += len(b.props)
 	bl.props = nil
 
@@ -685,6 +660,27 @@ func (bl *builder) finish() (*base, map[quad.Quad]struct{}, int) {
 	b.buildTables()
 	bl.vals, bl.byID, bl.tid, bl.sref, bl.ents, bl.facts = nil, nil, nil, nil, nil, nil
 	return b, bl.other, bl.quads
+}
+
+// grouped sorts list stably by owner and returns the values of each
+// owner's items in turn, without repeats (the first kept), in one slice;
+// set receives each owner's span of it.
+func grouped[T any, V comparable](list []T, owner func(T) int32, val func(T) V, set func(o int32, s span)) []V {
+	slices.SortStableFunc(list, func(x, y T) int { return cmp.Compare(owner(x), owner(y)) })
+	out := make([]V, 0, len(list))
+	for i := 0; i < len(list); {
+		j := i
+		for j < len(list) && owner(list[j]) == owner(list[i]) {
+			j++
+		}
+		start := len(out)
+		for _, x := range dedupe(list[i:j], val) {
+			out = append(out, val(x))
+		}
+		set(owner(list[i]), span{uint32(start), uint32(len(out) - start)})
+		i = j
+	}
+	return out
 }
 
 // dedupe keeps the first occurrence of each key, in order.
