@@ -318,6 +318,9 @@ func (b *base) match(f int32, flt *blurline.FactFilter) bool {
 		Predicate: blurline.Predicate(b.str(x.pred)), Confidence: x.conf, AssertedBy: b.str(x.asserted),
 		ValidFrom: x.vf.time(), ValidUntil: x.vu.time(), PublishedOn: x.pub.time(),
 	}
+	if flt.Evidence.Active() {
+		probe.Sources = b.list(x.srcs) // only the evidence conditions read them
+	}
 	return flt.Match(&probe)
 }
 

@@ -97,7 +97,7 @@ type pathStep struct {
 
 func newPathSearch(ctx context.Context, sn *snapshot, f *blurline.FactFilter) *pathSearch {
 	p := &pathSearch{ctx: ctx, sn: sn, ids: map[string]int32{}}
-	if len(f.Predicates) > 0 || len(f.Kinds) > 0 || f.MinConfidence > 0 || f.AssertedBy != "" || !f.AsOf.IsZero() {
+	if len(f.Predicates) > 0 || len(f.Kinds) > 0 || f.MinConfidence > 0 || f.AssertedBy != "" || !f.AsOf.IsZero() || f.Evidence.Active() {
 		p.filter = f
 	}
 	return p

@@ -299,7 +299,7 @@ func (a *API) resolvePathsFrom(p graphql.ResolveParams) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	filter, err := argFilter(p.Args)
+	filter, err := a.factFilter(p)
 	if err != nil {
 		return nil, err
 	}
