@@ -337,11 +337,7 @@ func idSet(ids []string) map[string]bool {
 
 // resolvePaths resolves Query.paths.
 func (a *API) resolvePaths(p graphql.ResolveParams) (any, error) {
-	maxHops, first, err := a.pathLimits(p.Args)
-	if err != nil {
-		return nil, err
-	}
-	filter, err := a.factFilter(p)
+	o, err := a.pathOptions(p)
 	if err != nil {
 		return nil, err
 	}
@@ -349,21 +345,22 @@ func (a *API) resolvePaths(p graphql.ResolveParams) (any, error) {
 	if err := a.checkEntities(p.Context, from, to); err != nil {
 		return nil, err
 	}
-	return a.pathViews(p.Context, from, to, blurline.PathOptions{MaxHops: maxHops, Limit: first, FactFilter: filter})
+	return a.pathViews(p.Context, from, to, o)
 }
 
-// pathLimits reads the maxHops and first arguments of Query.paths and
-// Query.pathsFrom.
-func (a *API) pathLimits(args map[string]any) (maxHops, first int, err error) {
-	maxHops, err = a.hops(args, "maxHops", DefaultMaxHops, 1)
-	if err != nil {
-		return 0, 0, err
+// pathOptions reads what Query.paths and Query.pathsFrom share: maxHops,
+// first and every fact filter, the evidence ones included.
+func (a *API) pathOptions(p graphql.ResolveParams) (blurline.PathOptions, error) {
+	var o blurline.PathOptions
+	var err error
+	if o.MaxHops, err = a.hops(p.Args, "maxHops", DefaultMaxHops, 1); err != nil {
+		return o, err
 	}
-	first, err = a.first(args, DefaultPaths)
-	if err != nil {
-		return 0, 0, err
+	if o.Limit, err = a.first(p.Args, DefaultPaths); err != nil {
+		return o, err
 	}
-	return maxHops, first, nil
+	o.FactFilter, err = a.factFilter(p)
+	return o, err
 }
 
 // pathViews returns the shortest paths from from to to, seen from from;

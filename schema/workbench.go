@@ -295,11 +295,7 @@ func (a *API) blurMoves(ctx context.Context, state string, from, to time.Time) (
 
 // resolvePathsFrom resolves Query.pathsFrom.
 func (a *API) resolvePathsFrom(p graphql.ResolveParams) (any, error) {
-	maxHops, first, err := a.pathLimits(p.Args)
-	if err != nil {
-		return nil, err
-	}
-	filter, err := a.factFilter(p)
+	o, err := a.pathOptions(p)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +319,7 @@ func (a *API) resolvePathsFrom(p graphql.ResolveParams) (any, error) {
 		if err := p.Context.Err(); err != nil {
 			return nil, err
 		}
-		paths, err := a.pathViews(p.Context, from, to, blurline.PathOptions{MaxHops: maxHops, Limit: first, FactFilter: filter})
+		paths, err := a.pathViews(p.Context, from, to, o)
 		if err != nil {
 			return nil, err
 		}
