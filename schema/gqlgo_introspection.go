@@ -77,29 +77,19 @@ func extendIntrospection() {
 				return nil, nil
 			},
 		})
-		// inputFields keeps its resolver and gains the argument.
-		inputFields := graphql.TypeType.Fields()["inputFields"]
-		graphql.TypeType.AddFieldConfig("inputFields", &graphql.Field{
-			Type:    inputFields.Type,
-			Args:    includeDeprecated,
-			Resolve: inputFields.Resolve,
-		})
+		// inputFields and the args lists keep their resolvers and gain the
+		// argument (no input value is deprecated, so it changes nothing).
+		withIncludeDeprecated := func(t *graphql.Object, name string) {
+			f := t.Fields()[name]
+			t.AddFieldConfig(name, &graphql.Field{Type: f.Type, Args: includeDeprecated, Resolve: f.Resolve})
+		}
+		withIncludeDeprecated(graphql.TypeType, "inputFields")
 		graphql.DirectiveType.AddFieldConfig("isRepeatable", &graphql.Field{
 			Type:    graphql.NewNonNull(graphql.Boolean),
 			Resolve: func(p graphql.ResolveParams) (any, error) { return false, nil },
 		})
-		dirArgs := graphql.DirectiveType.Fields()["args"]
-		graphql.DirectiveType.AddFieldConfig("args", &graphql.Field{
-			Type:    dirArgs.Type,
-			Args:    includeDeprecated,
-			Resolve: dirArgs.Resolve,
-		})
-		fieldArgs := graphql.FieldType.Fields()["args"]
-		graphql.FieldType.AddFieldConfig("args", &graphql.Field{
-			Type:    fieldArgs.Type,
-			Args:    includeDeprecated,
-			Resolve: fieldArgs.Resolve,
-		})
+		withIncludeDeprecated(graphql.DirectiveType, "args")
+		withIncludeDeprecated(graphql.FieldType, "args")
 		graphql.InputValueType.AddFieldConfig("isDeprecated", &graphql.Field{
 			Type:    graphql.NewNonNull(graphql.Boolean),
 			Resolve: func(p graphql.ResolveParams) (any, error) { return false, nil },
