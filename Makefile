@@ -35,6 +35,7 @@ fmt:
 
 vet:
 	$(GO) vet ./...
+	cd bench && $(GO) vet ./...
 
 ## lint: staticcheck, at the version go.mod pins with its tool directive
 lint:
