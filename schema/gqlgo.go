@@ -20,21 +20,25 @@ package schema
 //   - The parser panics on some malformed documents (`query($a:) {...}` in
 //     typeFromAST): parse recovers and reports a validation error.
 //   - The lexer mixes up byte and character offsets after a comment holding
-//     a character of more than one byte: maskComments.
+//     a character of more than one byte (upstream issue #699; pull request
+//     #605 fixes it and is in no release): maskComments.
 //   - Variable coercion is lenient (String turns 5 into "5", a value it
 //     cannot coerce may become null): gqlgo_vars.go checks variables by the
 //     specification's rules.
 //   - Enum lookups and the possible-types map are caches filled lazily,
 //     without a lock, on first use (a data race between the first two
-//     introspection queries), and IsPossibleType writes its map back into
-//     the Schema value on every call: warm fills them before serving, and
-//     validation runs on a copy of the schema value.
-//   - Execute races its result against ctx.Done, so a request whose time is
-//     up may or may not answer: API.Execute checks the deadline first.
+//     introspection queries; lazy schema maps were reported as upstream
+//     issue #84, closed without a fix), and IsPossibleType writes its map
+//     back into the Schema value on every call: warm fills them before
+//     serving, and validation runs on a copy of the schema value.
+//   - Execute races its result against ctx.Done (the select came with pull
+//     request #185, for issue #184), so a request whose time is up may or
+//     may not answer: API.Execute checks the deadline first.
 //   - Fields of a level resolve in map order, so errors come in a varying
 //     order: sortErrors puts them in document order. (Response fields come
 //     back in alphabetical order, upstream issue #127.)
-//   - gqlerrors.Error has no Unwrap, and only the outermost error's
+//   - gqlerrors.Error has no Unwrap (FormattedError.OriginalError, from pull
+//     request #423, gives one level), and only the outermost error's
 //     Extensions are read: rootCause digs the resolver's error out of
 //     graphql-go's wrappers, and classify gives every error a kind (the
 //     server's formatter turns kinds into codes).
