@@ -7,7 +7,9 @@ package graph
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -184,8 +186,9 @@ func pgError(what string, err error) error {
 	switch {
 	case errors.As(err, &ne), errors.Is(err, sql.ErrConnDone), errors.Is(err, pq.ErrSSLNotSupported),
 		errors.As(err, &pe) && (strings.HasPrefix(string(pe.Code), "08") || strings.HasPrefix(string(pe.Code), "57P") || pe.Code == "3D000" || pe.Code == "28P01" || pe.Code == "28000"),
-		strings.Contains(err.Error(), "connection refused"), strings.Contains(err.Error(), "bad connection"),
-		strings.Contains(err.Error(), "EOF"), strings.Contains(err.Error(), "no such host"):
+		// A dropped connection: database/sql's driver.ErrBadConn, or the
+		// stream ending under lib/pq (refused and unknown hosts are net.Errors).
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return blurline.Errorf(blurline.ErrUnavailable, "%s: %v", what, err)
 	}
 	return blurline.Errorf(blurline.ErrInternal, "%s: %v", what, err)

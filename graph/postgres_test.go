@@ -2,17 +2,23 @@ package graph
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/pgtest"
+	"github.com/lib/pq"
 )
 
 func newPostgresDSN(t *testing.T) string {
@@ -160,5 +166,33 @@ func TestPostgresLostConnection(t *testing.T) {
 	}
 	if _, err := s.Retract(ctx, "uk-apt40-hssd"); err != nil {
 		t.Errorf("Retract after recovery: %v", err)
+	}
+}
+
+// TestPGErrorKinds: connection trouble, however the driver reports it, is
+// ErrUnavailable; any other database error is ErrInternal; a cancelled
+// request stays a cancelled request. No kind is decided from message text.
+func TestPGErrorKinds(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	for _, tc := range []struct {
+		err  error
+		want error
+	}{
+		{refused, blurline.ErrUnavailable},
+		{&net.DNSError{Err: "no such host", Name: "db.invalid", IsNotFound: true}, blurline.ErrUnavailable},
+		{fmt.Errorf("query: %w", driver.ErrBadConn), blurline.ErrUnavailable},
+		{io.EOF, blurline.ErrUnavailable},
+		{io.ErrUnexpectedEOF, blurline.ErrUnavailable},
+		{sql.ErrConnDone, blurline.ErrUnavailable},
+		{&pq.Error{Code: "08006"}, blurline.ErrUnavailable}, // connection_failure
+		{&pq.Error{Code: "57P01"}, blurline.ErrUnavailable}, // admin_shutdown
+		{&pq.Error{Code: "28P01"}, blurline.ErrUnavailable}, // invalid_password
+		{&pq.Error{Code: "23505"}, blurline.ErrInternal},    // unique_violation
+		{errors.New("connection refused, said the message"), blurline.ErrInternal},
+		{context.Canceled, context.Canceled},
+	} {
+		if got := pgError("op", tc.err); !errors.Is(got, tc.want) {
+			t.Errorf("pgError(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }
