@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -194,3 +196,112 @@ func TestSeedReadError(t *testing.T) {
 const oneEntity = `<https://w3id.org/blurline/id/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#ThreatGroup> .
 <https://w3id.org/blurline/id/x> <https://w3id.org/blurline/ns#name> "X" .
 `
+
+// TestSeedSourceFigures recomputes what docs/seed.md says of the seed's
+// sources: the records by kind and Admiralty grade, how many facts rest on
+// a primary source and how many cite an official text, each by its primary
+// URL. The doc must hold the table and the figures exactly as computed.
+func TestSeedSourceFigures(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, "memory:")
+	if _, _, err := s.EnsureSeed(ctx, seed.FS()); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.FindNodes(ctx, blurline.NodeQuery{Classes: []blurline.Class{blurline.Source}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byURL := map[string]*blurline.SourceRecord{}
+	count := map[blurline.SourceKind]map[blurline.Reliability]int{}
+	primary := map[blurline.SourceKind]int{}
+	for _, n := range recs {
+		r := n.Record
+		if r == nil {
+			t.Fatalf("source %s has no record", n.ID)
+		}
+		byURL[blurline.EntityIRI(n.ID)] = r
+		if count[r.Kind] == nil {
+			count[r.Kind] = map[blurline.Reliability]int{}
+		}
+		count[r.Kind][r.Reliability]++
+		if r.Primary {
+			primary[r.Kind]++
+		}
+	}
+	var tb strings.Builder
+	tb.WriteString("| kind |")
+	for _, g := range blurline.Reliabilities {
+		fmt.Fprintf(&tb, " %s |", g.Grade)
+	}
+	tb.WriteString(" total | primary |\n|---|")
+	for range blurline.Reliabilities {
+		tb.WriteString("---|")
+	}
+	tb.WriteString("---|---|\n")
+	totals := map[blurline.Reliability]int{}
+	allPrimary := 0
+	for _, k := range blurline.SourceKinds {
+		fmt.Fprintf(&tb, "| %s |", k.Kind)
+		n := 0
+		for _, g := range blurline.Reliabilities {
+			c := count[k.Kind][g.Grade]
+			fmt.Fprintf(&tb, " %d |", c)
+			n += c
+			totals[g.Grade] += c
+		}
+		fmt.Fprintf(&tb, " %d | %d |\n", n, primary[k.Kind])
+		allPrimary += primary[k.Kind]
+	}
+	tb.WriteString("| **total** |")
+	for _, g := range blurline.Reliabilities {
+		fmt.Fprintf(&tb, " %d |", totals[g.Grade])
+	}
+	fmt.Fprintf(&tb, " **%d** | **%d** |\n", len(recs), allPrimary)
+
+	facts, err := s.Facts(ctx, blurline.FactQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	official := func(k blurline.SourceKind) bool {
+		return k == blurline.OfficialStatement || k == blurline.CourtFiling || k == blurline.GovernmentAdvisory
+	}
+	onPrimary, citeOfficial, officialByPrimary := 0, 0, 0
+	for _, f := range facts {
+		var anyPrimary, anyOfficial, primaryOfficial bool
+		for _, u := range f.Sources {
+			r := byURL[u]
+			if r == nil {
+				t.Fatalf("fact %s cites %s, which has no record", f.ID, u)
+			}
+			anyPrimary = anyPrimary || r.Primary
+			// A copy of an official text counts as citing it.
+			if official(r.Kind) || r.CopyOf != "" && byURL[r.CopyOf] != nil && official(byURL[r.CopyOf].Kind) {
+				anyOfficial = true
+				primaryOfficial = primaryOfficial || official(r.Kind) && r.Primary
+			}
+		}
+		if anyPrimary {
+			onPrimary++
+		}
+		if anyOfficial {
+			citeOfficial++
+			if primaryOfficial {
+				officialByPrimary++
+			}
+		}
+	}
+	figures := fmt.Sprintf("**%d of the %d facts rest on at least one primary source; %d cite an official text (statement, filing or advisory), and\n", onPrimary, len(facts), citeOfficial)
+	if officialByPrimary != citeOfficial {
+		t.Errorf("%d of the %d facts that cite an official text cite no primary copy of it", citeOfficial-officialByPrimary, citeOfficial)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "seed.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), tb.String()) {
+		t.Errorf("docs/seed.md does not hold the sources table as computed:\n%s", tb.String())
+	}
+	if !strings.Contains(string(doc), figures) {
+		t.Errorf("docs/seed.md does not say, as computed:\n%s", figures)
+	}
+}
