@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -22,7 +21,8 @@ import (
 // that Open reads it in one pass instead of rebuilding it from cayley's
 // data.
 //
-// File layout (little-endian; every section padded to 8 bytes):
+// File layout (little-endian; the header and every section padded to 8
+// bytes, so that each section starts 8-aligned):
 //
 //	magic "BLRMSNAP", format uint32, layout uint32 (a fingerprint of the
 //	record types and the architecture), stamp uint64 (the store's
@@ -34,6 +34,8 @@ import (
 // (arena, terms, entities, facts, attributes, provenance, adjacency,
 // string lists), then the attribute names and the quads that fit
 // neither an entity nor a fact, each value in cayley's protobuf encoding.
+// Open reads the file into one buffer and the base's slices point into it
+// (viewRaw): nothing is decoded but the names and those quads.
 //
 // The stamp says which state of the store the file reflects. The store
 // keeps its own stamp (bbolt: a key in Blurline's bucket of the same
@@ -49,7 +51,7 @@ import (
 const (
 	snapName    = "readmodel.snap"
 	snapMagic   = "BLRMSNAP"
-	snapFormat  = 1
+	snapFormat  = 2
 	snapHdrSize = 8 + 4 + 4 + 8 + 8 + 4
 )
 
@@ -73,15 +75,27 @@ func rawBytes[T any](s []T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
 }
 
-func fromRaw[T any](b []byte) ([]T, error) {
+// viewRaw returns section b as a []T without copying it: the base's
+// slices point into the file's buffer, which is read once and kept, so a
+// load holds one copy of the model rather than the file and a decoded
+// copy beside it. Sections start 8-aligned within the file; a buffer that
+// does not (never one from os.ReadFile, whose large allocations are
+// page-aligned) is copied into one that does.
+func viewRaw[T any](b []byte) ([]T, error) {
 	var zero T
 	size := int(unsafe.Sizeof(zero))
 	if len(b)%size != 0 {
 		return nil, fmt.Errorf("%w: section of %d bytes is not a multiple of %d", errSnapshot, len(b), size)
 	}
-	out := make([]T, len(b)/size)
-	copy(rawBytes(out), b)
-	return out, nil
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if uintptr(unsafe.Pointer(&b[0]))%unsafe.Alignof(zero) != 0 {
+		out := make([]T, len(b)/size)
+		copy(rawBytes(out), b)
+		return out, nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b)/size), nil
 }
 
 // encodeValues appends vals, each in cayley's protobuf encoding (length 0: nil).
@@ -134,7 +148,7 @@ func encodeSnapshot(b *base, other map[quad.Quad]struct{}, quads int, stamp uint
 	}
 	sections := [][]byte{b.arena, rawBytes(b.terms), rawBytes(b.ents), rawBytes(b.facts), rawBytes(b.attrs),
 		rawBytes(b.props), rawBytes(b.adj), rawBytes(b.strs), names, oth}
-	size := snapHdrSize + 8*len(sections) + 4
+	size := pad8(snapHdrSize+8*len(sections)) + 4
 	for _, s := range sections {
 		size += pad8(len(s))
 	}
@@ -148,6 +162,7 @@ func encodeSnapshot(b *base, other map[quad.Quad]struct{}, quads int, stamp uint
 	for _, s := range sections {
 		buf = binary.LittleEndian.AppendUint64(buf, uint64(len(s)))
 	}
+	buf = append(buf, make([]byte, pad8(len(buf))-len(buf))...)
 	for _, s := range sections {
 		buf = append(buf, s...)
 		buf = append(buf, make([]byte, pad8(len(s))-len(s))...)
@@ -184,7 +199,7 @@ func decodeSnapshot(data []byte, stamp uint64, exact bool) (*base, map[quad.Quad
 		return nil, nil, 0, 0, fmt.Errorf("%w: %d sections", errSnapshot, n)
 	}
 	secs := make([][]byte, n)
-	off := snapHdrSize + 8*n
+	off := pad8(snapHdrSize + 8*n)
 	for i := range secs {
 		l := le.Uint64(body[snapHdrSize+8*i:])
 		if l > uint64(len(body)-off) {
@@ -193,27 +208,27 @@ func decodeSnapshot(data []byte, stamp uint64, exact bool) (*base, map[quad.Quad
 		secs[i] = body[off : off+int(l)]
 		off += pad8(int(l))
 	}
-	b := &base{arena: bytes.Clone(secs[0])}
+	b := &base{arena: secs[0]}
 	var err error
-	if b.terms, err = fromRaw[term](secs[1]); err != nil {
+	if b.terms, err = viewRaw[term](secs[1]); err != nil {
 		return nil, nil, 0, 0, err
 	}
-	if b.ents, err = fromRaw[bEnt](secs[2]); err != nil {
+	if b.ents, err = viewRaw[bEnt](secs[2]); err != nil {
 		return nil, nil, 0, 0, err
 	}
-	if b.facts, err = fromRaw[bFact](secs[3]); err != nil {
+	if b.facts, err = viewRaw[bFact](secs[3]); err != nil {
 		return nil, nil, 0, 0, err
 	}
-	if b.attrs, err = fromRaw[bAttr](secs[4]); err != nil {
+	if b.attrs, err = viewRaw[bAttr](secs[4]); err != nil {
 		return nil, nil, 0, 0, err
 	}
-	if b.props, err = fromRaw[bProp](secs[5]); err != nil {
+	if b.props, err = viewRaw[bProp](secs[5]); err != nil {
 		return nil, nil, 0, 0, err
 	}
-	if b.adj, err = fromRaw[int32](secs[6]); err != nil {
+	if b.adj, err = viewRaw[int32](secs[6]); err != nil {
 		return nil, nil, 0, 0, err
 	}
-	if b.strs, err = fromRaw[strRef](secs[7]); err != nil {
+	if b.strs, err = viewRaw[strRef](secs[7]); err != nil {
 		return nil, nil, 0, 0, err
 	}
 	names := secs[8]
