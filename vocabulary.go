@@ -17,6 +17,13 @@ const (
 	ImportBase = "https://w3id.org/blurline/import/"
 	// MetaGraph is the named graph of store bookkeeping (never exported).
 	MetaGraph = "https://w3id.org/blurline/meta"
+	// AuditGraph is the named graph of the audit trail (audit.go): one
+	// record per write, each an IRI AuditBase+id described with the
+	// properties in AuditNS. It is exported, and a load from the command
+	// line restores it.
+	AuditGraph = "https://w3id.org/blurline/audit"
+	AuditBase  = "https://w3id.org/blurline/audit/"
+	AuditNS    = "https://w3id.org/blurline/audit#"
 
 	RDFType = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 	XSD     = "http://www.w3.org/2001/XMLSchema#"

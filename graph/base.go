@@ -559,6 +559,8 @@ func (bl *builder) add(q quad.Quad, ids *nodeIDs) {
 		}
 		x.rel, x.hasRel = rel, true
 		bl.quads++
+	case kindAudit:
+		bl.other[q] = struct{}{} // newSnapshot takes them out; not data, not counted
 	default:
 		if _, dup := bl.other[q]; !dup {
 			bl.other[q] = struct{}{}
@@ -572,6 +574,9 @@ func classifyPredicate(pv quad.Value) (kind int, local string) {
 	p, _ := iriOf(pv)
 	if p == blurline.RDFType {
 		return kindAttr, "type"
+	}
+	if strings.HasPrefix(p, blurline.AuditNS) {
+		return kindAudit, ""
 	}
 	local, ok := blurline.LocalName(p)
 	if !ok {

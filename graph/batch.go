@@ -43,6 +43,10 @@ type batch struct {
 
 	// curated turns on the rules the seed meets (see finishCurated).
 	curated bool
+	// op is the kind of write, for its audit record; restore lets the
+	// batch hold audit records of its own (a load of an export).
+	op      writeOp
+	restore bool
 }
 
 type entityDecl struct {
@@ -249,6 +253,19 @@ func (b *batch) add(q quad.Quad, line int) {
 	label, hasLabel := iriOf(q.Label)
 	if subj == blurline.MetaGraph || label == blurline.MetaGraph {
 		b.errorf(file, line, "<%s> is reserved for the store's own bookkeeping", blurline.MetaGraph)
+		return
+	}
+	if label == blurline.AuditGraph || strings.HasPrefix(subj, blurline.AuditBase) || subj == blurline.AuditGraph {
+		switch {
+		case !b.restore:
+			b.errorf(file, line, "<%s> is the audit trail, which the store writes itself (a load from the command line restores an export's)", blurline.AuditGraph)
+		case label != blurline.AuditGraph:
+			b.errorf(file, line, "an audit record belongs in the graph <%s>", blurline.AuditGraph)
+		default:
+			if msg := checkAuditQuad(q); msg != "" {
+				b.errorf(file, line, "%s", msg)
+			}
+		}
 		return
 	}
 	pred, _ := iriOf(q.Predicate)

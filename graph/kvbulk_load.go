@@ -72,8 +72,9 @@ func (l *Loader) Load(ctx context.Context, srcs ...Source) (res LoadResult, err 
 	if err != nil {
 		return res, err
 	}
+	b.op = writeOp{action: "load"}
 	b.adds = append(b.adds, declinedQuad)
-	if res, err = l.s.commitBatch(ctx, b); err != nil {
+	if res, err = l.s.commitBatch(namedInput(ctx, srcs), b); err != nil {
 		return res, err
 	}
 	l.decline = false
@@ -102,8 +103,11 @@ func (s *Store) commitKV(ctx context.Context, b *batch) (LoadResult, error) {
 	if err := ctx.Err(); err != nil {
 		return LoadResult{}, err
 	}
-	// What the check needed is garbage now: let the write have the memory.
 	adds, read := b.adds, len(b.adds)
+	if r := b.auditRecord(ctx, lk); r != nil {
+		adds = append(adds, auditQuads(r)...)
+	}
+	// What the check needed is garbage now: let the write have the memory.
 	*b = batch{}
 	n, err := bulkWrite(ctx, s.bolt, s.dir, adds)
 	if err != nil {

@@ -548,8 +548,8 @@ func TestLoader(t *testing.T) {
 }
 
 // TestBulkWriteCancelled: a bulk write whose context ends stops with the
-// context's error and leaves the store as it was, on both stores with a
-// bulk path (bbolt's kv writer, PostgreSQL's COPY).
+// context's error and leaves the store as it was, its audit record too,
+// on both stores with a bulk path (bbolt's kv writer, PostgreSQL's COPY).
 func TestBulkWriteCancelled(t *testing.T) {
 	adds := kvTestQuads(t, bulkMinQuads+5000)
 	for name, open := range backends(t) {
@@ -561,10 +561,10 @@ func TestBulkWriteCancelled(t *testing.T) {
 			loadGenerated(t, s, 2000)
 			before := export(t, s)
 			v := s.Version()
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(as("alice", "192.0.2.1:1"))
 			cancel()
 			s.mu.Lock()
-			_, err := s.apply(ctx, adds, nil)
+			_, err := s.apply(ctx, writeOp{action: "load"}, adds, nil)
 			s.mu.Unlock()
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("cancelled bulk write: got %v, want context.Canceled", err)
@@ -582,10 +582,13 @@ func TestBulkWriteCancelled(t *testing.T) {
 			}
 			// The store still takes the same write afterwards.
 			s.mu.Lock()
-			_, err = s.apply(context.Background(), adds, nil)
+			_, err = s.apply(as("alice", "192.0.2.1:1"), writeOp{action: "load"}, adds, nil)
 			s.mu.Unlock()
 			if err != nil {
 				t.Fatalf("bulk write after the cancelled one: %v", err)
+			}
+			if pg := history(t, s, blurline.AuditQuery{}); len(pg.Records) != 1 || pg.Records[0].Principal != "alice" {
+				t.Fatalf("trail after a cancelled and a committed write: %+v, want the second's record alone", trailOf(pg.Records))
 			}
 			if export(t, s) == before {
 				t.Fatal("the bulk write after the cancelled one wrote nothing")
@@ -622,7 +625,7 @@ func TestRebuildNodeIDs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, err := encodeSnapshot(b, nil, n, 0)
+		data, err := encodeSnapshot(b, nil, nil, n, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -98,6 +98,10 @@ func classifyQuad(q quad.Quad, kind int) int {
 		if l, ok := iriOf(q.Label); !ok || l != s {
 			return kindAttr
 		}
+	case kindAudit:
+		if !isAuditQuad(q) {
+			return kindOther
+		}
 	}
 	return kind
 }
@@ -107,6 +111,7 @@ const (
 	kindAttr
 	kindRel
 	kindProv
+	kindAudit // a quad of an audit record (audit.go)
 )
 
 func buildNode(iri string, attrs []attr) *blurline.Node {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"unsafe"
 
 	"github.com/blurline/blurline"
@@ -130,8 +132,9 @@ func decodeValue(b []byte) (quad.Value, []byte, error) {
 	return v, rest, nil
 }
 
-// encodeSnapshot returns the file's bytes for base b (with other, quads) at stamp.
-func encodeSnapshot(b *base, other map[quad.Quad]struct{}, quads int, stamp uint64) ([]byte, error) {
+// encodeSnapshot returns the file's bytes for base b (with other, quads) at
+// stamp; the audit records go with the other quads, as their quads.
+func encodeSnapshot(b *base, other map[quad.Quad]struct{}, audit []*blurline.AuditRecord, quads int, stamp uint64) ([]byte, error) {
 	var names []byte
 	names = binary.AppendUvarint(names, uint64(len(b.preds)))
 	for _, p := range b.preds {
@@ -139,8 +142,12 @@ func encodeSnapshot(b *base, other map[quad.Quad]struct{}, quads int, stamp uint
 		names = append(names, p...)
 	}
 	var oth []byte
-	oth = binary.AppendUvarint(oth, uint64(len(other)))
-	for q := range other {
+	rest := slices.AppendSeq(make([]quad.Quad, 0, len(other)), maps.Keys(other))
+	for _, r := range audit {
+		rest = append(rest, auditQuads(r)...)
+	}
+	oth = binary.AppendUvarint(oth, uint64(len(rest)))
+	for _, q := range rest {
 		var err error
 		if oth, err = encodeValues(oth, q.Subject, q.Predicate, q.Object, q.Label); err != nil {
 			return nil, err
@@ -575,7 +582,7 @@ func (s *Store) saveSnapshot(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, err := encodeSnapshot(sn.b, sn.other, sn.quads, stamp)
+		data, err := encodeSnapshot(sn.b, sn.other, sn.audit, sn.quads, stamp)
 		if err != nil {
 			return err
 		}

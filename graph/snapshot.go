@@ -22,7 +22,8 @@ type snapshot struct {
 	version uint64
 	b       *base
 	o       *overlay
-	other   map[quad.Quad]struct{} // quads that are neither entity nor fact (bookkeeping); never mutated
+	other   map[quad.Quad]struct{}  // quads that are neither entity nor fact (bookkeeping); never mutated
+	audit   []*blurline.AuditRecord // the audit trail, sorted by id (audit.go); never mutated below its length
 
 	quads, nodes, nfacts, prov int
 	byClass                    map[blurline.Class]int
@@ -43,9 +44,12 @@ type overlay struct {
 
 func (o *overlay) size() int { return len(o.nodes) + len(o.facts) }
 
+// newSnapshot returns the snapshot of base b; the audit quads in other
+// (not counted in quads) become its audit records.
 func newSnapshot(version uint64, b *base, other map[quad.Quad]struct{}, quads int) *snapshot {
+	audit := splitAudit(other)
 	return &snapshot{
-		version: version, b: b, other: other, quads: quads,
+		version: version, b: b, other: other, quads: quads, audit: audit,
 		o: &overlay{}, nodes: b.nodes, nfacts: b.nfacts, prov: b.prov,
 		byClass: maps.Clone(b.byClass), byPred: maps.Clone(b.byPred),
 	}
@@ -304,8 +308,14 @@ func (b *base) matchText(x *bEnt, lower string) bool {
 
 func containsLower(s, lower string) bool { return strings.Contains(strings.ToLower(s), lower) }
 
-// eachQuad calls fn with every quad of the snapshot.
+// eachQuad calls fn with every quad of the snapshot, the audit trail's too.
 func (s *snapshot) eachQuad(fn func(quad.Quad)) {
+	s.eachDataQuad(fn)
+	s.eachAuditQuad(fn)
+}
+
+// eachDataQuad calls fn with every quad of the snapshot but the audit trail's.
+func (s *snapshot) eachDataQuad(fn func(quad.Quad)) {
 	s.eachNodeRecord(func(iri string, rec func() *nodeRec) {
 		r := rec()
 		for _, a := range r.attrs {
@@ -338,10 +348,12 @@ func (f *factRec) quads() []quad.Quad {
 // merged returns the same version as one base without an overlay.
 func (s *snapshot) merged() *snapshot {
 	b, other, n, _ := buildBase(func(add addFunc) error {
-		s.eachQuad(func(q quad.Quad) { add(q, nil) })
+		s.eachDataQuad(func(q quad.Quad) { add(q, nil) })
 		return nil
 	})
-	return newSnapshot(s.version, b, other, n)
+	m := newSnapshot(s.version, b, other, n)
+	m.audit = s.audit
+	return m
 }
 
 // needsMerge reports whether the overlay has grown enough to be folded
@@ -395,6 +407,7 @@ type txn struct {
 	facts          map[string]*factRec
 	dirtyN, dirtyF map[string]bool
 	other          map[quad.Quad]struct{} // a copy of s.other once changed
+	audit          map[string][]quad.Quad // the quads of new audit records, by record IRI
 	quads          int
 }
 
@@ -506,6 +519,18 @@ func (t *txn) add(q quad.Quad) bool {
 		}
 		f.props, f.set = appendAttr(f.props, f.set, a)
 		t.dirtyF[l] = true
+	case kindAudit:
+		// A record is written whole, once; a record the snapshot has
+		// already is a repeat (a load of an export into its own store).
+		s, _ := iriOf(q.Subject)
+		if _, found := auditIndex(t.s.audit, strings.TrimPrefix(s, blurline.AuditBase)); found {
+			return false
+		}
+		if t.audit == nil {
+			t.audit = map[string][]quad.Quad{}
+		}
+		t.audit[s] = append(t.audit[s], q)
+		return true // not data: quads counts none of the trail
 	default:
 		if t.hasOther(q) {
 			return false
@@ -554,6 +579,8 @@ func (t *txn) remove(q quad.Quad) bool {
 			return false
 		}
 		t.dirtyF[l] = true
+	case kindAudit:
+		return false // the trail is never rewritten
 	default:
 		if !t.hasOther(q) {
 			return false
@@ -580,9 +607,17 @@ func hasProvenance(f *factRec) bool {
 func (t *txn) commit(v uint64) *snapshot {
 	old := t.s
 	ns := &snapshot{
-		version: v, b: old.b, other: old.other, quads: old.quads + t.quads,
+		version: v, b: old.b, other: old.other, quads: old.quads + t.quads, audit: old.audit,
 		nodes: old.nodes, nfacts: old.nfacts, prov: old.prov,
 		byClass: maps.Clone(old.byClass), byPred: maps.Clone(old.byPred),
+	}
+	if len(t.audit) > 0 {
+		recs := make([]*blurline.AuditRecord, 0, len(t.audit))
+		for s, qs := range t.audit {
+			recs = append(recs, decodeAudit(s, qs))
+		}
+		slices.SortFunc(recs, func(a, b *blurline.AuditRecord) int { return strings.Compare(a.ID, b.ID) })
+		ns.audit = withAudit(old.audit, recs)
 	}
 	if t.other != nil {
 		ns.other = t.other

@@ -275,7 +275,8 @@ func (s *Store) Load(ctx context.Context, srcs ...Source) (res LoadResult, err e
 	if err != nil {
 		return res, err
 	}
-	return s.commitBatch(ctx, b)
+	b.op = writeOp{action: "load"}
+	return s.commitBatch(namedInput(ctx, srcs), b)
 }
 
 // Check validates the sources against the store's current content, as Load
@@ -310,8 +311,13 @@ func (s *Store) check(ctx context.Context, curated bool, srcs []Source) (n int, 
 	return len(b.adds), b.Err()
 }
 
+// parseSources reads srcs into a batch; audit records in them are taken
+// when ctx's origin is a restore.
 func parseSources(ctx context.Context, srcs []Source) (*batch, error) {
 	b := newBatch()
+	if o, ok := blurline.OriginFromContext(ctx); ok {
+		b.restore = o.Restore
+	}
 	for _, src := range srcs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -324,6 +330,20 @@ func parseSources(ctx context.Context, srcs []Source) (*batch, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// namedInput returns ctx whose origin, if it names no input, names srcs.
+func namedInput(ctx context.Context, srcs []Source) context.Context {
+	o, ok := blurline.OriginFromContext(ctx)
+	if !ok || o.Name != "" {
+		return ctx
+	}
+	names := make([]string, len(srcs))
+	for i, src := range srcs {
+		names[i] = src.Name
+	}
+	o.Name = strings.Join(names, ", ")
+	return blurline.NewContextWithOrigin(ctx, o)
 }
 
 // commitBatch checks a parsed batch against the store and writes it atomically.
@@ -354,7 +374,7 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 	if err := ctx.Err(); err != nil {
 		return LoadResult{}, err
 	}
-	added, err := s.apply(ctx, b.adds, b.dels)
+	added, err := s.apply(ctx, b.op, b.adds, b.dels)
 	if err != nil {
 		return LoadResult{}, err
 	}
@@ -362,18 +382,15 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 }
 
 // apply writes adds and deletes in one cayley transaction, then updates the
-// read model. A bulk write stops when ctx ends, leaving the store as it was.
-// The caller holds s.mu for writing.
-func (s *Store) apply(ctx context.Context, adds, dels []quad.Quad) (int, error) {
+// read model. A write through a context with an origin carries its audit
+// record in the same transaction (audit.go). A bulk write stops when ctx
+// ends, leaving the store as it was. The caller holds s.mu for writing.
+func (s *Store) apply(ctx context.Context, op writeOp, adds, dels []quad.Quad) (int, error) {
 	if len(adds) == 0 && len(dels) == 0 {
 		return 0, nil
 	}
-	if err := s.invalidateSnapshot(); err != nil {
-		return 0, err
-	}
-	if err := s.be.apply(ctx, adds, dels); err != nil {
-		return 0, err
-	}
+	// The next snapshot first (nothing is published before the write
+	// commits): what it changes is what the audit record says.
 	t := newTxn(s.cur.Load())
 	for _, q := range dels {
 		t.remove(q)
@@ -383,6 +400,19 @@ func (s *Store) apply(ctx context.Context, adds, dels []quad.Quad) (int, error) 
 		if t.add(q) {
 			added++
 		}
+	}
+	if r := t.auditRecord(ctx, op); r != nil {
+		rq := auditQuads(r)
+		for _, q := range rq {
+			t.add(q)
+		}
+		adds = append(slices.Clip(adds), rq...)
+	}
+	if err := s.invalidateSnapshot(); err != nil {
+		return 0, err
+	}
+	if err := s.be.apply(ctx, adds, dels); err != nil {
+		return 0, err
 	}
 	s.publish(ctx, t)
 	return added, nil

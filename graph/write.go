@@ -20,7 +20,7 @@ import (
 // same fact twice changes nothing. It returns the facts as stored.
 func (s *Store) Write(ctx context.Context, nodes []blurline.Node, facts []blurline.Fact) (_ []*blurline.Fact, err error) {
 	defer wrap(&err, "graph.Write")
-	return s.write(ctx, "", nodes, facts)
+	return s.writeRenaming(ctx, writeOp{action: "write"}, "", nil, nodes, facts)
 }
 
 // WriteImport is Write for an import that RetractImport can take back: the
@@ -52,15 +52,12 @@ func (s *Store) WriteImportRenaming(ctx context.Context, id string, renames map[
 		}
 		facts[i].ID = id + "/" + facts[i].ID
 	}
-	return s.writeRenaming(ctx, blurline.ImportBase+id, renames, nodes, facts)
+	return s.writeRenaming(ctx, writeOp{action: "import", importID: id}, blurline.ImportBase+id, renames, nodes, facts)
 }
 
-func (s *Store) write(ctx context.Context, graphIRI string, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error) {
-	return s.writeRenaming(ctx, graphIRI, nil, nodes, facts)
-}
-
-func (s *Store) writeRenaming(ctx context.Context, graphIRI string, renames map[string]string, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error) {
+func (s *Store) writeRenaming(ctx context.Context, op writeOp, graphIRI string, renames map[string]string, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error) {
 	b := newBatch()
+	b.op = op
 	for old, nu := range renames {
 		if err := checkID(old); err != nil {
 			return nil, err
@@ -134,7 +131,7 @@ func (s *Store) Retract(ctx context.Context, id string) (_ *blurline.Fact, err e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := s.apply(ctx, nil, r.quads()); err != nil {
+	if _, err := s.apply(ctx, writeOp{action: "retract"}, nil, r.quads()); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -373,7 +370,7 @@ func (s *Store) RetractImport(ctx context.Context, id string) (n int, err error)
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if _, err := s.apply(ctx, nil, dels); err != nil {
+	if _, err := s.apply(ctx, writeOp{action: "retractImport", importID: id}, nil, dels); err != nil {
 		return 0, err
 	}
 	return len(dels), nil
