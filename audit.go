@@ -63,6 +63,18 @@ func WithAction(ctx context.Context, action, name string) context.Context {
 	return NewContextWithOrigin(ctx, o)
 }
 
+// WithInputName returns ctx whose origin (if it has one) names the input
+// name, unless it names one already (the caller who knows better, such as
+// the server naming a TAXII collection, came first).
+func WithInputName(ctx context.Context, name string) context.Context {
+	o, ok := OriginFromContext(ctx)
+	if !ok || o.Name != "" || name == "" {
+		return ctx
+	}
+	o.Name = name
+	return NewContextWithOrigin(ctx, o)
+}
+
 // AuditRecord is one write as the audit trail has it.
 type AuditRecord struct {
 	ID        string    // sorts as the records were written: the time, then a random part

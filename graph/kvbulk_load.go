@@ -104,8 +104,10 @@ func (s *Store) commitKV(ctx context.Context, b *batch) (LoadResult, error) {
 		return LoadResult{}, err
 	}
 	adds, read := b.adds, len(b.adds)
+	var trail []quad.Quad
 	if r := b.auditRecord(ctx, lk); r != nil {
-		adds = append(adds, auditQuads(r)...)
+		trail = auditQuads(r)
+		adds = append(adds, trail...)
 	}
 	// What the check needed is garbage now: let the write have the memory.
 	*b = batch{}
@@ -116,7 +118,7 @@ func (s *Store) commitKV(ctx context.Context, b *batch) (LoadResult, error) {
 	}
 	// cayley's QuadStore now lags behind the data; nothing in a Loader
 	// uses it again but Close, and the next Open starts afresh.
-	return LoadResult{Read: read, Added: n}, nil
+	return LoadResult{Read: read, Added: n - len(trail)}, nil // the record is new, and not what was loaded
 }
 
 // seedKV is Store.Seed for a bbolt store without read model.

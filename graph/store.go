@@ -334,16 +334,11 @@ func parseSources(ctx context.Context, srcs []Source) (*batch, error) {
 
 // namedInput returns ctx whose origin, if it names no input, names srcs.
 func namedInput(ctx context.Context, srcs []Source) context.Context {
-	o, ok := blurline.OriginFromContext(ctx)
-	if !ok || o.Name != "" {
-		return ctx
-	}
 	names := make([]string, len(srcs))
 	for i, src := range srcs {
 		names[i] = src.Name
 	}
-	o.Name = strings.Join(names, ", ")
-	return blurline.NewContextWithOrigin(ctx, o)
+	return blurline.WithInputName(ctx, strings.Join(names, ", "))
 }
 
 // commitBatch checks a parsed batch against the store and writes it atomically.

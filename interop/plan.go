@@ -553,7 +553,7 @@ func (p *plan) write(ctx context.Context, s Store, file string) (*Report, error)
 	if len(nodes) == 0 && len(facts) == 0 {
 		return p.rep, nil
 	}
-	if err := p.writeStore(ctx, s, nodes, facts); err != nil {
+	if err := p.writeStore(blurline.WithInputName(ctx, file), s, nodes, facts); err != nil {
 		return nil, p.explain(err, file, nodes, facts)
 	}
 	return p.rep, nil

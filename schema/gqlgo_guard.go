@@ -44,6 +44,7 @@ const MaxFieldPairs = 2000
 var boundedLists = map[string]bool{
 	"EntityConnection.edges":       true,
 	"RelationshipConnection.edges": true,
+	"AuditConnection.edges":        true,
 	"Path.hops":                    true,
 	"Path.nodes":                   true,
 	"Subgraph.nodes":               true,

@@ -20,6 +20,8 @@ type Graph interface {
 	ShortestPaths(ctx context.Context, from, to string, o blurline.PathOptions) ([]blurline.Path, error)
 	Neighbourhood(ctx context.Context, id string, hops, limit int, f blurline.FactFilter) (blurline.Subgraph, error)
 	Stats(ctx context.Context) (blurline.Stats, error)
+	// History pages the audit trail (Query.history).
+	History(ctx context.Context, q blurline.AuditQuery) (blurline.AuditPage, error)
 	Version() uint64
 	// Pin returns a context whose reads all see the store's current
 	// version, and that version: a request reads one version throughout.

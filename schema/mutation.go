@@ -15,7 +15,8 @@ import (
 // interop.go). Every mutation first calls blurline.Require (FORBIDDEN
 // unless the context's principal holds the write scope, or import for the
 // imports, and then nothing is changed), then makes exactly one store write, which the store validates
-// exactly as it validates a loaded file and applies atomically.
+// exactly as it validates a loaded file and applies atomically, with its
+// audit record: every mutation's context names it (blurline.WithAction).
 
 func (b *builder) mutationType() *graphql.Object {
 	a := b.a
@@ -105,6 +106,15 @@ func (b *builder) mutationType() *graphql.Object {
 	}
 	maps.Copy(fields, b.interopMutations())
 	b.relayMutations(fields)
+	for name, f := range fields {
+		// The audit trail names the mutation called (the request's origin,
+		// if it has one, is the server's).
+		run := f.Resolve
+		f.Resolve = func(p graphql.ResolveParams) (any, error) {
+			p.Context = blurline.WithAction(p.Context, name, "")
+			return run(p)
+		}
+	}
 	return graphql.NewObject(graphql.ObjectConfig{Name: "Mutation", Description: "Writes, each in one transaction: all or nothing. They need a token (Authorization: Bearer <token>) with the write scope, or import for importStix and retractImport.", Fields: fields})
 }
 

@@ -171,6 +171,9 @@ func (b *builder) queryType() *graphql.Object {
 	for name, f := range b.nodeQueries() {
 		q.AddFieldConfig(name, f)
 	}
+	for name, f := range b.historyQueries() {
+		q.AddFieldConfig(name, f)
+	}
 	return q
 }
 

@@ -131,10 +131,7 @@ func (t *taxii) wrap(h func(http.ResponseWriter, *http.Request) error) http.Hand
 		}
 		p, err := t.s.authenticate(r)
 		if err == nil {
-			r = r.WithContext(blurline.NewContextWithPrincipal(r.Context(), p))
-			if ri := infoFrom(r.Context()); ri != nil {
-				ri.principal = p.Name
-			}
+			r = identified(r, p)
 			// Reading needs read; adding objects needs import alone
 			// (addObjects checks it), so a feed may hold only that.
 			if r.Method != http.MethodPost {
@@ -624,7 +621,8 @@ func (t *taxii) addObjects(w http.ResponseWriter, r *http.Request) error {
 		return terr(http.StatusBadRequest, "Bad envelope", "the body is not a TAXII envelope: %v", err)
 	}
 	st.TotalCount = len(env.Objects)
-	rep, err := t.s.importSTIX(r.Context(), t.store, data, interop.ImportOptions{Name: "envelope"})
+	ctx := blurline.WithAction(r.Context(), "TAXII POST", "collection "+c.id)
+	rep, err := t.s.importSTIX(ctx, t.store, data, interop.ImportOptions{Name: "envelope"})
 	var fe *interop.FileError
 	switch {
 	case errors.As(err, &fe) || errors.Is(err, blurline.ErrInvalid):

@@ -84,7 +84,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	received := time.Since(started)
-	rep, err := s.runImport(r.Context(), func(ctx context.Context) (*interop.Report, error) {
+	rep, err := s.runImport(blurline.WithAction(r.Context(), "POST /import", ""), func(ctx context.Context) (*interop.Report, error) {
 		return interop.Import(ctx, st, data, format, opt)
 	})
 	var fe *interop.FileError

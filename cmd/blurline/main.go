@@ -11,8 +11,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"os/user"
 	"syscall"
 
+	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/graph"
 )
 
@@ -77,10 +79,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	})
 	// cayley logs through a process-wide logger: set here, once, for every command.
 	graph.SetCayleyLogger(env.lg)
+	if name != "serve" { // the server names each request's principal and origin
+		ctx = cliIdentity(ctx, name)
+	}
 	err := cmd.run(ctx, env)
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) && cmd.interrupted != "" {
 		// In place of "graph.Load: context canceled".
 		return errors.New("interrupted: " + cmd.interrupted)
 	}
 	return err
+}
+
+// cliIdentity returns ctx with the command line's principal and origin:
+// its writes are recorded in the audit trail as the operating system's
+// user (or "cli" when it has no name) from "cli", their action the
+// command's name. Whoever runs the command holds the store's files, so it
+// holds every scope, and its load may restore an export's audit trail.
+func cliIdentity(ctx context.Context, command string) context.Context {
+	name := "cli"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	ctx = blurline.NewContextWithPrincipal(ctx, &blurline.Principal{Name: name, Scopes: blurline.AllScopes, MaxMarking: blurline.TLPRed})
+	return blurline.NewContextWithOrigin(ctx, blurline.Origin{From: "cli", Action: command, Restore: command == "load"})
 }

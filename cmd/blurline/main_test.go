@@ -94,13 +94,35 @@ func TestCLI(t *testing.T) {
 	if err != nil || !strings.Contains(exported, `"0.4"^^<http://www.w3.org/2001/XMLSchema#decimal>`) {
 		t.Fatalf("export = %v; want the exact literal back", err)
 	}
-	// The export loads into an empty store and exports the same.
+	// The export loads into an empty store and exports the same, audit
+	// trail included, and one more audit record: the load's own.
+	if !strings.Contains(exported, `<https://w3id.org/blurline/audit#action> "load" <https://w3id.org/blurline/audit> .`) || !strings.Contains(exported, `<https://w3id.org/blurline/audit#from> "cli" <https://w3id.org/blurline/audit> .`) {
+		t.Errorf("the export lacks the audit record of the loads")
+	}
 	env2 := map[string]string{"BLURLINE_DATA": filepath.Join(dir, "data2"), "BLURLINE_NO_SEED": "1"}
 	if _, stderr, err := runCLI(t, env2, exported, "load", "-"); err != nil {
 		t.Fatalf("load the export: %v %s", err, stderr)
 	}
-	if again, _, _ := runCLI(t, env2, "", "export"); again != exported {
-		t.Errorf("export of the re-loaded export differs")
+	again, _, _ := runCLI(t, env2, "", "export")
+	had := map[string]bool{}
+	for _, l := range strings.SplitAfter(exported, "\n") {
+		had[l] = true
+	}
+	var extra []string
+	for _, l := range strings.SplitAfter(again, "\n") {
+		if !had[l] {
+			extra = append(extra, l)
+		} else {
+			delete(had, l)
+		}
+	}
+	if len(had) > 0 || len(extra) == 0 || !strings.Contains(strings.Join(extra, ""), `<https://w3id.org/blurline/audit#name> "<stdin>"`) {
+		t.Errorf("export of the re-loaded export: lost %d lines, gained %q; want only the load's audit record gained", len(had), extra)
+	}
+	for _, l := range extra {
+		if !strings.HasSuffix(l, " <https://w3id.org/blurline/audit> .\n") {
+			t.Errorf("the re-loaded export gained %q, not an audit quad", l)
+		}
 	}
 
 	// A backup restores to the same data.
