@@ -374,7 +374,7 @@ var Properties = []PropertyInfo{
 	{PropNonStateCharacter, false, true, XSDDecimal, "Non-state character nu (0 state unit .. 1 criminal), overriding the class default.", "x_blurline_non_state"},
 	{PropMotiveWeight, false, true, XSDDecimal, "Criminal-motive weight m of an activity (1 ransomware .. 0 espionage).", "x_blurline_motive_weight"},
 	{PropPublisher, false, true, XSDString, "Who published a source (a government, court, vendor or outlet): exactly one per source record.", "external_references[].source_name"},
-	{PropSourceKind, false, true, XSDString, "The kind of a source: official-statement, court-filing, government-advisory, vendor-report, news, analysis or reference. Exactly one per source record.", "x_blurline_source_kind"},
+	{PropSourceKind, false, true, XSDString, "The kind of a source: official-statement, court-filing, government-advisory, vendor-report, news, analysis, reference, or unknown (not judged: a record an import made). Exactly one per source record.", "x_blurline_source_kind"},
 	{PropPrimary, false, true, XSDBoolean, "True when a source is the primary text (the statement, filing or report itself), false for a copy, mirror or report of it. Exactly one per source record.", "x_blurline_primary"},
 	{PropReliability, false, true, XSDString, "The source's reliability on the Admiralty scale, A (completely reliable) to E (unreliable), F (cannot be judged), as in MISP's admiralty-scale taxonomy and OpenCTI's reliability. Exactly one per source record; the fact's credibility stays its confidence.", "x_opencti_reliability; MISP admiralty-scale:source-reliability"},
 	{PropCopyOf, false, true, "IRI", "The primary source that a secondary source copies or mirrors.", "none"},
@@ -462,6 +462,7 @@ const (
 	News               SourceKind = "news"
 	AnalysisSource     SourceKind = "analysis"
 	Reference          SourceKind = "reference"
+	UnknownKind        SourceKind = "unknown"
 )
 
 // SourceKinds lists the source kinds with what each covers.
@@ -476,6 +477,7 @@ var SourceKinds = []struct {
 	{News, "A news report about events or statements."},
 	{AnalysisSource, "Analysis, commentary or research by experts, think tanks, law firms or scholars (the Atlantic Council roundup)."},
 	{Reference, "A reference work, data set or knowledge base (MITRE ATT&CK, the MISP galaxy)."},
+	{UnknownKind, "Not established: a source an imported file cites whose kind nobody has judged (its record made by the import, docs/interop.md)."},
 }
 
 // ParseSourceKind reads a source kind.

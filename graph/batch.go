@@ -55,9 +55,11 @@ type entityDecl struct {
 	line     int // first line that mentions it
 	propLine int // first line with an entity property (0 if none)
 	file     string
-	// record counts the values of each source-record property (publisher,
-	// sourceKind, primary, reliability, publishedOn, copyOf).
-	record map[string]int
+	// record holds the distinct values of each source-record property
+	// (publisher, sourceKind, primary, reliability, publishedOn, copyOf):
+	// an import restates the record it cites in its own graph, which is
+	// the same value again, not a second one.
+	record map[string][]quad.Value
 	// sources are the entity's own sources, for the curated rules.
 	sources []entityRef
 }
@@ -449,9 +451,11 @@ func (b *batch) addEntityProperty(q quad.Quad, prop, subj, file string, line int
 	}
 	if sourceRecordProps[prop] {
 		if e.record == nil {
-			e.record = map[string]int{}
+			e.record = map[string][]quad.Value{}
 		}
-		e.record[prop]++
+		if !slices.Contains(e.record[prop], q.Object) {
+			e.record[prop] = append(e.record[prop], q.Object)
+		}
 	}
 	if prop == blurline.PropSource {
 		iri, _ := iriOf(q.Object)
@@ -830,8 +834,8 @@ func (b *batch) checkRecord(iri string, e *entityDecl, st lookup) {
 		}
 		return
 	}
-	for p, n := range e.record {
-		if n > 1 && p != blurline.PropCopyOf {
+	for _, p := range slices.Sorted(maps.Keys(e.record)) {
+		if n := len(e.record[p]); n > 1 && p != blurline.PropCopyOf {
 			b.errorf(e.file, e.propLine, "source <%s> has %d values of %s: it takes one", iri, n, p)
 		}
 	}
@@ -840,7 +844,7 @@ func (b *batch) checkRecord(iri string, e *entityDecl, st lookup) {
 	}
 	var missing []string
 	for _, p := range requiredRecordProps {
-		if e.record[p] == 0 {
+		if len(e.record[p]) == 0 {
 			missing = append(missing, p)
 		}
 	}

@@ -460,7 +460,7 @@ func (p *plan) build() ([]blurline.Node, []blurline.Fact) {
 		facts = append(facts, f)
 	}
 	p.rep.Facts = len(facts)
-	return nodes, facts
+	return append(nodes, p.sourceRecords(nodes, facts)...), facts
 }
 
 func (p *plan) pick(it *item, id string) string {
@@ -539,6 +539,15 @@ func mergeNode(it *item, t *blurline.Node) blurline.Node {
 	}
 	if it.node.MotiveWeight != nil && (t.MotiveWeight == nil || *t.MotiveWeight == *it.node.MotiveWeight) {
 		n.MotiveWeight = it.node.MotiveWeight
+	}
+	// A source record is restated as the store holds it: a merge never
+	// regrades a source (sources.go).
+	switch {
+	case t.Record != nil:
+		r := *t.Record
+		n.Record = &r
+	case it.node.Record != nil && n.Class == blurline.Source:
+		n.Record = it.node.Record
 	}
 	return n
 }

@@ -22,6 +22,13 @@ type Report struct {
 	DefaultConfidence int
 	Skipped           []Skip
 	Notes             []string // ambiguous or contested matches, dropped values
+
+	// The sources the import cites (sources.go): with the store's records
+	// (restated), newly recorded, and of those, graded as their host's
+	// records (the rest are of unknown kind, graded F).
+	SourcesKnown  int
+	SourcesNew    int
+	SourcesGraded int
 }
 
 // TypeCount counts the objects of one type.
@@ -106,6 +113,10 @@ func (r *Report) String() string {
 		r.ImportID, r.Format, r.Objects, len(r.Created), len(r.Merged), r.Facts)
 	if r.DefaultConfidence > 0 {
 		fmt.Fprintf(&b, " (%d without a stated confidence got %v)", r.DefaultConfidence, DefaultConfidence)
+	}
+	if n := r.SourcesKnown + r.SourcesNew; n > 0 {
+		fmt.Fprintf(&b, "; %d sources cited: %d with the store's records, %d newly recorded (%d graded as their host's records, %d of unknown kind and reliability F)",
+			n, r.SourcesKnown, r.SourcesNew, r.SourcesGraded, r.SourcesNew-r.SourcesGraded)
 	}
 	b.WriteString("\n\nby type (read / mapped / skipped):\n")
 	for _, t := range slices.Sorted(maps.Keys(r.Types)) {
