@@ -313,20 +313,28 @@ func (m *stixMapper) run(objs []*sobj) {
 	// Entities first, then statements.
 	for _, o := range current {
 		switch {
-		case o.typ == "relationship", o.typ == "note" && !isAssessmentNote(o):
+		case o.typ == "relationship", o.typ == "opinion", o.typ == "note" && !isAssessmentNote(o):
 			continue
 		}
 		m.entity(o)
 	}
+	var notes, opinions []*sobj
 	for _, o := range current {
-		switch o.typ {
-		case "relationship":
+		switch {
+		case o.typ == "relationship":
 			m.relationship(o)
-		case "note":
-			if !isAssessmentNote(o) {
-				m.note(o)
-			}
+		case o.typ == "note" && o.has(xPredicate):
+			m.note(o)
+		case o.typ == "note" && !isAssessmentNote(o):
+			notes = append(notes, o)
+		case o.typ == "opinion":
+			opinions = append(opinions, o)
 		}
+	}
+	// Other producers' assessments, notes before the opinions that may be
+	// about them (assessments.go).
+	for _, o := range append(notes, opinions...) {
+		m.assessment(o)
 	}
 	m.noteCustom(current)
 }
@@ -428,7 +436,7 @@ func (m *stixMapper) classify(o *sobj) (blurline.Class, string) {
 		return "", "courses of action (mitigations) are not modelled"
 	case "marking-definition":
 		return "", "markings are not knowledge"
-	case "indicator", "observed-data", "sighting", "infrastructure", "malware-analysis", "grouping", "opinion", "language-content":
+	case "indicator", "observed-data", "sighting", "infrastructure", "malware-analysis", "grouping", "language-content":
 		return "", o.typ + " objects are not modelled"
 	}
 	if strings.HasPrefix(o.typ, "x-") {
@@ -658,10 +666,6 @@ func (m *stixMapper) relationship(o *sobj) {
 // note reads a Blurline claim (a statement with a literal object).
 func (m *stixMapper) note(o *sobj) {
 	rep := m.rep()
-	if !o.has(xPredicate) {
-		rep.skip(o.id, o.typ, "notes are not modelled")
-		return
-	}
 	p := blurline.Predicate(o.str(xPredicate))
 	if pi, ok := blurline.LookupPredicate(p); !ok || pi.Kind != blurline.Claim {
 		m.pr.add(o.at(xPredicate), "%q is not a claim predicate (one with a literal object, such as victimCount)", p)
@@ -829,7 +833,8 @@ func importSourceRecord(o *sobj) *blurline.SourceRecord {
 
 // isAssessmentNote reports whether a note is an assessment written by
 // Blurline (assessmentNote): it is read as an entity, and its facts come
-// as relationships. Other notes are claims or are not modelled.
+// as relationships. Other notes are claims (x_blurline_predicate) or other
+// producers' assessments (assessments.go).
 func isAssessmentNote(o *sobj) bool {
 	return o.typ == "note" && o.str(xClass) == string(blurline.Assessment) && o.str(xID) != ""
 }

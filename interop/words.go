@@ -20,3 +20,24 @@ const (
 	// cfr-suspected-state-sponsor statement: "suspected" is a weak claim.
 	SponsorConfidence = 0.3
 )
+
+// opinionConfidence maps a STIX 2.1 opinion (opinion-enum) onto the
+// confidence of its assesses facts: how likely its author holds what it is
+// about to be correct, by the estimative-language bands above
+// (strongly-disagree very unlikely ... strongly-agree very likely).
+var opinionConfidence = map[string]float64{
+	"strongly-disagree": likelihood["very-unlikely"],
+	"disagree":          likelihood["unlikely"],
+	"neutral":           likelihood["roughly-even-chance"],
+	"agree":             likelihood["likely"],
+	"strongly-agree":    likelihood["very-likely"],
+}
+
+// opinionWords says an opinion's confidence in words.
+var opinionWords = map[string]string{
+	"strongly-disagree": "very unlikely",
+	"disagree":          "unlikely",
+	"neutral":           "as likely as not",
+	"agree":             "likely",
+	"strongly-agree":    "very likely",
+}
