@@ -102,6 +102,13 @@ func TestAuditTrailOverHTTP(t *testing.T) {
 			if up.Status != 200 {
 				t.Fatalf("POST /import = %d %s", up.Status, up.Body)
 			}
+			coll := storeCollection(t, ts)
+			tp := do(t, "POST", ts.URL+taxiiRoot+"collections/"+coll+"/objects/", map[string]string{"Authorization": "Bearer " + importer.token,
+				"Content-Type": taxiiAccept, "Accept": taxiiAccept},
+				`{"objects":[{"type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--21111111-2222-4333-8444-555555555555","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Audited Group"}]}`)
+			if tp.Status != 202 {
+				t.Fatalf("TAXII POST = %d %s", tp.Status, tp.Body)
+			}
 			// Refused and failed writes record nothing.
 			if r := gqlPost(t, ts, reader.token, loadNQuads, map[string]any{"t": entityNQ("audit-c", "C")}, ""); r.code() != "FORBIDDEN" {
 				t.Fatalf("reader's loadNQuads = %d %s", r.Status, r.Body)
@@ -113,16 +120,18 @@ func TestAuditTrailOverHTTP(t *testing.T) {
 			ok("retractImport", gqlPost(t, ts, importer.token, `mutation { retractImport(id: "feed") { removed } }`, nil, ""))
 
 			all := entries(t, gqlPost(t, ts, admin.token, historyQuery, nil, ""))
-			if len(all) != 5 {
-				t.Fatalf("history has %d entries, want 5: %+v", len(all), all)
+			if len(all) != 6 {
+				t.Fatalf("history has %d entries, want 6: %+v", len(all), all)
 			}
-			feedFacts := all[2].Added // the import's facts, by the ids it minted
-			if len(feedFacts) == 0 || !strings.HasPrefix(feedFacts[0], "feed/") {
-				t.Fatalf("the upload's entry names no facts of import feed: %+v", all[2])
+			taxiiImport := all[2].ImportID // minted by the import
+			feedFacts := all[3].Added      // the import's facts, by the ids it minted
+			if len(feedFacts) == 0 || !strings.HasPrefix(feedFacts[0], "feed/") || taxiiImport == "" {
+				t.Fatalf("the upload's entry names no facts of import feed, or the TAXII POST's no import: %+v", all)
 			}
 			want := []entry{
 				{"importer", "127.0.0.1", "retractImport", "feed", "", []string{}, feedFacts},
 				{"writer", "127.0.0.1", "retractFact", "", "", []string{}, []string{"audit-a-mss"}},
+				{"importer", "127.0.0.1", "TAXII POST", taxiiImport, "collection " + coll, []string{}, []string{}},
 				{"importer", "127.0.0.1", "POST /import", "feed", "upload", feedFacts, []string{}},
 				{"writer", "127.0.0.1", "createFacts", "", "", []string{"audit-b"}, []string{}},
 				{"writer", "127.0.0.1", "loadNQuads", "", "batch-1", []string{"audit-a-mss"}, []string{}},
@@ -133,13 +142,13 @@ func TestAuditTrailOverHTTP(t *testing.T) {
 					t.Errorf("history:\n got %+v\nwant %+v", got, want)
 				}
 				// The retracted fact's history, and one principal's.
-				if got := entries(t, gqlPost(t, ts, admin.token, historyQuery, map[string]any{"fact": "audit-a-mss"}, "")); !reflect.DeepEqual(got, []entry{want[1], want[4]}) {
+				if got := entries(t, gqlPost(t, ts, admin.token, historyQuery, map[string]any{"fact": "audit-a-mss"}, "")); !reflect.DeepEqual(got, []entry{want[1], want[5]}) {
 					t.Errorf("history(fact: audit-a-mss) = %+v", got)
 				}
-				if got := entries(t, gqlPost(t, ts, admin.token, historyQuery, map[string]any{"by": "importer"}, "")); !reflect.DeepEqual(got, []entry{want[0], want[2]}) {
+				if got := entries(t, gqlPost(t, ts, admin.token, historyQuery, map[string]any{"by": "importer"}, "")); !reflect.DeepEqual(got, []entry{want[0], want[2], want[3]}) {
 					t.Errorf("history(by: importer) = %+v", got)
 				}
-				if got := entries(t, gqlPost(t, ts, admin.token, historyQuery, map[string]any{"entity": "audit-a"}, "")); !reflect.DeepEqual(got, []entry{want[1], want[3], want[4]}) {
+				if got := entries(t, gqlPost(t, ts, admin.token, historyQuery, map[string]any{"entity": "audit-a"}, "")); !reflect.DeepEqual(got, []entry{want[1], want[4], want[5]}) {
 					t.Errorf("history(entity: audit-a) = %+v", got)
 				}
 				// Pages of two.
