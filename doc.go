@@ -46,5 +46,7 @@
 //
 // Retracting a fact removes its named graph. Entity descriptions (type,
 // name, aliases, sources) are plain quads in the default graph or in an
-// import's graph.
+// import's graph. Every write made on someone's behalf also leaves an audit
+// record (audit.go: who, when, from where, which facts) in the graph
+// [AuditGraph], in the same transaction; no write removes one.
 package blurline

@@ -16,7 +16,7 @@
 // per class with typed relationship fields, Relationship and Statement),
 // resolve.go (queries), mutation.go (mutations), blur.go (the blur
 // analysis: BlurScore, blur and blurRanking), interop.go (STIX import,
-// retraction and export), args.go (arguments,
+// retraction and export), history.go (the audit trail, admin only), args.go (arguments,
 // limits, cursors) and loaders.go (per-request batch loading, one store
 // call per level). docs/api.md describes the API for its users.
 package schema
