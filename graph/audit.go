@@ -25,12 +25,16 @@ import (
 //	<audit/ID> <audit#action> "addFacts" <audit> .
 //	<audit/ID> <audit#import> "mitre-ics" <audit> .        (an import)
 //	<audit/ID> <audit#name> "bundle.json" <audit> .        (a named input)
-//	<audit/ID> <audit#added> "f-1a2b..." <audit> .         (one per fact; also changed, retracted)
-//	<audit/ID> <audit#entity> "apt40" <audit> .            (one per entity touched)
+//	<audit/ID> <audit#added> "f-1a2b... f-3c4d..." <audit> .  (also changed, retracted)
+//	<audit/ID> <audit#entities> "apt40 hssd" <audit> .
 //
 // Facts and entities are named by their ids as plain literals, not IRIs:
 // a record says what the write touched at the time, and nothing that
-// renames an entity or retracts a fact rewrites it. The read model keeps
+// renames an entity or retracts a fact rewrites it. Each list is one
+// literal, its ids sorted and separated by single spaces (no id or IRI
+// holds a space): a record is 4 to 10 quads however much the write
+// changed, where a quad per id made a load's trail a quarter of its size
+// again (docs/operations.md). The read model keeps
 // the records, sorted by id, in one slice per snapshot (snapshot.audit):
 // a write appends to it, a history query walks it from one end (History).
 
@@ -45,10 +49,10 @@ const (
 	auditAdded     = "added"
 	auditChanged   = "changed"
 	auditRetracted = "retracted"
-	auditEntity    = "entity"
+	auditEntities  = "entities"
 )
 
-var auditProps = []string{auditAt, auditBy, auditFrom, auditAction, auditImport, auditName, auditAdded, auditChanged, auditRetracted, auditEntity}
+var auditProps = []string{auditAt, auditBy, auditFrom, auditAction, auditImport, auditName, auditAdded, auditChanged, auditRetracted, auditEntities}
 
 // writeOp is what kind of write a batch or a deletion is, for its audit
 // record: the action named when the origin names none, and the import it
@@ -107,7 +111,7 @@ func newAuditRecord(ctx context.Context, op writeOp, added, changed, retracted, 
 // auditQuads returns a record's quads.
 func auditQuads(r *blurline.AuditRecord) []quad.Quad {
 	s, g := quad.IRI(blurline.AuditBase+r.ID), quad.IRI(blurline.AuditGraph)
-	out := make([]quad.Quad, 0, 6+len(r.Added)+len(r.Changed)+len(r.Retracted)+len(r.Entities))
+	out := make([]quad.Quad, 0, 10)
 	add := func(p string, o quad.Value) {
 		out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(blurline.AuditNS + p), Object: o, Label: g})
 	}
@@ -124,9 +128,9 @@ func auditQuads(r *blurline.AuditRecord) []quad.Quad {
 	for _, l := range []struct {
 		p   string
 		ids []string
-	}{{auditAdded, r.Added}, {auditChanged, r.Changed}, {auditRetracted, r.Retracted}, {auditEntity, r.Entities}} {
-		for _, id := range l.ids {
-			add(l.p, quad.String(id))
+	}{{auditAdded, r.Added}, {auditChanged, r.Changed}, {auditRetracted, r.Retracted}, {auditEntities, r.Entities}} {
+		if len(l.ids) > 0 {
+			add(l.p, quad.String(strings.Join(l.ids, " ")))
 		}
 	}
 	return out
@@ -177,13 +181,13 @@ func decodeAudit(subject string, qs []quad.Quad) *blurline.AuditRecord {
 		case auditName:
 			r.Name = text
 		case auditAdded:
-			r.Added = append(r.Added, text)
+			r.Added = append(r.Added, strings.Fields(text)...)
 		case auditChanged:
-			r.Changed = append(r.Changed, text)
+			r.Changed = append(r.Changed, strings.Fields(text)...)
 		case auditRetracted:
-			r.Retracted = append(r.Retracted, text)
-		case auditEntity:
-			r.Entities = append(r.Entities, text)
+			r.Retracted = append(r.Retracted, strings.Fields(text)...)
+		case auditEntities:
+			r.Entities = append(r.Entities, strings.Fields(text)...)
 		}
 	}
 	for _, l := range []*[]string{&r.Added, &r.Changed, &r.Retracted, &r.Entities} {
