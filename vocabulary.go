@@ -535,21 +535,18 @@ func (r Reliability) AtLeast(min Reliability) bool {
 var AttributionKinds = []string{"technical", "political", "legal", "unofficial", "self"}
 
 var (
-	classIndex     = map[Class]*ClassInfo{}
-	predicateIndex = map[Predicate]*PredicateInfo{}
-	propertyIndex  = map[string]*PropertyInfo{}
+	classIndex     = indexBy(Classes, func(c *ClassInfo) Class { return c.Class })
+	predicateIndex = indexBy(Predicates, func(p *PredicateInfo) Predicate { return p.Predicate })
+	propertyIndex  = indexBy(Properties, func(p *PropertyInfo) string { return p.Name })
 )
 
-func init() {
-	for i := range Classes {
-		classIndex[Classes[i].Class] = &Classes[i]
+// indexBy maps each element of a vocabulary table by its key.
+func indexBy[K comparable, V any](table []V, key func(*V) K) map[K]*V {
+	m := make(map[K]*V, len(table))
+	for i := range table {
+		m[key(&table[i])] = &table[i]
 	}
-	for i := range Predicates {
-		predicateIndex[Predicates[i].Predicate] = &Predicates[i]
-	}
-	for i := range Properties {
-		propertyIndex[Properties[i].Name] = &Properties[i]
-	}
+	return m
 }
 
 // LookupClass returns a class's documentation.
@@ -580,32 +577,28 @@ func PropIRI(name string) string { return NS + name }
 
 // EntityIRI turns an entity id into its IRI. An id that already is an
 // absolute IRI (one with a scheme) is returned unchanged.
-func EntityIRI(id string) string {
-	if IsAbsIRI(id) {
-		return id
-	}
-	return EntityBase + id
-}
+func EntityIRI(id string) string { return underBase(EntityBase, id) }
 
 // EntityID turns an entity IRI into the short id clients see.
-func EntityID(iri string) string {
-	if s, ok := strings.CutPrefix(iri, EntityBase); ok {
-		return s
-	}
-	return iri
-}
+func EntityID(iri string) string { return shortOf(EntityBase, iri) }
 
 // FactIRI turns a fact id into its IRI.
-func FactIRI(id string) string {
+func FactIRI(id string) string { return underBase(FactBase, id) }
+
+// FactID turns a fact IRI into its short id.
+func FactID(iri string) string { return shortOf(FactBase, iri) }
+
+// underBase is the IRI of a short id under base; an absolute IRI stays as it is.
+func underBase(base, id string) string {
 	if IsAbsIRI(id) {
 		return id
 	}
-	return FactBase + id
+	return base + id
 }
 
-// FactID turns a fact IRI into its short id.
-func FactID(iri string) string {
-	if s, ok := strings.CutPrefix(iri, FactBase); ok {
+// shortOf is the short id of an IRI under base; any other IRI stays as it is.
+func shortOf(base, iri string) string {
+	if s, ok := strings.CutPrefix(iri, base); ok {
 		return s
 	}
 	return iri

@@ -93,6 +93,58 @@ func (a *API) factFilter(p graphql.ResolveParams) (blurline.FactFilter, error) {
 	return f, err
 }
 
+// firstFilter reads what a list of facts reads first: first (def when
+// absent) and the fact filter.
+func (a *API) firstFilter(p graphql.ResolveParams, def int) (int, blurline.FactFilter, error) {
+	n, err := a.first(p.Args, def)
+	if err != nil {
+		return 0, blurline.FactFilter{}, err
+	}
+	f, err := a.factFilter(p)
+	return n, f, err
+}
+
+// pageFilter reads what a connection of facts reads first: its page
+// (first/after, last/before) and the fact filter.
+func (a *API) pageFilter(p graphql.ResolveParams, def int) (page, blurline.FactFilter, error) {
+	pg, err := a.page(p.Args, def)
+	if err != nil {
+		return pg, blurline.FactFilter{}, err
+	}
+	f, err := a.factFilter(p)
+	return pg, f, err
+}
+
+// ownFacts resolves, through the request's batch loader, the facts of the
+// entity a field is on that keep accepts (in the loader's order), and
+// hands them to use: what every field reading an entity's own facts does.
+func (a *API) ownFacts(p graphql.ResolveParams, keep func(f *blurline.Fact, id string) bool, use func(id string, facts []*blurline.Fact) (any, error)) (any, error) {
+	id := p.Source.(*blurline.Node).ID
+	ctx := p.Context
+	load := a.loaders(ctx).factsOf(ctx, id)
+	return func() (any, error) {
+		facts, err := load()
+		if err != nil {
+			return nil, err
+		}
+		var out []*blurline.Fact
+		for i, f := range facts {
+			if i&1023 == 1023 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if keep(f, id) {
+				out = append(out, f)
+			}
+		}
+		return use(id, out)
+	}, nil
+}
+
+// subjectOf keeps the facts of predicate pred the entity is the subject of.
+func subjectOf(pred blurline.Predicate) func(*blurline.Fact, string) bool {
+	return func(f *blurline.Fact, id string) bool { return f.Predicate == pred && f.Subject == id }
+}
+
 // sourceCache holds the source records of one store version.
 type sourceCache struct {
 	mu      sync.Mutex
@@ -247,38 +299,22 @@ func (b *builder) classFields(c blurline.Class) graphql.Fields {
 		}
 	case blurline.Assessment:
 		authored := func(p graphql.ResolveParams, get func(*blurline.Fact) (any, error)) (any, error) {
-			n := p.Source.(*blurline.Node)
-			load := b.a.loaders(p.Context).factsOf(p.Context, n.ID)
-			return func() (any, error) {
-				facts, err := load()
-				if err != nil {
-					return nil, err
+			return b.a.ownFacts(p, subjectOf(blurline.AuthoredBy), func(_ string, facts []*blurline.Fact) (any, error) {
+				if len(facts) == 0 {
+					return nil, nil
 				}
-				for _, f := range facts {
-					if f.Predicate == blurline.AuthoredBy && f.Subject == n.ID {
-						return get(f)
-					}
-				}
-				return nil, nil
-			}, nil
+				return get(facts[0])
+			})
 		}
 		others := func(pred blurline.Predicate) graphql.FieldResolveFn {
 			return func(p graphql.ResolveParams) (any, error) {
-				n := p.Source.(*blurline.Node)
-				load := b.a.loaders(p.Context).factsOf(p.Context, n.ID)
-				return func() (any, error) {
-					facts, err := load()
-					if err != nil {
-						return nil, err
-					}
-					var ids []string
-					for _, f := range facts {
-						if f.Predicate == pred && f.Subject == n.ID {
-							ids = append(ids, f.Object)
-						}
+				return b.a.ownFacts(p, subjectOf(pred), func(_ string, facts []*blurline.Fact) (any, error) {
+					ids := make([]string, len(facts))
+					for i, f := range facts {
+						ids[i] = f.Object
 					}
 					return b.a.existingNodes(p.Context, ids)
-				}, nil
+				})
 			}
 		}
 		return graphql.Fields{

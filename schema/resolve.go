@@ -227,44 +227,30 @@ func matchDir(f *blurline.Fact, id string, dir blurline.Direction) bool {
 // resolveRelField resolves a typed relationship field (sponsors, attributions...).
 func (a *API) resolveRelField(r relField) graphql.FieldResolveFn {
 	return func(p graphql.ResolveParams) (any, error) {
-		n := p.Source.(*blurline.Node)
-		first, err := a.first(p.Args, DefaultPageSize)
-		if err != nil {
-			return nil, err
-		}
-		filter, err := a.factFilter(p)
+		first, filter, err := a.firstFilter(p, DefaultPageSize)
 		if err != nil {
 			return nil, err
 		}
 		filter.Predicates = r.preds
-		load := a.loaders(p.Context).factsOf(p.Context, n.ID)
-		return func() (any, error) {
-			facts, err := load()
-			if err != nil {
-				return nil, err
-			}
-			out := []rel{}
-			for _, f := range facts {
-				if len(out) == first {
-					break
-				}
-				if matchDir(f, n.ID, r.dir) && filter.Match(f) {
-					out = append(out, rel{f: f, near: n.ID})
-				}
-			}
-			return out, nil
-		}, nil
+		return a.ownFacts(p, func(f *blurline.Fact, id string) bool { return matchDir(f, id, r.dir) && filter.Match(f) },
+			func(id string, facts []*blurline.Fact) (any, error) {
+				return asRels(facts[:min(first, len(facts))], id), nil
+			})
 	}
+}
+
+// asRels sees facts from the entity id.
+func asRels(facts []*blurline.Fact, id string) []rel {
+	out := make([]rel, len(facts))
+	for i, f := range facts {
+		out[i] = rel{f: f, near: id}
+	}
+	return out
 }
 
 // resolveEntityRelationships resolves Entity.relationships.
 func (a *API) resolveEntityRelationships(p graphql.ResolveParams) (any, error) {
-	n := p.Source.(*blurline.Node)
-	pg, err := a.page(p.Args, DefaultPageSize)
-	if err != nil {
-		return nil, err
-	}
-	filter, err := a.factFilter(p)
+	pg, filter, err := a.pageFilter(p, DefaultPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -273,34 +259,16 @@ func (a *API) resolveEntityRelationships(p graphql.ResolveParams) (any, error) {
 	for _, id := range argIDs(p.Args, "to") {
 		to[shortID(id)] = true
 	}
-	ctx := p.Context
-	load := a.loaders(ctx).factsOf(ctx, n.ID)
-	return func() (any, error) {
-		facts, err := load()
-		if err != nil {
-			return nil, err
-		}
-		var rels []rel
-		for i, f := range facts {
-			if i&1023 == 1023 && ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if !matchDir(f, n.ID, dir) || !filter.Match(f) || len(to) > 0 && !to[f.Other(n.ID)] {
-				continue
-			}
-			rels = append(rels, rel{f: f, near: n.ID})
-		}
-		return paginate(rels, "fact", relKey, pg)
-	}, nil
+	return a.ownFacts(p, func(f *blurline.Fact, id string) bool {
+		return matchDir(f, id, dir) && filter.Match(f) && (len(to) == 0 || to[f.Other(id)])
+	}, func(id string, facts []*blurline.Fact) (any, error) {
+		return paginate(asRels(facts, id), "fact", relKey, pg)
+	})
 }
 
 // resolveRelationships resolves Query.relationships.
 func (a *API) resolveRelationships(p graphql.ResolveParams) (any, error) {
-	pg, err := a.page(p.Args, DefaultPageSize)
-	if err != nil {
-		return nil, err
-	}
-	filter, err := a.factFilter(p)
+	pg, filter, err := a.pageFilter(p, DefaultPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -359,10 +327,7 @@ func (a *API) pathOptions(p graphql.ResolveParams) (blurline.PathOptions, error)
 	if o.MaxHops, err = a.hops(p.Args, "maxHops", DefaultMaxHops, 1); err != nil {
 		return o, err
 	}
-	if o.Limit, err = a.first(p.Args, DefaultPaths); err != nil {
-		return o, err
-	}
-	o.FactFilter, err = a.factFilter(p)
+	o.Limit, o.FactFilter, err = a.firstFilter(p, DefaultPaths)
 	return o, err
 }
 
@@ -385,11 +350,7 @@ func (a *API) pathViews(ctx context.Context, from, to string, opts blurline.Path
 
 // resolveAttributions resolves Query.attributions.
 func (a *API) resolveAttributions(p graphql.ResolveParams) (any, error) {
-	first, err := a.first(p.Args, DefaultAttributions)
-	if err != nil {
-		return nil, err
-	}
-	filter, err := a.factFilter(p)
+	first, filter, err := a.firstFilter(p, DefaultAttributions)
 	if err != nil {
 		return nil, err
 	}

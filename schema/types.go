@@ -695,17 +695,19 @@ func (b *builder) resultTypes() {
 		Name:        "KindCount",
 		Description: "How many entities a class has.",
 		Fields: graphql.Fields{
-			"kind":  {Type: nonNull(b.kind), Description: "The class.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(kindCount).kind, nil }},
-			"count": {Type: nonNull(graphql.Int), Description: "How many entities of the class.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(kindCount).n, nil }},
+			"kind":  {Type: nonNull(b.kind), Description: "The class.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(keyCount[blurline.Class]).key, nil }},
+			"count": {Type: nonNull(graphql.Int), Description: "How many entities of the class.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(keyCount[blurline.Class]).n, nil }},
 		},
 	})
 	predCount := graphql.NewObject(graphql.ObjectConfig{
 		Name:        "PredicateCount",
 		Description: "How many facts a predicate has.",
 		Fields: graphql.Fields{
-			"predicate":     {Type: nonNull(b.predicate), Description: "The predicate.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(predicateCount).pred, nil }},
-			"predicateKind": {Type: nonNull(b.predKind), Description: "The predicate's kind.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(predicateCount).pred.Kind(), nil }},
-			"count":         {Type: nonNull(graphql.Int), Description: "How many facts with the predicate.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(predicateCount).n, nil }},
+			"predicate": {Type: nonNull(b.predicate), Description: "The predicate.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(keyCount[blurline.Predicate]).key, nil }},
+			"predicateKind": {Type: nonNull(b.predKind), Description: "The predicate's kind.", Resolve: func(p graphql.ResolveParams) (any, error) {
+				return p.Source.(keyCount[blurline.Predicate]).key.Kind(), nil
+			}},
+			"count": {Type: nonNull(graphql.Int), Description: "How many facts with the predicate.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(keyCount[blurline.Predicate]).n, nil }},
 		},
 	})
 	st := func(p graphql.ResolveParams) blurline.Stats { return p.Source.(blurline.Stats) }
@@ -718,22 +720,10 @@ func (b *builder) resultTypes() {
 			"facts":               {Type: nonNull(graphql.Int), Description: "Facts (statements) in the store.", Resolve: func(p graphql.ResolveParams) (any, error) { return st(p).Facts, nil }},
 			"factsWithProvenance": {Type: nonNull(graphql.Int), Description: "Facts with a source and a confidence.", Resolve: func(p graphql.ResolveParams) (any, error) { return st(p).FactsWithProvenance, nil }},
 			"byKind": {Type: listOf(classCount), Description: "Entities by class, in vocabulary order; classes without entities are left out.", Resolve: func(p graphql.ResolveParams) (any, error) {
-				var out []kindCount
-				for _, ci := range blurline.Classes {
-					if n := st(p).ByClass[ci.Class]; n > 0 {
-						out = append(out, kindCount{ci.Class, n})
-					}
-				}
-				return out, nil
+				return inTableOrder(blurline.Classes, func(ci *blurline.ClassInfo) blurline.Class { return ci.Class }, st(p).ByClass), nil
 			}},
 			"byPredicate": {Type: listOf(predCount), Description: "Facts by predicate, in vocabulary order; predicates without facts are left out.", Resolve: func(p graphql.ResolveParams) (any, error) {
-				var out []predicateCount
-				for _, pi := range blurline.Predicates {
-					if n := st(p).ByPredicate[pi.Predicate]; n > 0 {
-						out = append(out, predicateCount{pi.Predicate, n})
-					}
-				}
-				return out, nil
+				return inTableOrder(blurline.Predicates, func(pi *blurline.PredicateInfo) blurline.Predicate { return pi.Predicate }, st(p).ByPredicate), nil
 			}},
 		},
 	})
@@ -773,14 +763,23 @@ type pathView struct {
 	from string
 }
 
-type kindCount struct {
-	kind blurline.Class
-	n    int
+// keyCount is how many entities of a class, or facts of a predicate.
+type keyCount[K comparable] struct {
+	key K
+	n   int
 }
 
-type predicateCount struct {
-	pred blurline.Predicate
-	n    int
+// inTableOrder lists the counts that are not zero in the order of a
+// vocabulary table.
+func inTableOrder[K comparable, V any](table []V, key func(*V) K, counts map[K]int) []keyCount[K] {
+	var out []keyCount[K]
+	for i := range table {
+		k := key(&table[i])
+		if n := counts[k]; n > 0 {
+			out = append(out, keyCount[K]{k, n})
+		}
+	}
+	return out
 }
 
 // attributionDate is when an attribution was made: publishedOn, else validFrom.

@@ -144,61 +144,34 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if c.ExecTimeout <= 0 {
-		c.ExecTimeout = DefaultExecTimeout
-	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.ShutdownGrace <= 0 {
-		c.ShutdownGrace = DefaultShutdownGrace
-	}
-	if c.MaxConcurrent <= 0 {
-		c.MaxConcurrent = 4 * runtime.GOMAXPROCS(0)
-	}
-	if c.QueueTimeout <= 0 {
-		c.QueueTimeout = DefaultQueueTimeout
-	}
+	unset(&c.MaxBodyBytes, DefaultMaxBodyBytes)
+	unset(&c.ExecTimeout, DefaultExecTimeout)
+	unset(&c.RequestTimeout, DefaultRequestTimeout)
+	unset(&c.ShutdownGrace, DefaultShutdownGrace)
+	unset(&c.MaxConcurrent, 4*runtime.GOMAXPROCS(0))
+	unset(&c.QueueTimeout, DefaultQueueTimeout)
 	if c.ResponseCacheBytes == 0 {
 		c.ResponseCacheBytes = DefaultResponseCacheBytes
 	}
-	if c.MaxBatch <= 0 {
-		c.MaxBatch = DefaultMaxBatch
-	}
-	if c.PersistedQueryBytes <= 0 {
-		c.PersistedQueryBytes = DefaultPersistedQueryBytes
-	}
-	if c.PersistedMaxAge <= 0 {
-		c.PersistedMaxAge = DefaultPersistedMaxAge
-	}
-	if c.MaxUploadBytes <= 0 {
-		c.MaxUploadBytes = DefaultMaxUploadBytes
-	}
-	if c.UploadTimeout <= 0 {
-		c.UploadTimeout = DefaultUploadTimeout
-	}
-	if c.MaxConcurrentWrites <= 0 {
-		c.MaxConcurrentWrites = max(2, c.MaxConcurrent/4)
-	}
-	if c.MaxResponseBytes <= 0 {
-		c.MaxResponseBytes = DefaultMaxResponseBytes
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = DefaultWriteTimeout
-	}
-	if c.MaxConns <= 0 {
-		c.MaxConns = defaultMaxConns()
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = DefaultIdleTimeout
-	}
-	if c.ReadHeaderTimeout <= 0 {
-		c.ReadHeaderTimeout = min(DefaultReadHeaderTimeout, c.RequestTimeout)
-	}
+	unset(&c.MaxBatch, DefaultMaxBatch)
+	unset(&c.PersistedQueryBytes, DefaultPersistedQueryBytes)
+	unset(&c.PersistedMaxAge, DefaultPersistedMaxAge)
+	unset(&c.MaxUploadBytes, DefaultMaxUploadBytes)
+	unset(&c.UploadTimeout, DefaultUploadTimeout)
+	unset(&c.MaxConcurrentWrites, max(2, c.MaxConcurrent/4))
+	unset(&c.MaxResponseBytes, DefaultMaxResponseBytes)
+	unset(&c.WriteTimeout, DefaultWriteTimeout)
+	unset(&c.MaxConns, defaultMaxConns())
+	unset(&c.IdleTimeout, DefaultIdleTimeout)
+	unset(&c.ReadHeaderTimeout, min(DefaultReadHeaderTimeout, c.RequestTimeout))
 	return c
+}
+
+// unset gives a setting its default when it is zero or negative (not set).
+func unset[T ~int | ~int64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // LogValue prints the configuration without its secrets: the tokens show
