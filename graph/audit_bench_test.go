@@ -25,20 +25,9 @@ func BenchmarkAuditedWrite(b *testing.B) {
 		b.Fatal(err)
 	}
 	data := buf.Bytes()
-	open := func(b *testing.B, backend string) *Store {
-		addr := "memory:"
-		if backend == "bbolt" {
-			addr = "bbolt:" + b.TempDir()
-		}
-		s, err := Open(context.Background(), nil, addr)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return s
-	}
 	for _, backend := range []string{"memory", "bbolt"} {
 		b.Run(backend+"/addFacts", func(b *testing.B) {
-			s := open(b, backend)
+			s := openBench(b, backend)
 			defer s.Close()
 			if _, err := s.Load(context.Background(), Source{Name: "gen.nq", R: bytes.NewReader(data)}); err != nil {
 				b.Fatal(err)
@@ -64,7 +53,7 @@ func BenchmarkAuditedWrite(b *testing.B) {
 		b.Run(backend+"/load", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				s := open(b, backend)
+				s := openBench(b, backend)
 				if _, err := s.Load(ctx, Source{Name: "gen.nq", R: bytes.NewReader(data)}); err != nil {
 					b.Fatal(err)
 				}

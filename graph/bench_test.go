@@ -26,14 +26,7 @@ func BenchmarkLoad(b *testing.B) {
 		b.Run(backend, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				addr := "memory:"
-				if backend == "bbolt" {
-					addr = "bbolt:" + b.TempDir()
-				}
-				s, err := Open(context.Background(), nil, addr)
-				if err != nil {
-					b.Fatal(err)
-				}
+				s := openBench(b, backend)
 				if _, err := s.Load(context.Background(), Source{Name: "gen.nq", R: bytes.NewReader(data)}); err != nil {
 					b.Fatal(err)
 				}
@@ -42,6 +35,20 @@ func BenchmarkLoad(b *testing.B) {
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "quads/s")
 		})
 	}
+}
+
+// openBench opens a new store of backend ("memory" or "bbolt", in a
+// temporary directory) for a benchmark; the caller closes it.
+func openBench(b *testing.B, backend string) *Store {
+	addr := "memory:"
+	if backend == "bbolt" {
+		addr = "bbolt:" + b.TempDir()
+	}
+	s, err := Open(context.Background(), nil, addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 // BenchmarkTwoHop reads facts two hops out from a bureau.
