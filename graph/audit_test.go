@@ -215,3 +215,40 @@ func TestAuditTrail(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditTwoServers: two stores on one PostgreSQL database (two
+// servers) each see the records of the other's writes once they catch up
+// through the change log, in one order.
+func TestAuditTwoServers(t *testing.T) {
+	dsn := newPostgresDSN(t)
+	a, b := mustOpen(t, dsn), mustOpen(t, dsn)
+	fact := func(id string) []blurline.Fact {
+		return []blurline.Fact{{ID: id, Subject: "x", Predicate: blurline.PartOf, Object: "y", Confidence: 0.5, Sources: []string{"https://example.org/" + id}}}
+	}
+	nodes := []blurline.Node{{ID: "x", Class: blurline.ThreatGroup, Name: "X"}, {ID: "y", Class: blurline.State, Name: "Y"}}
+	if _, err := a.Write(as("alice", "192.0.2.1:1"), nodes, fact("f-a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Write(as("bob", "192.0.2.2:2"), nil, fact("f-b")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Retract(as("bob", "192.0.2.2:2"), "f-a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := []trail{
+		{By: "bob", From: "192.0.2.2:2", Action: "retract", Retracted: []string{"f-a"}, Entities: []string{"x", "y"}},
+		{By: "bob", From: "192.0.2.2:2", Action: "write", Added: []string{"f-b"}, Entities: []string{"x", "y"}},
+		{By: "alice", From: "192.0.2.1:1", Action: "write", Added: []string{"f-a"}, Entities: []string{"x", "y"}},
+	}
+	for name, s := range map[string]*Store{"a": a, "b": b} {
+		if got := trailOf(history(t, s, blurline.AuditQuery{}).Records); !reflect.DeepEqual(got, want) {
+			t.Errorf("store %s:\n got %+v\nwant %+v", name, got, want)
+		}
+	}
+}
