@@ -116,6 +116,10 @@ func ParseMarking(text string) (Marking, error) {
 	return 0, Errorf(ErrInvalid, "unknown TLP marking %q (the markings are CLEAR, GREEN, AMBER, AMBER+STRICT, RED)", text)
 }
 
+// MarkingGraph is the named graph of the entity descriptions a write at
+// marking m (not CLEAR) makes outside an import.
+func MarkingGraph(m Marking) string { return MarkedBase + strings.ToLower(m.String()) }
+
 // Principal is who a request acts for: a named token holder, or the
 // anonymous reader of a server whose reads are open.
 type Principal struct {
@@ -149,6 +153,39 @@ func NewContextWithPrincipal(ctx context.Context, p *Principal) context.Context 
 func PrincipalFromContext(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	return p
+}
+
+// DefaultMarking is the marking of what a write brings without a marking
+// of its own (an unmarked STIX object or MISP cluster, a fact added or
+// loaded without one). Data that says nothing about who may see it is
+// not made public by default: AMBER is shown only to principals cleared
+// for it, never to the anonymous reader (cleared for CLEAR unless the
+// server says otherwise). The embedded seed is public and is CLEAR.
+const DefaultMarking = TLPAmber
+
+// WriteMarking returns the marking a write through ctx gives what it
+// brings without one: m when given, which may not be above the
+// principal's clearance (ErrForbidden: a writer sees what it wrote);
+// otherwise DefaultMarking, or the clearance when it is lower.
+func WriteMarking(ctx context.Context, m Marking, given bool) (Marking, error) {
+	c := ClearanceFromContext(ctx)
+	if !given {
+		return min(DefaultMarking, c), nil
+	}
+	if m > c {
+		return 0, Errorf(ErrForbidden, "TLP:%s is above the TLP:%s this principal is cleared for: it could not see what it wrote", m, c)
+	}
+	return m, nil
+}
+
+// ClearanceFromContext returns the most restrictive marking ctx's reader
+// may see: its principal's MaxMarking, or TLPRed when ctx carries no
+// principal (the owner of the store: the command line, a test).
+func ClearanceFromContext(ctx context.Context) Marking {
+	if p := PrincipalFromContext(ctx); p != nil {
+		return p.MaxMarking
+	}
+	return TLPRed
 }
 
 // Require returns an ErrForbidden error unless ctx's principal holds scope s.

@@ -21,6 +21,9 @@ type Node struct {
 	// Record holds what a source record says of its document (an entity
 	// of class Source, whose id is the document's URL); nil otherwise.
 	Record *SourceRecord
+	// Marking is the most restrictive marking of what the reader sees of
+	// the entity (its descriptions the reader is cleared for).
+	Marking Marking
 }
 
 // SourceRecord is what Blurline knows of a source document beyond its URL
@@ -72,6 +75,14 @@ type Fact struct {
 	Quote           string
 	Note            string
 	Alleged         bool
+	Marking         Marking // the fact's TLP marking (PropMarking)
+}
+
+// WriteOptions are what a write says of itself beside what it writes.
+type WriteOptions struct {
+	// Marking is the TLP marking of what the write brings without a
+	// marking of its own.
+	Marking Marking
 }
 
 // Other returns the entity at the other end of f from id ("" for a literal).

@@ -15,6 +15,10 @@ const (
 	// ImportBase prefixes the named graph of an import (its entity
 	// descriptions); the facts of import ID have ids "ID/...".
 	ImportBase = "https://w3id.org/blurline/import/"
+	// MarkedBase prefixes the named graph in which a write at a marking
+	// other than CLEAR keeps its entity descriptions (MarkedBase+"amber"),
+	// apart from the default graph's CLEAR ones (see PropMarking).
+	MarkedBase = "https://w3id.org/blurline/marked/"
 	// MetaGraph is the named graph of store bookkeeping (never exported).
 	MetaGraph = "https://w3id.org/blurline/meta"
 	// AuditGraph is the named graph of the audit trail (audit.go): one
@@ -323,6 +327,11 @@ const (
 	PropQuote           = "quote"           // the exact wording
 	PropNote            = "note"            // a free note
 	PropAlleged         = "alleged"         // xsd:boolean: an allegation not proven in court
+	// PropMarking is shared with entities: a TLP 2.0 marking ("CLEAR",
+	// "GREEN", "AMBER", "AMBER+STRICT", "RED"). On a fact, in its graph:
+	// the fact's marking. On an entity, in some graph: the marking of what
+	// that graph says of the entity. Without one, CLEAR.
+	PropMarking = "marking"
 )
 
 // Entity properties: their subject is an entity IRI.
@@ -367,6 +376,7 @@ var Properties = []PropertyInfo{
 	{PropQuote, true, false, XSDString, "The exact wording of the source.", "description"},
 	{PropNote, true, true, XSDString, "A note.", "description"},
 	{PropAlleged, true, false, XSDBoolean, "True when the fact is an allegation (indictments).", "x_blurline_alleged"},
+	{PropMarking, true, true, XSDString, "The TLP 2.0 marking (CLEAR, GREEN, AMBER, AMBER+STRICT, RED) of a fact, or of what one graph says of an entity; CLEAR when absent, the most restrictive when several.", "object_marking_refs"},
 	{PropName, false, true, XSDString, "The display name: exactly one per entity.", "name"},
 	{PropAlias, false, true, XSDString, "Another name (vendor names, ATT&CK ids).", "aliases"},
 	{PropDescription, false, true, XSDString, "A description.", "description"},

@@ -92,6 +92,10 @@ type Score struct {
 	// (zero: any source); Sources lists only the sources that meet them.
 	Evidence blurline.Evidence
 	Version  uint64 // the store version the score was computed on
+	// Clearance is the most restrictive marking of the facts and entities
+	// the score was computed from: those the reader may see, no others
+	// (TLPRed: everything).
+	Clearance blurline.Marking
 }
 
 // Bottleneck is the loosest link of a path: the control fact with the
@@ -142,6 +146,7 @@ type view struct {
 	version uint64
 	asOf    time.Time
 	ev      blurline.Evidence // the sources' conditions (zero: any)
+	max     blurline.Marking  // the reader's clearance: what the source shows it
 	mu      sync.Mutex
 	parts   map[string]*flight[*part]               // by state id
 	ranks   map[string]*flight[[]Score]             // by state id, "" for all states
@@ -350,7 +355,7 @@ func (a *Analyzer) unreached(ctx context.Context, v *view, actor, state string) 
 	if err != nil {
 		return nil, err
 	}
-	s := Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: v.asOf, Version: v.version, Evidence: v.ev}
+	s := Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: v.asOf, Version: v.version, Evidence: v.ev, Clearance: v.max}
 	s.Kappa, s.Activities = kappa(facts, func(id string) *blurline.Node { return found[slices.Index(acts, id)] })
 	s = finish(s)
 	return &s, nil
@@ -387,8 +392,12 @@ func (a *Analyzer) view(ctx context.Context, asOf time.Time, ev blurline.Evidenc
 	if ev.Active() {
 		key += "|" + ev.Key()
 	}
+	// The source shows each reader what it may see: readers of different
+	// clearances share no cached work.
+	m := blurline.ClearanceFromContext(ctx)
+	key += "|" + m.String()
 	newView := func(version uint64) *view {
-		return &view{version: version, asOf: asOf, ev: ev, parts: map[string]*flight[*part]{},
+		return &view{version: version, asOf: asOf, ev: ev, max: m, parts: map[string]*flight[*part]{},
 			ranks: map[string]*flight[[]Score]{}, best: map[struct{}]*flight[map[string]choice]{}}
 	}
 	a.mu.Lock()
@@ -410,7 +419,7 @@ func (a *Analyzer) view(ctx context.Context, asOf time.Time, ev blurline.Evidenc
 
 // score builds the full Score of x against r's state (r may be nil).
 func (g *snapshot) score(r *reach, x int32) Score {
-	s := Score{Actor: g.ids[x], AsOf: g.asOf, Version: g.version, Evidence: g.ev}
+	s := Score{Actor: g.ids[x], AsOf: g.asOf, Version: g.version, Evidence: g.ev, Clearance: g.max}
 	if n := g.nodes[x]; n != nil {
 		s.Nu = n.NonStateCharacter()
 	}

@@ -93,7 +93,7 @@ func (w *wholeGraph) blur(tb testing.TB, actor, state string) *Score {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		s := finish(Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: g.asOf, Version: g.version})
+		s := finish(Score{Actor: actor, State: state, Nu: ns[0].NonStateCharacter(), AsOf: g.asOf, Version: g.version, Clearance: g.max})
 		return &s
 	}
 	var r *reach
@@ -143,6 +143,7 @@ func load(ctx context.Context, src factSource, version uint64, asOf time.Time) (
 	g := &snapshot{
 		version:  version,
 		asOf:     asOf,
+		max:      blurline.ClearanceFromContext(ctx),
 		ids:      ids,
 		index:    make(map[string]int32, len(ids)),
 		nodes:    nodes,

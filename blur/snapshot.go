@@ -16,6 +16,7 @@ type snapshot struct {
 	version uint64
 	asOf    time.Time
 	ev      blurline.Evidence // the sources' conditions the snapshot was read with
+	max     blurline.Marking  // the reader's clearance, which the source applied
 
 	ids   []string
 	index map[string]int32
@@ -185,6 +186,7 @@ func loadState(ctx context.Context, src Source, version uint64, asOf time.Time, 
 		version:  version,
 		asOf:     asOf,
 		ev:       ev,
+		max:      blurline.ClearanceFromContext(ctx),
 		ids:      ids,
 		index:    make(map[string]int32, len(ids)),
 		nodes:    make([]*blurline.Node, len(ids)),

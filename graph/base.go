@@ -99,8 +99,9 @@ func mkTime(t time.Time) bTime {
 type bEnt struct {
 	iri     uint32 // term
 	id      strRef
-	attrs   span // into attrs
-	out, in span // into adj
+	attrs   span             // into attrs
+	out, in span             // into adj
+	lo, hi  blurline.Marking // see entityMarkings
 	// the view, when hasNode
 	hasNode, hasNS, hasMW bool
 	class, name, desc     strRef
@@ -123,6 +124,7 @@ type bFact struct {
 	hasValue      bool
 	alleged       bool
 	hasHealey     bool
+	mark          blurline.Marking
 	healey        int32
 	id            strRef
 	subjID        strRef
@@ -271,6 +273,7 @@ func (b *base) node(e int32) *blurline.Node {
 	n := &blurline.Node{
 		ID: b.str(x.id), Class: blurline.Class(b.str(x.class)), Name: b.str(x.name),
 		Aliases: b.list(x.aliases), Description: b.str(x.desc), Sources: b.list(x.srcs), ExternalIDs: b.list(x.extIDs),
+		Marking: x.hi,
 	}
 	if x.hasNS {
 		v := x.ns
@@ -299,6 +302,7 @@ func (b *base) factView(f int32) *blurline.Fact {
 		ValidFrom: x.vf.time(), ValidUntil: x.vu.time(), PublishedOn: x.pub.time(),
 		AssertedBy: b.str(x.asserted), Healey: blurline.Healey(x.healey), HasHealey: x.hasHealey,
 		AttributionKind: b.str(x.attrKind), Quote: b.str(x.quote), Note: b.str(x.note), Alleged: x.alleged,
+		Marking: x.mark,
 	}
 	if x.hasValue {
 		v.Value = &blurline.Literal{Lexical: b.str(x.lex), Datatype: b.str(x.dt), Lang: b.str(x.lang)}
@@ -341,6 +345,7 @@ func (b *base) nodeRecord(e int32) *nodeRec {
 		n.attrs, n.set = appendAttr(n.attrs, n.set, a)
 	}
 	n.node = b.node(e)
+	n.lo, n.hi = b.ents[e].lo, b.ents[e].hi
 	return n
 }
 
@@ -736,6 +741,7 @@ func (bl *builder) nodeView(e int32) {
 	for _, a := range b.attrs[x.attrs.off : x.attrs.off+x.attrs.n] {
 		attrs = append(attrs, attr{pred: b.preds[a.pred], val: bl.vals[a.val], label: bl.vals[a.label]})
 	}
+	x.lo, x.hi = entityMarkings(attrs)
 	n := buildNode(iri, attrs)
 	if n == nil {
 		return
@@ -790,6 +796,7 @@ func (bl *builder) factView(f int32) {
 	x.asserted = bl.putStr(v.AssertedBy)
 	x.healey, x.hasHealey = int32(v.Healey), v.HasHealey
 	x.attrKind, x.quote, x.note, x.alleged = bl.putStr(v.AttributionKind), bl.putStr(v.Quote), bl.putStr(v.Note), v.Alleged
+	x.mark = v.Marking
 	x.prov = len(v.Sources) > 0 && hasProp(props, blurline.PropConfidence)
 	b.nfacts++
 	b.byPred[v.Predicate]++

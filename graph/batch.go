@@ -333,6 +333,61 @@ func (b *batch) add(q quad.Quad, line int) {
 	b.noteGraphUse(label, hasLabel, line)
 }
 
+// markDefault gives marking m to each fact and entity description among
+// b.adds[start:] that has no marking of its own: a fact graph without a
+// PropMarking gets one; an entity's description in an import's or a
+// marking's graph without one gets one in that graph; and an entity's
+// unmarked description in the default graph moves to MarkingGraph(m),
+// marked there, so that it does not mark the default graph's CLEAR
+// description of the same entity (the seed's). CLEAR changes nothing.
+func (b *batch) markDefault(start int, m blurline.Marking) {
+	if m == blurline.TLPClear {
+		return
+	}
+	type desc struct {
+		subj  string
+		label quad.Value
+	}
+	facts, descs := map[string]bool{}, map[desc]bool{} // true: already marked
+	list := b.adds[start:]
+	for _, q := range list {
+		kind, pred := classify(q)
+		switch kind {
+		case kindRel, kindProv:
+			l, _ := iriOf(q.Label)
+			facts[l] = facts[l] || pred == blurline.PropMarking
+		case kindAttr:
+			s, _ := iriOf(q.Subject)
+			d := desc{s, q.Label}
+			descs[d] = descs[d] || pred == blurline.PropMarking
+		}
+	}
+	graph := quad.IRI(blurline.MarkingGraph(m))
+	for i := range list {
+		q := &list[i]
+		if kind, _ := classify(*q); kind == kindAttr && q.Label == nil {
+			if s, _ := iriOf(q.Subject); !descs[desc{s, nil}] {
+				q.Label = graph
+			}
+		}
+	}
+	val := quad.String(m.String())
+	pred := quad.IRI(blurline.PropIRI(blurline.PropMarking))
+	for l, marked := range facts {
+		if !marked {
+			b.add(quad.Quad{Subject: quad.IRI(l), Predicate: pred, Object: val, Label: quad.IRI(l)}, 0)
+		}
+	}
+	for d, marked := range descs {
+		if !marked {
+			if d.label == nil {
+				d.label = graph
+			}
+			b.add(quad.Quad{Subject: quad.IRI(d.subj), Predicate: pred, Object: val, Label: d.label}, 0)
+		}
+	}
+}
+
 // suggestClass and suggestTerm name the vocabulary's nearest class or
 // predicate to an unknown IRI's local name (after its last # or /), as
 // "; did you mean <IRI>?", or return "".
@@ -533,6 +588,11 @@ func checkPropertyValue(prop string, v quad.Value, ofFact bool) error {
 		}
 		if err := blurline.CheckIRI(string(iri)); err != nil {
 			return err
+		}
+	case blurline.PropMarking:
+		s, ok := stringValue(v)
+		if _, err := blurline.ParseMarking(s); !ok || err != nil {
+			return fmt.Errorf("a marking must be one of CLEAR, GREEN, AMBER, AMBER+STRICT, RED, got %s", v)
 		}
 	case blurline.PropSourceKind:
 		s, ok := stringValue(v)

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -128,9 +129,17 @@ func (s *Store) Facts(ctx context.Context, q blurline.FactQuery) ([]*blurline.Fa
 	return out, ctx.Err()
 }
 
-// blurline.Stats returns counts by class and predicate.
+// Stats returns counts by class and predicate of what ctx's reader sees.
 func (s *Store) Stats(ctx context.Context) (blurline.Stats, error) {
-	sn := s.read(ctx)
+	return s.read(ctx).stats(), ctx.Err()
+}
+
+// stats counts the snapshot: from its running counts when it shows
+// everything, else by a pass over the view, once per version and marking.
+func (sn *snapshot) stats() blurline.Stats {
+	if sn.limited {
+		return sn.viewStats()
+	}
 	st := blurline.Stats{Quads: sn.quads, Facts: sn.nfacts, ByClass: map[blurline.Class]int{}, ByPredicate: map[blurline.Predicate]int{},
 		FactsWithProvenance: sn.prov}
 	for q := range sn.other {
@@ -149,7 +158,41 @@ func (s *Store) Stats(ctx context.Context) (blurline.Stats, error) {
 			st.ByPredicate[p] = n
 		}
 	}
-	return st, ctx.Err()
+	return st
+}
+
+// viewStats counts a limited view by looking at every entity, fact and
+// quad it shows: the counts a reader gets are those of what it may see.
+func (sn *snapshot) viewStats() blurline.Stats {
+	vs := sn.views
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	if st := vs.by[sn.max]; st != nil {
+		return cloneStats(*st)
+	}
+	st := blurline.Stats{ByClass: map[blurline.Class]int{}, ByPredicate: map[blurline.Predicate]int{}}
+	sn.eachNodeRecord(func(_ string, rec func() *nodeRec) {
+		if r := rec(); r != nil && r.node != nil {
+			st.ByClass[r.node.Class]++
+			st.Entities++
+		}
+	})
+	sn.eachFact(func(f fref) bool {
+		st.Facts++
+		st.ByPredicate[sn.view(f).Predicate]++
+		if f.r != nil && hasProvenance(f.r) || f.r == nil && sn.b.facts[f.b].prov {
+			st.FactsWithProvenance++
+		}
+		return true
+	})
+	sn.eachQuad(func(quad.Quad) { st.Quads++ })
+	vs.by[sn.max] = &st
+	return cloneStats(st)
+}
+
+func cloneStats(st blurline.Stats) blurline.Stats {
+	st.ByClass, st.ByPredicate = maps.Clone(st.ByClass), maps.Clone(st.ByPredicate)
+	return st
 }
 
 func hasProp(props []attr, name string) bool {

@@ -15,10 +15,11 @@ import (
 // definition of what an entity or a fact looks like.
 
 type nodeRec struct {
-	iri   string
-	attrs []attr
-	set   attrSet        // attrs as a set, once there are many (see attrSet)
-	node  *blurline.Node // nil while the entity has no class
+	iri    string
+	attrs  []attr
+	set    attrSet          // attrs as a set, once there are many (see attrSet)
+	node   *blurline.Node   // nil while the entity has no class
+	lo, hi blurline.Marking // see entityMarkings
 }
 
 type attr struct {
@@ -114,9 +115,76 @@ const (
 	kindAudit // a quad of an audit record (audit.go)
 )
 
+// Markings. A fact's marking is its most restrictive PropMarking (CLEAR
+// without one). An entity is described by one or more graphs (the default
+// graph, imports' graphs, MarkingGraph's), and each graph's description of
+// it has its own marking: the most restrictive PropMarking attribute in that
+// graph, CLEAR without one. A reader cleared for m sees the entity as the
+// descriptions marked at most m make it (buildNode over visibleAttrs), and
+// does not see it at all when none of them gives it a class.
+
+// markingOf reads a PropMarking value (CLEAR when it is not one: the batch
+// refuses such a value, so only a store written around the checks has one).
+func markingOf(v quad.Value) blurline.Marking {
+	m, _ := blurline.ParseMarking(literalText(v))
+	return m
+}
+
+// graphMarkings returns the marking of each graph that marks its
+// description of the entity (nil when none does).
+func graphMarkings(attrs []attr) map[quad.Value]blurline.Marking {
+	var gm map[quad.Value]blurline.Marking
+	for _, a := range attrs {
+		if a.pred == blurline.PropMarking {
+			if gm == nil {
+				gm = map[quad.Value]blurline.Marking{}
+			}
+			gm[a.label] = max(gm[a.label], markingOf(a.val))
+		}
+	}
+	return gm
+}
+
+// entityMarkings returns the least marking at which the entity is seen
+// (the least marking of a graph that gives it a class; hi when none does)
+// and the marking at which it is seen whole (the most restrictive of its
+// descriptions).
+func entityMarkings(attrs []attr) (lo, hi blurline.Marking) {
+	gm := graphMarkings(attrs)
+	if gm == nil {
+		return blurline.TLPClear, blurline.TLPClear
+	}
+	lo, typed := blurline.TLPRed, false
+	for _, a := range attrs {
+		m := gm[a.label]
+		hi = max(hi, m)
+		if a.pred == "type" {
+			lo, typed = min(lo, m), true
+		}
+	}
+	if !typed {
+		lo = hi
+	}
+	return lo, hi
+}
+
+// visibleAttrs returns the attributes of the descriptions marked at most m.
+func visibleAttrs(attrs []attr, m blurline.Marking) []attr {
+	gm := graphMarkings(attrs)
+	out := make([]attr, 0, len(attrs))
+	for _, a := range attrs {
+		if gm[a.label] <= m {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func buildNode(iri string, attrs []attr) *blurline.Node {
 	n := &blurline.Node{ID: blurline.EntityID(iri)}
+	gm := graphMarkings(attrs)
 	for _, a := range attrs {
+		n.Marking = max(n.Marking, gm[a.label])
 		switch a.pred {
 		case "type":
 			c, _ := iriOf(a.val)
@@ -216,6 +284,8 @@ func buildFact(label string, rel *quad.Quad, props []attr) *blurline.Fact {
 			f.Note = literalText(a.val)
 		case blurline.PropAlleged:
 			f.Alleged = literalText(a.val) == "true"
+		case blurline.PropMarking:
+			f.Marking = max(f.Marking, markingOf(a.val))
 		}
 	}
 	f.Sources = sortedSet(f.Sources)

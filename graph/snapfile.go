@@ -53,7 +53,7 @@ import (
 const (
 	snapName    = "readmodel.snap"
 	snapMagic   = "BLRMSNAP"
-	snapFormat  = 2
+	snapFormat  = 3 // 3: markings on entity and fact slots
 	snapHdrSize = 8 + 4 + 4 + 8 + 8 + 4
 )
 
@@ -294,14 +294,14 @@ func (b *base) check() error {
 		if x.iri >= nt || !sp(x.attrs, len(b.attrs)) || !sp(x.out, len(b.adj)) || !sp(x.in, len(b.adj)) ||
 			!sp(x.aliases, len(b.strs)) || !sp(x.srcs, len(b.strs)) || !sp(x.extIDs, len(b.strs)) ||
 			!ref(x.id) || !ref(x.class) || !ref(x.name) || !ref(x.desc) ||
-			!ref(x.recPublisher) || !ref(x.recKind) || !ref(x.recRel) || !ref(x.recCopy) {
+			!ref(x.recPublisher) || !ref(x.recKind) || !ref(x.recRel) || !ref(x.recCopy) || x.lo > blurline.TLPRed || x.hi > blurline.TLPRed {
 			return bad("entity", i)
 		}
 	}
 	for i := range b.facts {
 		x := &b.facts[i]
 		ok := x.label < nt && x.rel[0] < nt && x.rel[1] < nt && x.rel[2] < nt && sp(x.props, len(b.props)) && sp(x.srcs, len(b.strs)) &&
-			(!x.hasRel || x.subj >= 0 && x.subj < ne) && x.obj >= -1 && x.obj < ne
+			(!x.hasRel || x.subj >= 0 && x.subj < ne) && x.obj >= -1 && x.obj < ne && x.mark <= blurline.TLPRed
 		for _, r := range []strRef{x.id, x.subjID, x.objID, x.pred, x.lex, x.dt, x.lang, x.asserted, x.attrKind, x.quote, x.note} {
 			ok = ok && ref(r)
 		}

@@ -86,7 +86,7 @@ func TestSnapshotFile(t *testing.T) {
 		s := reopen(t, true, wantExport, wantStats)
 		// Views, paths and neighbourhoods from the file match a rebuild's.
 		r := mustOpen(t, "memory:")
-		if _, err := r.LoadNQuads(context.Background(), "export.nq", wantExport); err != nil {
+		if _, err := r.LoadNQuads(context.Background(), "export.nq", wantExport, blurline.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/blurline/blurline"
@@ -28,6 +29,30 @@ type snapshot struct {
 	quads, nodes, nfacts, prov int
 	byClass                    map[blurline.Class]int
 	byPred                     map[blurline.Predicate]int
+
+	// A reader's view of the version (viewFor): when limited, it shows
+	// only the facts and entity descriptions marked at most max, and no
+	// fact whose end it does not show.
+	limited bool
+	max     blurline.Marking
+	views   *viewStats // the limited views' counts, computed once per version
+}
+
+// viewStats holds the counts of a version's limited views, by marking.
+type viewStats struct {
+	mu sync.Mutex
+	by [blurline.TLPRed]*blurline.Stats
+}
+
+// viewFor returns the view of s for a reader cleared for m: s itself when
+// m is the most restrictive marking, which shows everything.
+func (s *snapshot) viewFor(m blurline.Marking) *snapshot {
+	if s == nil || m >= blurline.TLPRed {
+		return s
+	}
+	v := *s
+	v.limited, v.max = true, m
+	return &v
 }
 
 // overlay holds the records written since the base, in mutable form
@@ -51,7 +76,7 @@ func newSnapshot(version uint64, b *base, other map[quad.Quad]struct{}, quads in
 	return &snapshot{
 		version: version, b: b, other: other, quads: quads, audit: audit,
 		o: &overlay{}, nodes: b.nodes, nfacts: b.nfacts, prov: b.prov,
-		byClass: maps.Clone(b.byClass), byPred: maps.Clone(b.byPred),
+		byClass: maps.Clone(b.byClass), byPred: maps.Clone(b.byPred), views: &viewStats{},
 	}
 }
 
@@ -84,6 +109,93 @@ func (s *snapshot) hiddenEnt(i int32) bool {
 	return ok
 }
 
+// seesEnt reports whether the view shows the entity with this IRI; an
+// IRI without a record (only a fact's end can be one) is shown.
+func (s *snapshot) seesEnt(iri string) bool {
+	if !s.limited {
+		return true
+	}
+	if r, ok := s.o.nodes[iri]; ok {
+		return r.lo <= s.max
+	}
+	if e := s.b.ent(iri); e >= 0 {
+		return s.b.ents[e].lo <= s.max
+	}
+	return true
+}
+
+// seesBaseEnt is seesEnt for base entity slot e.
+func (s *snapshot) seesBaseEnt(e int32) bool {
+	if s.hiddenEnt(e) {
+		return s.seesEnt(s.b.iri(s.b.ents[e].iri))
+	}
+	return s.b.ents[e].lo <= s.max
+}
+
+// seesBaseFact reports whether the view shows base fact slot i (not
+// replaced by the overlay): a limited view shows a complete fact marked
+// at most its clearance whose ends it shows.
+func (s *snapshot) seesBaseFact(i int32) bool {
+	if !s.limited {
+		return true
+	}
+	x := &s.b.facts[i]
+	return x.hasRel && x.mark <= s.max && s.seesBaseEnt(x.subj) && (x.obj < 0 || s.seesBaseEnt(x.obj))
+}
+
+// seesFactRec is seesBaseFact for an overlay record.
+func (s *snapshot) seesFactRec(r *factRec) bool {
+	if !s.limited {
+		return true
+	}
+	if r.fact == nil || r.fact.Marking > s.max {
+		return false
+	}
+	subj, _ := iriOf(r.rel.Subject)
+	if !s.seesEnt(subj) {
+		return false
+	}
+	obj, ok := iriOf(r.rel.Object)
+	return !ok || s.seesEnt(obj)
+}
+
+// seenNode returns what the view shows of an entity record (nil when
+// nothing, or when that has no class).
+func (s *snapshot) seenNode(r *nodeRec) *blurline.Node {
+	if !s.limited || r.hi <= s.max {
+		return r.node
+	}
+	if r.lo > s.max {
+		return nil
+	}
+	return buildNode(r.iri, visibleAttrs(r.attrs, s.max))
+}
+
+// seenRecord returns an entity record with only the descriptions the view
+// shows (nil when it shows none).
+func (s *snapshot) seenRecord(r *nodeRec) *nodeRec {
+	if !s.limited || r.hi <= s.max {
+		return r
+	}
+	if r.lo > s.max {
+		return nil
+	}
+	attrs := visibleAttrs(r.attrs, s.max)
+	return &nodeRec{iri: r.iri, attrs: attrs, node: buildNode(r.iri, attrs), lo: r.lo, hi: s.max}
+}
+
+// baseNode is seenNode for base entity slot e.
+func (s *snapshot) baseNode(e int32) *blurline.Node {
+	x := &s.b.ents[e]
+	if !s.limited || x.hi <= s.max {
+		return s.b.node(e)
+	}
+	if x.lo > s.max || !x.hasNode {
+		return nil
+	}
+	return buildNode(s.b.iri(x.iri), visibleAttrs(s.b.attrsOf(e), s.max))
+}
+
 // adj returns iri's facts, out (iri is the subject) and in (the object).
 func (s *snapshot) adj(iri string) (out, in adjList) {
 	if e := s.b.ent(iri); e >= 0 {
@@ -100,12 +212,12 @@ func (s *snapshot) adj(iri string) (out, in adjList) {
 // each calls fn with every visible fact of l, until fn returns false.
 func (s *snapshot) each(l adjList, fn func(fref) bool) bool {
 	for _, i := range l.b {
-		if !s.hiddenFact(i) && !fn(fref{b: i}) {
+		if !s.hiddenFact(i) && s.seesBaseFact(i) && !fn(fref{b: i}) {
 			return false
 		}
 	}
 	for _, r := range l.o {
-		if !fn(fref{r: r}) {
+		if s.seesFactRec(r) && !fn(fref{r: r}) {
 			return false
 		}
 	}
@@ -156,10 +268,10 @@ func (s *snapshot) ends(f fref) (subj, obj string) {
 // node returns the view of the entity with this IRI (nil when it has no class).
 func (s *snapshot) node(iri string) *blurline.Node {
 	if r, ok := s.o.nodes[iri]; ok {
-		return r.node
+		return s.seenNode(r)
 	}
 	if e := s.b.ent(iri); e >= 0 {
-		return s.b.node(e)
+		return s.baseNode(e)
 	}
 	return nil
 }
@@ -167,10 +279,10 @@ func (s *snapshot) node(iri string) *blurline.Node {
 // hasNode reports whether the entity with this IRI has a class.
 func (s *snapshot) hasNode(iri string) bool {
 	if r, ok := s.o.nodes[iri]; ok {
-		return r.node != nil
+		return r.node != nil && (!s.limited || r.lo <= s.max)
 	}
 	e := s.b.ent(iri)
-	return e >= 0 && s.b.ents[e].hasNode
+	return e >= 0 && s.b.ents[e].hasNode && (!s.limited || s.b.ents[e].lo <= s.max)
 }
 
 // nodeRecord returns the entity's record, to read (nil when it has no attributes).
@@ -179,10 +291,10 @@ func (s *snapshot) nodeRecord(iri string) *nodeRec {
 		if len(r.attrs) == 0 {
 			return nil
 		}
-		return r
+		return s.seenRecord(r)
 	}
-	if e := s.b.ent(iri); e >= 0 && s.b.ents[e].attrs.n > 0 {
-		return s.b.nodeRecord(e)
+	if e := s.b.ent(iri); e >= 0 && s.b.ents[e].attrs.n > 0 && (!s.limited || s.b.ents[e].lo <= s.max) {
+		return s.seenRecord(s.b.nodeRecord(e))
 	}
 	return nil
 }
@@ -190,9 +302,12 @@ func (s *snapshot) nodeRecord(iri string) *nodeRec {
 // fact returns the view of the fact with this IRI (nil when it has no relationship).
 func (s *snapshot) fact(label string) *blurline.Fact {
 	if r, ok := s.o.facts[label]; ok {
+		if !s.seesFactRec(r) {
+			return nil
+		}
 		return r.fact
 	}
-	if f := s.b.fact(label); f >= 0 {
+	if f := s.b.fact(label); f >= 0 && s.seesBaseFact(f) {
 		return s.b.factView(f)
 	}
 	return nil
@@ -201,12 +316,12 @@ func (s *snapshot) fact(label string) *blurline.Fact {
 // factRecord returns the fact's record, to read (nil when there is none).
 func (s *snapshot) factRecord(label string) *factRec {
 	if r, ok := s.o.facts[label]; ok {
-		if r.rel == nil && len(r.props) == 0 {
+		if r.rel == nil && len(r.props) == 0 || !s.seesFactRec(r) {
 			return nil
 		}
 		return r
 	}
-	if f := s.b.fact(label); f >= 0 {
+	if f := s.b.fact(label); f >= 0 && s.seesBaseFact(f) {
 		return s.b.factRecord(f)
 	}
 	return nil
@@ -215,12 +330,12 @@ func (s *snapshot) factRecord(label string) *factRec {
 // eachFact calls fn with every fact that has a relationship.
 func (s *snapshot) eachFact(fn func(fref) bool) {
 	for i := range s.b.facts {
-		if s.b.facts[i].hasRel && !s.hiddenFact(int32(i)) && !fn(fref{b: int32(i)}) {
+		if s.b.facts[i].hasRel && !s.hiddenFact(int32(i)) && s.seesBaseFact(int32(i)) && !fn(fref{b: int32(i)}) {
 			return
 		}
 	}
 	for _, r := range s.o.facts {
-		if r.fact != nil && !fn(fref{r: r}) {
+		if r.fact != nil && s.seesFactRec(r) && !fn(fref{r: r}) {
 			return
 		}
 	}
@@ -230,12 +345,12 @@ func (s *snapshot) eachFact(fn func(fref) bool) {
 // without a relationship) and a function that returns the record.
 func (s *snapshot) eachFactRecord(fn func(label string, rec func() *factRec)) {
 	for i := range s.b.facts {
-		if !s.hiddenFact(int32(i)) {
+		if !s.hiddenFact(int32(i)) && s.seesBaseFact(int32(i)) {
 			fn(s.b.iri(s.b.facts[i].label), func() *factRec { return s.b.factRecord(int32(i)) })
 		}
 	}
 	for l, r := range s.o.facts {
-		if r.rel != nil || len(r.props) > 0 {
+		if (r.rel != nil || len(r.props) > 0) && s.seesFactRec(r) {
 			fn(l, func() *factRec { return r })
 		}
 	}
@@ -244,13 +359,13 @@ func (s *snapshot) eachFactRecord(fn func(label string, rec func() *factRec)) {
 // eachNodeRecord calls fn with every entity that has attributes.
 func (s *snapshot) eachNodeRecord(fn func(iri string, rec func() *nodeRec)) {
 	for i := range s.b.ents {
-		if s.b.ents[i].attrs.n > 0 && !s.hiddenEnt(int32(i)) {
-			fn(s.b.iri(s.b.ents[i].iri), func() *nodeRec { return s.b.nodeRecord(int32(i)) })
+		if x := &s.b.ents[i]; x.attrs.n > 0 && !s.hiddenEnt(int32(i)) && (!s.limited || x.lo <= s.max) {
+			fn(s.b.iri(x.iri), func() *nodeRec { return s.seenRecord(s.b.nodeRecord(int32(i))) })
 		}
 	}
 	for iri, r := range s.o.nodes {
-		if len(r.attrs) > 0 {
-			fn(iri, func() *nodeRec { return r })
+		if len(r.attrs) > 0 && (!s.limited || r.lo <= s.max) {
+			fn(iri, func() *nodeRec { return s.seenRecord(r) })
 		}
 	}
 }
@@ -265,6 +380,13 @@ func (s *snapshot) findNodes(classes []blurline.Class, lower string) []*blurline
 		if !x.hasNode || s.hiddenEnt(int32(i)) {
 			continue
 		}
+		if s.limited && x.hi > s.max {
+			// Partly seen: match on what the reader sees.
+			if n := s.baseNode(int32(i)); n != nil && (len(classes) == 0 || slices.Contains(classes, n.Class)) && matchText(n, lower) {
+				out = append(out, n)
+			}
+			continue
+		}
 		if len(classes) > 0 && !slices.Contains(classes, blurline.Class(b.str(x.class))) {
 			continue
 		}
@@ -273,7 +395,7 @@ func (s *snapshot) findNodes(classes []blurline.Class, lower string) []*blurline
 		}
 	}
 	for _, r := range s.o.nodes {
-		n := r.node
+		n := s.seenNode(r)
 		if n == nil || len(classes) > 0 && !slices.Contains(classes, n.Class) {
 			continue
 		}
@@ -327,6 +449,9 @@ func (s *snapshot) eachDataQuad(fn func(quad.Quad)) {
 			fn(q)
 		}
 	})
+	if s.limited {
+		return // a limited view shows nothing outside the vocabulary's entities and facts
+	}
 	for q := range s.other {
 		fn(q)
 	}
@@ -423,7 +548,7 @@ func (t *txn) node(iri string, create bool) *nodeRec {
 	}
 	var r *nodeRec
 	if o, ok := t.s.o.nodes[iri]; ok {
-		r = &nodeRec{iri: iri, attrs: slices.Clone(o.attrs), set: maps.Clone(o.set), node: o.node}
+		r = &nodeRec{iri: iri, attrs: slices.Clone(o.attrs), set: maps.Clone(o.set), node: o.node, lo: o.lo, hi: o.hi}
 	} else if e := t.s.b.ent(iri); e >= 0 && t.s.b.ents[e].attrs.n > 0 {
 		r = t.s.b.nodeRecord(e)
 	}
@@ -609,7 +734,7 @@ func (t *txn) commit(v uint64) *snapshot {
 	ns := &snapshot{
 		version: v, b: old.b, other: old.other, quads: old.quads + t.quads, audit: old.audit,
 		nodes: old.nodes, nfacts: old.nfacts, prov: old.prov,
-		byClass: maps.Clone(old.byClass), byPred: maps.Clone(old.byPred),
+		byClass: maps.Clone(old.byClass), byPred: maps.Clone(old.byPred), views: &viewStats{},
 	}
 	if len(t.audit) > 0 {
 		recs := make([]*blurline.AuditRecord, 0, len(t.audit))
@@ -638,6 +763,7 @@ func (t *txn) commit(v uint64) *snapshot {
 			ns.nodes--
 		}
 		n.node = buildNode(iri, n.attrs)
+		n.lo, n.hi = entityMarkings(n.attrs)
 		if n.node != nil {
 			ns.byClass[n.node.Class]++
 			ns.nodes++
@@ -743,6 +869,7 @@ type pinKey struct{ s *Store }
 // request sees its own writes (a mutation's answer shows what it wrote).
 type pin struct {
 	snap atomic.Pointer[snapshot]
+	max  blurline.Marking // the reader's clearance: snap is its view
 }
 
 // Pin returns a context whose reads of s all see the store's current
@@ -757,22 +884,25 @@ func (s *Store) Pin(ctx context.Context) (context.Context, uint64) {
 	if cur == nil {
 		return ctx, s.Version()
 	}
-	p := &pin{}
-	p.snap.Store(cur)
+	p := &pin{max: blurline.ClearanceFromContext(ctx)}
+	p.snap.Store(cur.viewFor(p.max))
 	return context.WithValue(ctx, pinKey{s}, p), cur.version
 }
 
-// read returns the snapshot a read through ctx sees.
+// read returns the snapshot a read through ctx sees: the pinned one, or
+// the current one, as the view of ctx's principal (viewFor). Every read
+// of the read model goes through it, so that what a reader is not
+// cleared for is left out once, here, rather than by each query.
 func (s *Store) read(ctx context.Context) *snapshot {
 	if p, ok := ctx.Value(pinKey{s}).(*pin); ok {
 		return p.snap.Load()
 	}
-	return s.cur.Load()
+	return s.cur.Load().viewFor(blurline.ClearanceFromContext(ctx))
 }
 
 // wrote moves ctx's pin, if any, to snapshot n after a write through ctx.
 func (s *Store) wrote(ctx context.Context, n *snapshot) {
 	if p, ok := ctx.Value(pinKey{s}).(*pin); ok {
-		p.snap.Store(n)
+		p.snap.Store(n.viewFor(p.max))
 	}
 }

@@ -258,6 +258,10 @@ func (s *Store) Version() uint64 {
 type Source struct {
 	Name string
 	R    io.Reader
+	// Marking is given to each fact and entity description of the input
+	// that has no marking of its own (markDefault); CLEAR leaves them as
+	// they are, read as CLEAR.
+	Marking blurline.Marking
 }
 
 // LoadResult says what a load changed.
@@ -322,9 +326,11 @@ func parseSources(ctx context.Context, srcs []Source) (*batch, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		start := len(b.adds)
 		if err := b.readNQuads(src.Name, src.R); err != nil {
 			return nil, err
 		}
+		b.markDefault(start, src.Marking)
 	}
 	if err := b.Err(); err != nil {
 		return nil, err

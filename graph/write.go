@@ -123,7 +123,8 @@ func (s *Store) Retract(ctx context.Context, id string) (_ *blurline.Fact, err e
 		return nil, err
 	}
 	defer done()
-	r := s.cur.Load().factRecord(label)
+	// A fact the caller may not see is not found, as a missing one.
+	r := s.cur.Load().viewFor(blurline.ClearanceFromContext(ctx)).factRecord(label)
 	if r == nil || r.fact == nil {
 		return nil, blurline.Errorf(blurline.ErrNotFound, "no fact %q", id)
 	}
@@ -153,8 +154,14 @@ func nodeQuads(n blurline.Node, label quad.Value) ([]quad.Quad, error) {
 	}
 	s := quad.IRI(blurline.EntityIRI(n.ID))
 	var out []quad.Quad
+	if n.Marking != blurline.TLPClear && label == nil {
+		label = quad.IRI(blurline.MarkingGraph(n.Marking)) // see batch.markDefault
+	}
 	add := func(p string, o quad.Value) {
 		out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o, Label: label})
+	}
+	if n.Marking != blurline.TLPClear {
+		add(blurline.PropIRI(blurline.PropMarking), quad.String(n.Marking.String()))
 	}
 	if n.Class != "" {
 		add(blurline.RDFType, quad.IRI(n.Class.IRI()))
@@ -251,6 +258,9 @@ func FactQuads(f blurline.Fact) ([]quad.Quad, string, error) {
 	if f.Alleged {
 		add(blurline.PropAlleged, quad.TypedString{Value: "true", Type: blurline.XSDBoolean})
 	}
+	if f.Marking != blurline.TLPClear {
+		add(blurline.PropMarking, quad.String(f.Marking.String()))
+	}
 	return out, string(label), nil
 }
 
@@ -300,9 +310,11 @@ func quadLiteral(l *blurline.Literal) quad.Value {
 	return quad.String(l.Lexical)
 }
 
-// LoadNQuads loads N-Quads text as one input named name (see Load).
-func (s *Store) LoadNQuads(ctx context.Context, name, text string) (int, error) {
-	res, err := s.Load(ctx, Source{Name: name, R: strings.NewReader(text)})
+// LoadNQuads loads N-Quads text as one input named name (see Load); the
+// facts and entity descriptions in it without a marking of their own get
+// o.Marking (see Source.Marking).
+func (s *Store) LoadNQuads(ctx context.Context, name, text string, o blurline.WriteOptions) (int, error) {
+	res, err := s.Load(ctx, Source{Name: name, R: strings.NewReader(text), Marking: o.Marking})
 	return res.Added, err
 }
 

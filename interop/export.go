@@ -76,15 +76,29 @@ func ExportSTIX(ctx context.Context, r Reader, f ExportFilter) (*Bundle, error) 
 		}
 	}
 	var objs []Object
+	// Every object carries its TLP marking (object_marking_refs, CLEAR
+	// too, so that an import elsewhere does not take it for unmarked) and
+	// the bundle the TLP 2.0 definitions it names.
+	var used [blurline.TLPRed + 1]bool
+	marked := func(o Object, m blurline.Marking) Object {
+		o["object_marking_refs"] = []string{tlp2IDs[m]}
+		used[m] = true
+		return o
+	}
 	for _, n := range nodes {
 		if n.Class == blurline.Assessment {
-			objs = append(objs, x.assessmentNote(n, touching[n.ID], nodes))
+			objs = append(objs, marked(x.assessmentNote(n, touching[n.ID], nodes), n.Marking))
 			continue
 		}
-		objs = append(objs, x.entity(n, touching[n.ID]))
+		objs = append(objs, marked(x.entity(n, touching[n.ID]), n.Marking))
 	}
 	for _, fc := range facts {
-		objs = append(objs, x.statement(fc))
+		objs = append(objs, marked(x.statement(fc), fc.Marking))
+	}
+	for m, ok := range used {
+		if ok {
+			objs = append(objs, markingDefinition(blurline.Marking(m)))
+		}
 	}
 	slices.SortFunc(objs, func(a, b Object) int { return cmp.Compare(a["id"].(string), b["id"].(string)) })
 	var ids strings.Builder

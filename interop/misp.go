@@ -106,7 +106,7 @@ func ImportMISPGalaxy(ctx context.Context, s Store, data []byte, opt ImportOptio
 	if err != nil {
 		return nil, err
 	}
-	gm := &galaxyMapper{p: p, pr: pr, typ: typ, class: gc.class, stix: gc.stix, fallback: fallback,
+	gm := &galaxyMapper{p: p, pr: pr, typ: typ, class: gc.class, stix: gc.stix, fallback: fallback, marking: tagMarking(mispTags(g), opt.Marking),
 		byUUID: map[string]*item{}, revoked: map[string]*item{}, countries: map[string]*item{}, seen: map[string]int{}}
 	gm.run(values)
 	if err := pr.err(opt.Name); err != nil {
@@ -125,6 +125,7 @@ type galaxyMapper struct {
 	class     blurline.Class
 	stix      string
 	fallback  string
+	marking   blurline.Marking // of clusters without a tlp: tag (the file's tags, or the import's)
 	byUUID    map[string]*item
 	revoked   map[string]*item
 	countries map[string]*item
@@ -202,6 +203,7 @@ func (g *galaxyMapper) describe(c *cluster) *item {
 		}
 	}
 	n.Name = name
+	n.Marking = tagMarking(append(mispTags(c.jobj), mispTags(c.meta)...), g.marking)
 	n.Aliases = c.meta.strs("synonyms")
 	bad := 0
 	for _, r := range c.meta.strs("refs") {
@@ -229,7 +231,7 @@ func (g *galaxyMapper) country(c *country) *item {
 		return it
 	}
 	it := g.p.add(&item{src: c.Code, typ: "country", node: blurline.Node{
-		ID: "country-" + strings.ToLower(c.Code), Class: blurline.State, Name: c.Name,
+		ID: "country-" + strings.ToLower(c.Code), Class: blurline.State, Name: c.Name, Marking: g.marking,
 		Aliases: c.Aliases, ExternalIDs: []string{countryExternalID(c)},
 	}, strong: []string{countryExternalID(c)}})
 	g.countries[c.Code] = it
@@ -260,7 +262,7 @@ func (g *galaxyMapper) statements(c *cluster) {
 			rep.skip(c.uuid, "country", "unknown country code %q", code)
 			continue
 		}
-		f := blurline.Fact{ID: c.uuid + "-country-" + strings.ToLower(ctry.Code), Predicate: pred, Sources: []string{g.fallback},
+		f := blurline.Fact{Marking: c.it.node.Marking, ID: c.uuid + "-country-" + strings.ToLower(ctry.Code), Predicate: pred, Sources: []string{g.fallback},
 			Note: fmt.Sprintf("MISP %s galaxy: country %q", g.typ, code)}
 		if hasConf {
 			f.Confidence = conf
@@ -292,7 +294,7 @@ func (g *galaxyMapper) statements(c *cluster) {
 	if len(srcs) == 0 {
 		srcs = []string{g.fallback}
 	}
-	f := blurline.Fact{ID: c.uuid + "-sponsor-" + strings.ToLower(ctry.Code), Predicate: blurline.SponsoredBy,
+	f := blurline.Fact{Marking: c.it.node.Marking, ID: c.uuid + "-sponsor-" + strings.ToLower(ctry.Code), Predicate: blurline.SponsoredBy,
 		Sources:    slices.Sorted(slices.Values(srcs)),
 		Confidence: SponsorConfidence,
 		Note:       fmt.Sprintf("MISP %s galaxy: cfr-suspected-state-sponsor %q (CFR Cyber Operations Tracker); a suspicion, Healey level unknown", g.typ, sponsor)}
@@ -351,7 +353,7 @@ func (g *galaxyMapper) relations(c *cluster) {
 		if pred == blurline.Targeted && classOfEnd(obj, objNode, g.p.ix) == blurline.Vulnerability {
 			pred = blurline.Exploited
 		}
-		f := blurline.Fact{ID: fmt.Sprintf("%s-related-%d", c.uuid, i), Predicate: pred, Sources: []string{g.fallback},
+		f := blurline.Fact{Marking: c.it.node.Marking, ID: fmt.Sprintf("%s-related-%d", c.uuid, i), Predicate: pred, Sources: []string{g.fallback},
 			Note: fmt.Sprintf("MISP %s galaxy: %s", g.typ, rt)}
 		f.Confidence = -1
 		for _, t := range tags {

@@ -512,7 +512,7 @@ func betterID(a, b string) bool {
 // that the names an entity ends with do not depend on which description
 // came first.
 func mergeNode(it *item, t *blurline.Node) blurline.Node {
-	n := blurline.Node{ID: t.ID, Sources: it.node.Sources, ExternalIDs: it.node.ExternalIDs}
+	n := blurline.Node{ID: t.ID, Sources: it.node.Sources, ExternalIDs: it.node.ExternalIDs, Marking: it.node.Marking}
 	if it.node.Class == t.Class {
 		n.Class = t.Class
 	}

@@ -26,6 +26,11 @@ type ImportOptions struct {
 	// bundle's statements fall back to the bundle id as urn:uuid:<uuid>,
 	// and a galaxy's to the galaxy's upstream file URL.
 	Source string
+	// Marking is the TLP marking of what the source does not mark itself
+	// (no TLP object_marking_refs, no tlp: tag): see marking.go. The zero
+	// value is CLEAR; the servers' and the command line's imports pass
+	// blurline.DefaultMarking unless told otherwise.
+	Marking blurline.Marking
 }
 
 // sobj is one STIX object of a bundle.
@@ -70,7 +75,7 @@ func ImportSTIX(ctx context.Context, s Store, data []byte, opt ImportOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	m := &stixMapper{p: p, pr: pr, fallback: fallback, byID: map[string]*sobj{}, items: map[string]*item{},
+	m := &stixMapper{p: p, pr: pr, fallback: fallback, marking: opt.Marking, defs: map[string]blurline.Marking{}, byID: map[string]*sobj{}, items: map[string]*item{},
 		skipped: map[string]string{}, revoked: map[string]*item{}, context: map[string]*sobj{}, noted: map[string]bool{}}
 	m.run(objs)
 	if err := pr.err(opt.Name); err != nil {
@@ -266,12 +271,14 @@ type stixMapper struct {
 	p        *plan
 	pr       *problems
 	fallback string
-	byID     map[string]*sobj  // the newest version of each object
-	items    map[string]*item  // STIX id -> entity item
-	skipped  map[string]string // STIX id -> why it was left out
-	revoked  map[string]*item  // revoked objects, for their replacements
-	context  map[string]*sobj  // relationship id -> a report that contains it
-	noted    map[string]bool   // authors already reported missing
+	marking  blurline.Marking            // of objects that name no TLP marking
+	defs     map[string]blurline.Marking // the bundle's TLP marking definitions, by id
+	byID     map[string]*sobj            // the newest version of each object
+	items    map[string]*item            // STIX id -> entity item
+	skipped  map[string]string           // STIX id -> why it was left out
+	revoked  map[string]*item            // revoked objects, for their replacements
+	context  map[string]*sobj            // relationship id -> a report that contains it
+	noted    map[string]bool             // authors already reported missing
 }
 
 func (m *stixMapper) rep() *Report { return m.p.rep }
@@ -297,6 +304,13 @@ func (m *stixMapper) run(objs []*sobj) {
 	for _, o := range objs {
 		if m.byID[o.id] == o {
 			current = append(current, o)
+		}
+	}
+	for _, o := range current {
+		if o.typ == "marking-definition" {
+			if mk, ok := bundleMarking(o); ok {
+				m.defs[o.id] = mk
+			}
 		}
 	}
 	// Reports give their relationships a context (sources, date, author).
@@ -483,7 +497,7 @@ func (m *stixMapper) describe(o *sobj, c blurline.Class) *item {
 	if o.typ == "note" {
 		name = strings.TrimSpace(o.str("abstract")) // an assessment (assessmentNote)
 	}
-	n := blurline.Node{ID: o.id, Class: c, Description: strings.TrimSpace(o.str("description"))}
+	n := blurline.Node{ID: o.id, Class: c, Description: strings.TrimSpace(o.str("description")), Marking: objectMarking(o, m.defs, m.marking)}
 	n.Aliases = append(append(o.strs("aliases"), o.strs("x_mitre_aliases")...), o.strs(xAliases)...)
 	if c == blurline.State && o.typ == "location" {
 		ctry, ok := lookupCountry(o.str("country"))
@@ -707,6 +721,13 @@ func (m *stixMapper) provenance(o *sobj, pred blurline.Predicate) blurline.Fact 
 		f.ID = cmp.Or(o.str(xID), o.id)
 	}
 	ctx := m.context[o.id]
+	// A statement a report holds is marked as the report is, unless it
+	// says otherwise.
+	f.Marking = m.marking
+	if ctx != nil {
+		f.Marking = objectMarking(ctx, m.defs, m.marking)
+	}
+	f.Marking = objectMarking(o, m.defs, f.Marking)
 	if c, ok := o.number(xConfidence); ok && o.profile {
 		if c < 0 || c > 1 {
 			m.pr.add(o.at(xConfidence), "must be between 0 and 1, got %v", c)

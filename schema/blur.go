@@ -60,6 +60,8 @@ func (b *builder) blurTypes() {
 			"sources": {Type: nonNull(graphql.NewList(nonNull(graphql.String))), Description: "The URLs of every source the score rests on: those of its path's facts and its activities, in the order met.",
 				Resolve: func(p graphql.ResolveParams) (any, error) { return sc(p).Sources(), nil }},
 			"sourceRecords": b.sourceRecordsField(func(p graphql.ResolveParams) []string { return sc(p).Sources() }),
+			"clearance": {Type: nonNull(b.marking), Description: "The score was computed only from the facts and entities marked at most this, the most restrictive marking you are cleared for: " +
+				"a reader cleared for more may get another score.", Resolve: func(p graphql.ResolveParams) (any, error) { return sc(p).Clearance, nil }},
 			"state": {Type: b.entity, Description: "The state scored against; null when no state is tied to the actor.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				if s := sc(p).State; s != "" {
 					return a.loaders(p.Context).node(p.Context, s), nil

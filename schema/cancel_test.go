@@ -51,7 +51,7 @@ func largeStore(tb testing.TB, n, m int) *graph.Store {
 		}
 	}
 	s := openStore(tb)
-	if _, err := s.LoadNQuads(context.Background(), "large", sb.String()); err != nil {
+	if _, err := s.LoadNQuads(context.Background(), "large", sb.String(), blurline.WriteOptions{}); err != nil {
 		tb.Fatalf("LoadNQuads: %v", err)
 	}
 	return s

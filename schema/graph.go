@@ -29,7 +29,7 @@ type Graph interface {
 
 	Write(ctx context.Context, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error)
 	Retract(ctx context.Context, id string) (*blurline.Fact, error)
-	LoadNQuads(ctx context.Context, name, text string) (added int, err error)
+	LoadNQuads(ctx context.Context, name, text string, o blurline.WriteOptions) (added int, err error)
 
 	// WriteImport and RetractImport are what interop's STIX import needs
 	// beyond the reads above (interop.Store): a write that RetractImport

@@ -148,13 +148,15 @@ func (b *builder) interopMutations() graphql.Fields {
 				"to the store's entities by external id, then exact name or alias (docs/interop.md); the report says what was created, " +
 				"merged (by which key) and skipped (and why). A broken bundle is BAD_USER_INPUT naming each object id and JSON path, and changes nothing.",
 			Args: graphql.FieldConfigArgument{
-				"bundle": {Type: nonNull(graphql.String), Description: "The STIX bundle, as JSON text."},
+				"bundle":  {Type: nonNull(graphql.String), Description: "The STIX bundle, as JSON text."},
+				"marking": {Type: b.marking, DefaultValue: blurline.DefaultMarking, Description: "The TLP marking of the objects whose object_marking_refs name no TLP marking."},
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				if err := blurline.Require(p.Context, blurline.ScopeImport, "imports"); err != nil {
 					return nil, err
 				}
-				rep, err := interop.ImportSTIX(p.Context, a.g, []byte(argString(p.Args, "bundle")), interop.ImportOptions{})
+				m, _ := p.Args["marking"].(blurline.Marking)
+				rep, err := interop.ImportSTIX(p.Context, a.g, []byte(argString(p.Args, "bundle")), interop.ImportOptions{Marking: m})
 				if err != nil {
 					return nil, err
 				}

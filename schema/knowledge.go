@@ -145,21 +145,26 @@ func subjectOf(pred blurline.Predicate) func(*blurline.Fact, string) bool {
 	return func(f *blurline.Fact, id string) bool { return f.Predicate == pred && f.Subject == id }
 }
 
-// sourceCache holds the source records of one store version.
+// sourceCache holds the source records of one store version, for each
+// clearance (a reader sees the records it may see).
 type sourceCache struct {
 	mu      sync.Mutex
 	version uint64
-	recs    map[string]*blurline.SourceRecord
+	recs    [blurline.TLPRed + 1]map[string]*blurline.SourceRecord
 }
 
 // records returns every source record by URL, read once per store version.
 func (a *API) records(ctx context.Context) (map[string]*blurline.SourceRecord, error) {
 	c := &a.sources
 	ver := a.g.Version()
+	m := blurline.ClearanceFromContext(ctx)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.recs != nil && c.version == ver {
-		return c.recs, nil
+	if c.version != ver {
+		c.version, c.recs = ver, [blurline.TLPRed + 1]map[string]*blurline.SourceRecord{}
+	}
+	if c.recs[m] != nil {
+		return c.recs[m], nil
 	}
 	nodes, err := a.g.FindNodes(ctx, blurline.NodeQuery{Classes: []blurline.Class{blurline.Source}})
 	if err != nil {
@@ -171,7 +176,7 @@ func (a *API) records(ctx context.Context) (map[string]*blurline.SourceRecord, e
 			recs[blurline.EntityIRI(n.ID)] = n.Record
 		}
 	}
-	c.version, c.recs = ver, recs
+	c.recs[m] = recs
 	return recs, nil
 }
 

@@ -79,6 +79,7 @@ func (b *builder) mutationType() *graphql.Object {
 			Args: graphql.FieldConfigArgument{
 				"facts":    {Type: nonNull(listIn(factInput)), Description: "The facts to add."},
 				"entities": {Type: listIn(entityInput), Description: "Entities to add first (the facts may refer to them)."},
+				"marking":  {Type: b.marking, Description: "The TLP marking of every fact and entity added. Absent: AMBER, or your clearance when it is lower. Not above your clearance."},
 			},
 			Resolve: a.resolveAddFacts,
 		},
@@ -95,12 +96,18 @@ func (b *builder) mutationType() *graphql.Object {
 			Args: graphql.FieldConfigArgument{
 				"text": {Type: nonNull(graphql.String), Description: "N-Quads text in Blurline's vocabulary (docs/vocabulary.md)."},
 				"name": {Type: graphql.String, DefaultValue: "request", Description: "The name problems are reported under."},
+				"marking": {Type: b.marking, Description: "The TLP marking of each fact and entity description in the text without a marking quad of its own (docs/security.md). " +
+					"Absent: AMBER, or your clearance when it is lower. Not above your clearance."},
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				if err := blurline.Require(p.Context, blurline.ScopeWrite, "mutations"); err != nil {
 					return nil, err
 				}
-				return a.g.LoadNQuads(p.Context, argString(p.Args, "name"), argString(p.Args, "text"))
+				m, err := argMarking(p.Context, p.Args, "marking")
+				if err != nil {
+					return nil, err
+				}
+				return a.g.LoadNQuads(p.Context, argString(p.Args, "name"), argString(p.Args, "text"), blurline.WriteOptions{Marking: m})
 			},
 		},
 	}
@@ -151,6 +158,16 @@ func (a *API) resolveAddFacts(p graphql.ResolveParams) (any, error) {
 	}
 	if len(facts) == 0 && len(nodes) == 0 {
 		return nil, invalid("nothing to add: give at least one fact or entity")
+	}
+	m, err := argMarking(p.Context, p.Args, "marking")
+	if err != nil {
+		return nil, err
+	}
+	for i := range facts {
+		facts[i].Marking = m
+	}
+	for i := range nodes {
+		nodes[i].Marking = m
 	}
 	stored, err := a.g.Write(p.Context, nodes, facts)
 	if err != nil {

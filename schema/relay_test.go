@@ -31,7 +31,7 @@ func TestRelayMutations(t *testing.T) {
 		"<https://w3id.org/blurline/id/us> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/blurline/ns#State> .\n" +
 		"<https://w3id.org/blurline/id/us> <https://w3id.org/blurline/ns#name> \"United States\" .\n"
 	if got := run(`mutation($in: ImportNQuadsInput!) { importNQuads(input: $in) { clientMutationId added } }`,
-		map[string]any{"in": map[string]any{"text": nq, "clientMutationId": "m1"}}); got != `{"importNQuads":{"clientMutationId":"m1","added":6}}` {
+		map[string]any{"in": map[string]any{"text": nq, "clientMutationId": "m1", "marking": "CLEAR"}}); got != `{"importNQuads":{"clientMutationId":"m1","added":6}}` {
 		t.Errorf("importNQuads = %s", got)
 	}
 	got := run(`mutation { createFacts(input: {clientMutationId: "m2", facts: [`+validFact+`]}) { clientMutationId facts { id predicate } entities { id } } }`, nil)

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -29,6 +30,7 @@ type builder struct {
 	healeyLevel *graphql.Enum
 	maurer      *graphql.Enum
 	attrKind    *graphql.Enum
+	marking     *graphql.Enum
 
 	healey       *graphql.Object
 	literal      *graphql.Object
@@ -223,6 +225,12 @@ func (b *builder) scalarsAndEnums() {
 	}
 	b.attrKind = graphql.NewEnum(graphql.EnumConfig{Name: "AttributionKind", Description: "The kind of an attribution (after EuRepoC).", Values: ak})
 
+	mk := graphql.EnumValueConfigMap{}
+	for m := blurline.TLPClear; m <= blurline.TLPRed; m++ {
+		mk[markingEnumName(m)] = &graphql.EnumValueConfig{Value: m, Description: "TLP:" + m.String()}
+	}
+	b.marking = graphql.NewEnum(graphql.EnumConfig{Name: "Marking", Description: "A Traffic Light Protocol 2.0 marking, least restrictive first: CLEAR, GREEN, AMBER, AMBER_STRICT (TLP:AMBER+STRICT), RED (docs/security.md).", Values: mk})
+
 	b.healey = graphql.NewObject(graphql.ObjectConfig{
 		Name:        "Healey",
 		Description: "The Healey level of a control fact.",
@@ -337,6 +345,7 @@ func (b *builder) factFields() graphql.Fields {
 		"quote":           {Type: graphql.String, Description: "The exact wording of the source.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(f(p).Quote), nil }},
 		"note":            {Type: graphql.String, Description: "An editor's note on the fact.", Resolve: func(p graphql.ResolveParams) (any, error) { return nilIfEmpty(f(p).Note), nil }},
 		"alleged":         {Type: nonNull(graphql.Boolean), Description: "True for an allegation (an indictment's charges).", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Alleged, nil }},
+		"marking":         {Type: nonNull(b.marking), Description: "The fact's TLP marking.", Resolve: func(p graphql.ResolveParams) (any, error) { return f(p).Marking, nil }},
 	}
 }
 
@@ -510,6 +519,8 @@ func (b *builder) entityFields() graphql.Fields {
 		"sources":       {Type: listOf(graphql.String), Description: "Source URLs for the entity itself (its facts carry their own).", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Sources, nil }},
 		"externalIds":   {Type: listOf(graphql.String), Description: "External ids as scheme:value (mitre-attack:G0125).", Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).ExternalIDs, nil }},
 		"sourceRecords": b.sourceRecordsField(func(p graphql.ResolveParams) []string { return n(p).Sources }),
+		"marking": {Type: nonNull(b.marking), Description: "The most restrictive TLP marking of what you see of the entity (the descriptions you are cleared for).",
+			Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).Marking, nil }},
 		"nonStateCharacter": {Type: nonNull(graphql.Float), Description: "Non-state character nu, 0 (a state unit) to 1 (a criminal): the entity's own value or its class default.",
 			Resolve: func(p graphql.ResolveParams) (any, error) { return n(p).NonStateCharacter(), nil }},
 		"motiveWeight": {Type: graphql.Float, Description: "Criminal-motive weight of an activity, when set.", Resolve: func(p graphql.ResolveParams) (any, error) {
@@ -788,4 +799,15 @@ func attributionDate(f *blurline.Fact) time.Time {
 		return f.PublishedOn
 	}
 	return f.ValidFrom
+}
+
+// markingEnumName is a marking's GraphQL enum name: its TLP name with "+"
+// as "_" (AMBER_STRICT).
+func markingEnumName(m blurline.Marking) string { return strings.ReplaceAll(m.String(), "+", "_") }
+
+// argMarking reads a Marking argument as the marking a write gives what it
+// brings without one (blurline.WriteMarking).
+func argMarking(ctx context.Context, args map[string]any, name string) (blurline.Marking, error) {
+	m, given := args[name].(blurline.Marking)
+	return blurline.WriteMarking(ctx, m, given)
 }

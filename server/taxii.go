@@ -622,7 +622,7 @@ func (t *taxii) addObjects(w http.ResponseWriter, r *http.Request) error {
 	}
 	st.TotalCount = len(env.Objects)
 	ctx := blurline.WithAction(r.Context(), "TAXII POST", "collection "+c.id)
-	rep, err := t.s.importSTIX(ctx, t.store, data, interop.ImportOptions{Name: "envelope"})
+	rep, err := t.s.importSTIX(ctx, t.store, data, interop.ImportOptions{Name: "envelope", Marking: blurline.DefaultMarking})
 	var fe *interop.FileError
 	switch {
 	case errors.As(err, &fe) || errors.Is(err, blurline.ErrInvalid):

@@ -11,13 +11,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/interop"
 )
 
 // The TAXII feed is the store's STIX 2.1 export (interop.ExportSTIX), cut
 // into collections: the whole store, and one per import (the import's
 // statements and the objects they refer to). It is built once per version
-// of the store and kept until the next write.
+// of the store and clearance (the export shows a reader what it may see),
+// and kept until the next write.
 
 // taxiiObject is one STIX object of the feed.
 type taxiiObject struct {
@@ -42,23 +44,30 @@ type taxiiFeed struct {
 	byID        map[string]*taxiiCollection
 }
 
-// taxiiFeedCache keeps the feed of the newest version built.
+// taxiiFeedCache keeps the feeds of the newest version built, one for
+// each clearance asked: readers of different clearances share none.
 type taxiiFeedCache struct {
 	mu   sync.Mutex
-	feed *taxiiFeed
+	feed [blurline.TLPRed + 1]*taxiiFeed
 }
 
 func (c *taxiiFeedCache) get(ctx context.Context, store interop.Reader, version uint64) (*taxiiFeed, error) {
+	m := blurline.ClearanceFromContext(ctx)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.feed != nil && c.feed.version == version {
-		return c.feed, nil
+	if f := c.feed[m]; f != nil && f.version == version {
+		return f, nil
 	}
 	f, err := buildFeed(ctx, store, version)
 	if err != nil {
 		return nil, err
 	}
-	c.feed = f
+	for i, old := range c.feed {
+		if old != nil && old.version != version {
+			c.feed[i] = nil
+		}
+	}
+	c.feed[m] = f
 	return f, nil
 }
 

@@ -66,7 +66,15 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	opt := interop.ImportOptions{Name: "upload", ImportID: q.Get("id"), Source: q.Get("source")}
+	opt := interop.ImportOptions{Name: "upload", ImportID: q.Get("id"), Source: q.Get("source"), Marking: blurline.DefaultMarking}
+	if t := q.Get("marking"); t != "" {
+		m, err := blurline.ParseMarking(t)
+		if err != nil {
+			fail(blurline.Errorf(blurline.ErrBadRequest, "marking: %v", err))
+			return
+		}
+		opt.Marking = m
+	}
 	format := q.Get("format")
 	if format == "" {
 		format = interop.FormatAuto

@@ -78,7 +78,11 @@ func newCommands() map[string]*command {
 			long: "Load validates the N-Quads files (- for standard input) strictly and writes them in\n" +
 				"one transaction: on any problem nothing is written and each problem is printed as\n" +
 				"file:line: message. Loading the same file twice changes nothing.",
-			flags:       func(c *config) *flag.FlagSet { return c.plainFlags("load") },
+			flags: func(c *config) *flag.FlagSet {
+				fs := c.plainFlags("load")
+				c.markingFlag(fs)
+				return fs
+			},
 			run:         load,
 			interrupted: "nothing was written: the store is as it was before the load",
 		},
@@ -148,6 +152,25 @@ func newCommands() map[string]*command {
 			run: stats,
 		},
 	}
+}
+
+// markingFlag adds --marking, the marking of what an input does not mark
+// itself, to a command that writes.
+func (c *config) markingFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.Marking, "marking", blurline.DefaultMarking.String(),
+		"TLP marking (CLEAR, GREEN, AMBER, AMBER+STRICT, RED) of the facts and entities the input does not mark itself")
+}
+
+// marking parses --marking.
+func (c *config) marking() (blurline.Marking, error) {
+	if c.Marking == "" {
+		return blurline.DefaultMarking, nil
+	}
+	m, err := blurline.ParseMarking(c.Marking)
+	if err != nil {
+		return 0, fmt.Errorf("--marking: %w", err)
+	}
+	return m, nil
 }
 
 func (c *config) plainFlags(name string) *flag.FlagSet {
@@ -260,11 +283,18 @@ func load(ctx context.Context, e *env) error {
 			debug.SetGCPercent(loadGCPercent)
 		}
 	}
+	m, err := e.cfg.marking()
+	if err != nil {
+		return err
+	}
 	srcs, closeAll, err := sources(e)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
+	for i := range srcs {
+		srcs[i].Marking = m
+	}
 	// A Loader: the store without its read model, which a load that
 	// writes and exits does not need.
 	s, err := graph.OpenLoader(ctx, e.lg, e.cfg.storeAddr())

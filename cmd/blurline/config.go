@@ -54,6 +54,10 @@ type config struct {
 
 	Interop interopConfig // import, retract-import, export --format stix (interop.go)
 
+	// import, load: the TLP marking of what the input does not mark itself
+	// (markingFlag); "" is blurline.DefaultMarking.
+	Marking string
+
 	// The Go runtime's own GOGC and GOMEMLIMIT: when set, they win over
 	// the collector tuning of serve and load (gc.go).
 	GOGC, GOMEMLIMIT string

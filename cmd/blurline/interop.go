@@ -50,6 +50,7 @@ func importCommand() *command {
 			fs.StringVar(&c.Interop.Format, "format", "auto", "input format: stix, misp-galaxy, or auto (by content)")
 			fs.StringVar(&c.Interop.Source, "source", "", "source URL for statements that cite none (default: the bundle id as urn:uuid:..., the galaxy's upstream URL)")
 			fs.StringVar(&c.Interop.ImportID, "id", "", "import id (default: the bundle id, or misp-TYPE-HASH); one file only")
+			c.markingFlag(fs)
 			fs.BoolVar(&c.JSON, "json", false, "print the reports as JSON")
 			fs.StringVar(&c.Interop.TAXII, "taxii", "", "pull from this TAXII 2.1 server (discovery URL or API root) instead of files")
 			fs.StringVar(&c.Interop.Collection, "collection", "", "with --taxii: the collection id")
@@ -89,6 +90,10 @@ func importFiles(ctx context.Context, e *env) error {
 	if e.cfg.Interop.ImportID != "" && len(e.args) > 1 {
 		return fmt.Errorf("--id names one import: give one file")
 	}
+	m, err := e.cfg.marking()
+	if err != nil {
+		return err
+	}
 	s, err := openStore(ctx, e)
 	if err != nil {
 		return err
@@ -103,7 +108,7 @@ func importFiles(ctx context.Context, e *env) error {
 		if name == "-" {
 			name = "<stdin>"
 		}
-		opt := interop.ImportOptions{Name: name, Source: e.cfg.Interop.Source, ImportID: e.cfg.Interop.ImportID}
+		opt := interop.ImportOptions{Name: name, Source: e.cfg.Interop.Source, ImportID: e.cfg.Interop.ImportID, Marking: m}
 		p := startProgress(e, "import "+name, -1)
 		rep, err := interop.Import(ctx, s, data, e.cfg.Interop.Format, opt)
 		p.finish()
@@ -243,8 +248,12 @@ func importTAXII(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	m, err := e.cfg.marking()
+	if err != nil {
+		return err
+	}
 	rep, err := interop.ImportSTIX(ctx, s, data, interop.ImportOptions{Name: pull.Root + "collections/" + ic.Collection + "/",
-		Source: ic.Source, ImportID: ic.ImportID})
+		Source: ic.Source, ImportID: ic.ImportID, Marking: m})
 	if err != nil {
 		return reportInput(e, err)
 	}
