@@ -42,7 +42,7 @@ func TestSTIXExamples(t *testing.T) {
 			"note--3f6c9a2e-7b1d-4e8a-9c5f-2d4b6a8e0c13", "opinion--5e1a7c3b-9d2f-4b6e-8a4c-1f3e5d7b9a20", "campaign--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"},
 			facts: 11},
 		"observables.json": {skipped: []string{"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf=not modelled",
-			"file--e277603e-1060-5ad4-9937-c26c97f1ca68=cyber-observable", "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da=markings"}},
+			"file--e277603e-1060-5ad4-9937-c26c97f1ca68=cyber-observable"}}, // its TLP:GREEN marking definition is read, not skipped
 	}
 	check := func(t *testing.T, name string, data []byte) *interop.Report {
 		s := openStore(t, true)

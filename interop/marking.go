@@ -42,12 +42,15 @@ var tlp2IDs = [...]string{
 
 const tlp2Extension = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
-// markingDefinition is the TLP 2.0 marking-definition object of m, as
-// OASIS publishes it.
+// markingDefinition is the TLP 2.0 marking-definition object of m: its
+// id, date and extension as OASIS publishes them, and the definition_type
+// and definition that the STIX 2.1 schema asks of a marking definition that
+// is not one of TLP 1.0's, in the form OpenCTI writes ("TLP",
+// {"TLP": "TLP:AMBER"}).
 func markingDefinition(m blurline.Marking) Object {
 	return Object{
 		"type": "marking-definition", "spec_version": "2.1", "id": tlp2IDs[m], "created": "2022-10-01T00:00:00.000Z",
-		"name": "TLP:" + m.String(),
+		"name": "TLP:" + m.String(), "definition_type": "TLP", "definition": map[string]any{"TLP": "TLP:" + m.String()},
 		"extensions": map[string]any{
 			tlp2Extension: map[string]any{"extension_type": "property-extension", "tlp_2_0": strings.ToLower(m.String())},
 		},
@@ -62,8 +65,10 @@ func bundleMarking(o *sobj) (blurline.Marking, bool) {
 	}
 	var names []string
 	if def, ok := o.m["definition"].(map[string]any); ok && strings.EqualFold(o.str("definition_type"), "tlp") {
-		if s, ok := def["tlp"].(string); ok {
-			names = append(names, s)
+		for k, v := range def {
+			if s, ok := v.(string); ok && strings.EqualFold(k, "tlp") {
+				names = append(names, s)
+			}
 		}
 	}
 	if ext, ok := o.m["extensions"].(map[string]any); ok {

@@ -326,6 +326,10 @@ func (m *stixMapper) run(objs []*sobj) {
 	}
 	// Entities first, then statements.
 	for _, o := range current {
+		if _, tlp := m.defs[o.id]; tlp {
+			rep.count(o.typ).Mapped++ // a TLP marking: read as the marking of the objects that name it
+			continue
+		}
 		switch {
 		case o.typ == "relationship", o.typ == "opinion", o.typ == "note" && !isAssessmentNote(o):
 			continue

@@ -58,7 +58,7 @@ func entityNQ(id, name string) string {
 `, id, name)
 }
 
-const loadNQuads = `mutation($t: String!) { loadNQuads(text: $t) { added } }`
+const loadNQuads = `mutation($t: String!) { loadNQuads(text: $t, marking: CLEAR) { added } }` // CLEAR: the anonymous reader sees it
 
 // taskedByMSS lists the subjects of the taskedBy facts to the MSS.
 const taskedByMSS = `query Tasked($first: Int!) { relationships(to: ["mss"], predicates: [taskedBy], first: $first) { totalCount edges { node { subject { id name } } } } }`

@@ -209,7 +209,7 @@ func mutation(tb testing.TB, api *schema.API) string {
 	if mt := sch.MutationType(); mt == nil || mt.Fields()["loadNQuads"] == nil {
 		tb.Fatal("the schema has no loadNQuads mutation")
 	}
-	return `mutation Load($text: String!) { loadNQuads(text: $text) { __typename } }`
+	return `mutation Load($text: String!) { loadNQuads(text: $text, marking: CLEAR) { __typename } }`
 }
 
 // TestSpec runs the GraphQL over HTTP specification's cases against the

@@ -303,10 +303,12 @@ func TestTAXIIObjectAndVersions(t *testing.T) {
 	wantTAXIIError(t, taxiiGet(t, ts, base+id+"/versions/?match[type]=tool"), 400)
 }
 
+// taxiiEnvelope's objects are marked TLP:WHITE (STIX 2.1's TLP 1.0
+// definition), read as CLEAR: the anonymous reader sees them.
 const taxiiEnvelope = `{"objects":[
-{"type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--11111111-2222-4333-8444-555555555555","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-02T00:00:00.000Z","name":"Posted Group"},
-{"type":"relationship","spec_version":"2.1","id":"relationship--11111111-2222-4333-8444-555555555556","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"attributed-to","source_ref":"intrusion-set--11111111-2222-4333-8444-555555555555","target_ref":"intrusion-set--11111111-2222-4333-8444-555555555557","confidence":70,"external_references":[{"source_name":"example","url":"https://example.org/posted"}]},
-{"type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--11111111-2222-4333-8444-555555555557","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Posted Sponsor Group"}
+{"type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--11111111-2222-4333-8444-555555555555","created":"2024-01-01T00:00:00.000Z","object_marking_refs":["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"],"modified":"2024-01-02T00:00:00.000Z","name":"Posted Group"},
+{"type":"relationship","spec_version":"2.1","id":"relationship--11111111-2222-4333-8444-555555555556","created":"2024-01-01T00:00:00.000Z","object_marking_refs":["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"],"modified":"2024-01-01T00:00:00.000Z","relationship_type":"attributed-to","source_ref":"intrusion-set--11111111-2222-4333-8444-555555555555","target_ref":"intrusion-set--11111111-2222-4333-8444-555555555557","confidence":70,"external_references":[{"source_name":"example","url":"https://example.org/posted"}]},
+{"type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--11111111-2222-4333-8444-555555555557","created":"2024-01-01T00:00:00.000Z","object_marking_refs":["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"],"modified":"2024-01-01T00:00:00.000Z","name":"Posted Sponsor Group"}
 ]}`
 
 // Sections 5.5 (add objects) and 4.3 (status).

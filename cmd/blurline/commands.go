@@ -80,7 +80,10 @@ func newCommands() map[string]*command {
 				"file:line: message. Loading the same file twice changes nothing.",
 			flags: func(c *config) *flag.FlagSet {
 				fs := c.plainFlags("load")
-				c.markingFlag(fs)
+				// N-Quads state their markings as quads, and an unmarked
+				// quad is CLEAR in the store and in its export: load
+				// restores an export as it was.
+				c.markingFlag(fs, blurline.TLPClear)
 				return fs
 			},
 			run:         load,
@@ -155,9 +158,9 @@ func newCommands() map[string]*command {
 }
 
 // markingFlag adds --marking, the marking of what an input does not mark
-// itself, to a command that writes.
-func (c *config) markingFlag(fs *flag.FlagSet) {
-	fs.StringVar(&c.Marking, "marking", blurline.DefaultMarking.String(),
+// itself, to a command that writes; def is its default.
+func (c *config) markingFlag(fs *flag.FlagSet, def blurline.Marking) {
+	fs.StringVar(&c.Marking, "marking", def.String(),
 		"TLP marking (CLEAR, GREEN, AMBER, AMBER+STRICT, RED) of the facts and entities the input does not mark itself")
 }
 

@@ -375,8 +375,8 @@ func crashFactNQ(id string) string {
 }
 
 const (
-	crashLoad = `mutation($t: String!) { loadNQuads(text: $t) { added } }`
-	crashAdd  = `mutation($e: [EntityInput!], $f: [FactInput!]!) { addFacts(entities: $e, facts: $f) { facts { id } } }`
+	crashLoad = `mutation($t: String!) { loadNQuads(text: $t, marking: CLEAR) { added } }`
+	crashAdd  = `mutation($e: [EntityInput!], $f: [FactInput!]!) { addFacts(entities: $e, facts: $f, marking: CLEAR) { facts { id } } }`
 )
 
 // sentMutation is one mutation the test sent: its entity and fact ids and

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/blurline/blurline"
 	"io"
 	"os"
 	"strings"
@@ -50,7 +51,7 @@ func importCommand() *command {
 			fs.StringVar(&c.Interop.Format, "format", "auto", "input format: stix, misp-galaxy, or auto (by content)")
 			fs.StringVar(&c.Interop.Source, "source", "", "source URL for statements that cite none (default: the bundle id as urn:uuid:..., the galaxy's upstream URL)")
 			fs.StringVar(&c.Interop.ImportID, "id", "", "import id (default: the bundle id, or misp-TYPE-HASH); one file only")
-			c.markingFlag(fs)
+			c.markingFlag(fs, blurline.DefaultMarking)
 			fs.BoolVar(&c.JSON, "json", false, "print the reports as JSON")
 			fs.StringVar(&c.Interop.TAXII, "taxii", "", "pull from this TAXII 2.1 server (discovery URL or API root) instead of files")
 			fs.StringVar(&c.Interop.Collection, "collection", "", "with --taxii: the collection id")

@@ -126,7 +126,7 @@ func factNQ(id string) string {
 `, id)
 }
 
-const loadMutation = `mutation($t: String!) { loadNQuads(text: $t) { added } }`
+const loadMutation = `mutation($t: String!) { loadNQuads(text: $t, marking: CLEAR) { added } }`
 
 // TestTwoServersOnePostgres starts two blurline serve processes on one
 // PostgreSQL database: a mutation through one is visible through the other

@@ -71,6 +71,8 @@ func NQuads() string {
 	for _, m := range Markings {
 		ent(Group(m), "ThreatGroup", "Group "+m.String(), m)
 		fact(Sponsor(m), Group(m), "sponsoredBy", Agency, m)
+		f := blurline.FactIRI(Sponsor(m))
+		fmt.Fprintf(&b, "<%s> <%s> <%s> <%s> .\n", f, blurline.PropIRI(blurline.PropHealeyLevel), blurline.StateOrdered.IRI(), f)
 	}
 	fact(RedFact, Group(blurline.TLPClear), "relatedTo", Victim, blurline.TLPRed)
 	fact(RedEnd, Group(blurline.TLPRed), "relatedTo", Victim, blurline.TLPClear)
