@@ -46,7 +46,11 @@
 //
 // Retracting a fact removes its named graph. Entity descriptions (type,
 // name, aliases, sources) are plain quads in the default graph or in an
-// import's graph. Every write made on someone's behalf also leaves an audit
-// record (audit.go: who, when, from where, which facts) in the graph
+// import's graph. A TLP marking ([Marking]) is one more quad: <ns#marking>
+// "AMBER" in the fact's graph, or in the graph of the entity description
+// it marks; without one, CLEAR. The graph store reads every query through
+// the view of the request's principal, which leaves out what it may not see.
+// Every write made on someone's behalf also leaves an audit record
+// (audit.go: who, when, from where, which facts) in the graph
 // [AuditGraph], in the same transaction; no write removes one.
 package blurline

@@ -171,12 +171,12 @@ func TestAuditTrail(t *testing.T) {
 			if n := strings.Count(text, "<"+blurline.AuditGraph+"> .\n"); n == 0 {
 				t.Fatalf("export has no audit quads:\n%s", text)
 			}
-			if _, err := mustOpen(t, "memory:").LoadNQuads(bob, "export.nq", text); !errors.Is(err, blurline.ErrInvalid) || !strings.Contains(err.Error(), "audit trail") {
+			if _, err := mustOpen(t, "memory:").LoadNQuads(bob, "export.nq", text, blurline.WriteOptions{}); !errors.Is(err, blurline.ErrInvalid) || !strings.Contains(err.Error(), "audit trail") {
 				t.Errorf("load of an export without restore = %v, want the audit trail refused", err)
 			}
 			restored := mustOpen(t, "memory:")
 			ctx := blurline.NewContextWithOrigin(blurline.NewContextWithPrincipal(context.Background(), &blurline.Principal{Name: "root"}), blurline.Origin{From: "cli", Restore: true})
-			if _, err := restored.LoadNQuads(ctx, "export.nq", text); err != nil {
+			if _, err := restored.LoadNQuads(ctx, "export.nq", text, blurline.WriteOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			got := history(t, restored, blurline.AuditQuery{})

@@ -206,3 +206,21 @@ func TestDefaultMarking(t *testing.T) {
 		t.Errorf("GREEN: Fact(f-w) = %+v, %v", f, err)
 	}
 }
+
+// TestWriteAboutHidden: a write that names an entity its writer may not
+// see is refused as one naming a missing entity, with the same message.
+func TestWriteAboutHidden(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	if _, err := s.Load(context.Background(), Source{Name: "marked.nq", R: strings.NewReader(marktest.NQuads())}); err != nil {
+		t.Fatal(err)
+	}
+	write := func(obj string) error {
+		_, err := s.Write(reader(blurline.TLPGreen), nil, []blurline.Fact{{Subject: marktest.Agency, Predicate: blurline.RelatedTo, Object: obj,
+			Sources: []string{"https://example.org/w"}, Confidence: 0.5, Marking: blurline.TLPGreen}})
+		return err
+	}
+	hidden, missing := write(marktest.Group(blurline.TLPRed)), write("no-such")
+	if !errors.Is(hidden, blurline.ErrInvalid) || hidden.Error() != strings.ReplaceAll(missing.Error(), "no-such", marktest.Group(blurline.TLPRed)) {
+		t.Errorf("write about a hidden entity: %v\nabout a missing one: %v", hidden, missing)
+	}
+}

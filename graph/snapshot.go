@@ -433,7 +433,9 @@ func containsLower(s, lower string) bool { return strings.Contains(strings.ToLow
 // eachQuad calls fn with every quad of the snapshot, the audit trail's too.
 func (s *snapshot) eachQuad(fn func(quad.Quad)) {
 	s.eachDataQuad(fn)
-	s.eachAuditQuad(fn)
+	if !s.limited { // the trail names facts by id, hidden ones too
+		s.eachAuditQuad(fn)
+	}
 }
 
 // eachDataQuad calls fn with every quad of the snapshot but the audit trail's.

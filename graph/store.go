@@ -368,7 +368,10 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 	if err := s.renameQuads(ctx, b); err != nil {
 		return LoadResult{}, err
 	}
-	b.finish(s.cur.Load())
+	// The batch is checked against what its writer sees: an entity it may
+	// not see is unknown to it, as a missing one (a fact about it is
+	// refused the same way), and no error names what is hidden.
+	b.finish(s.cur.Load().viewFor(blurline.ClearanceFromContext(ctx)))
 	if err := b.Err(); err != nil {
 		return LoadResult{}, err
 	}
