@@ -94,26 +94,35 @@ func (p *plan) sourceRecords(nodes []blurline.Node, facts []blurline.Fact) []blu
 		}
 	}
 	var cited []string
-	cite := func(list []string) {
+	// A record is marked as the least restrictive of what cites it: a
+	// reader who sees a citing fact sees the URL, and may see its record.
+	marking := map[string]blurline.Marking{}
+	cite := func(list []string, m blurline.Marking) {
 		for _, u := range list {
 			if !described[u] {
 				described[u] = true
 				cited = append(cited, u)
+				marking[u] = m
+			}
+			if old, ok := marking[u]; ok {
+				marking[u] = min(old, m)
 			}
 		}
 	}
 	for _, n := range nodes {
-		cite(n.Sources)
+		cite(n.Sources, n.Marking)
 	}
 	for _, f := range facts {
-		cite(f.Sources)
+		cite(f.Sources, f.Marking)
 	}
 	slices.Sort(cited)
 	var hosts map[string]*hostGrade
 	var out []blurline.Node
 	for _, u := range cited {
 		if n, ok := p.ix.byID[blurline.EntityID(u)]; ok && n.Class == blurline.Source && n.Record != nil {
-			out = append(out, restateRecord(n))
+			r := restateRecord(n)
+			r.Marking = marking[u]
+			out = append(out, r)
 			p.rep.SourcesKnown++
 			continue
 		}
@@ -125,6 +134,7 @@ func (p *plan) sourceRecords(nodes []blurline.Node, facts []blurline.Fact) []blu
 			p.rep.SourcesGraded++
 		}
 		p.rep.SourcesNew++
+		n.Marking = marking[u]
 		out = append(out, n)
 	}
 	return out
