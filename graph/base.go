@@ -2,6 +2,7 @@ package graph
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
@@ -363,16 +364,20 @@ func (b *base) factRecord(f int32) *factRec {
 	return r
 }
 
-// builder turns a stream of quads into a base.
+// builder turns a stream of quads into a base. What it keeps while
+// building holds no pointers either, apart from the few quads that fit
+// neither an entity nor a fact: a string is hashed once, into a table of
+// arena refs (strs); a term is found by its kind and refs (tid); entity
+// and fact slots are found by term id (slots). A rebuild of a large store
+// is then neither spent hashing each value several times nor marking
+// millions of interface values and map keys in the garbage collector.
 type builder struct {
 	b     *base
-	tid   map[quad.Value]uint32
-	vals  []quad.Value // term id -> value, while building
-	byID  []uint32     // store node id -> term id (0: not seen), while building
-	sref  map[string]strRef
+	strs  strTab
+	tid   map[term]uint32
+	byID  []uint32 // store node id -> term id (0: not seen), while building
 	pid   map[string]uint32
-	ents  map[uint32]int32 // IRI term -> entity slot
-	facts map[uint32]int32 // label term -> fact slot
+	slots []termSlots // term id -> its entity and fact slots
 	cls   map[uint32]qclass
 	other map[quad.Quad]struct{}
 	quads int
@@ -391,6 +396,24 @@ type fProp struct {
 	bProp
 }
 
+// termSlots are a term's entity slot and fact slot, each +1 (0: none).
+type termSlots struct{ ent, fact int32 }
+
+// strTab interns strings into the arena: an open-addressing table of the
+// strings put so far (ref.n 0: an empty slot; "" is never put), each with
+// its term as an IRI and as a plain literal once there is one, so that
+// interning those (nearly every term) hashes the string once.
+type strTab struct {
+	seed maphash.Seed
+	ents []strEnt
+	n    int
+}
+
+type strEnt struct {
+	ref      strRef
+	iri, str uint32 // terms (0: none yet)
+}
+
 // qclass caches classify's answer for one predicate.
 type qclass struct {
 	kind  int
@@ -401,12 +424,10 @@ type qclass struct {
 func newBuilder() *builder {
 	bl := &builder{
 		b:     &base{terms: []term{{}}, byClass: map[blurline.Class]int{}, byPred: map[blurline.Predicate]int{}},
-		tid:   map[quad.Value]uint32{},
-		vals:  []quad.Value{nil},
-		sref:  map[string]strRef{},
+		strs:  strTab{seed: maphash.MakeSeed(), ents: make([]strEnt, 1024)},
+		tid:   map[term]uint32{},
+		slots: []termSlots{{}},
 		pid:   map[string]uint32{},
-		ents:  map[uint32]int32{},
-		facts: map[uint32]int32{},
 		cls:   map[uint32]qclass{},
 		other: map[quad.Quad]struct{}{},
 	}
@@ -418,13 +439,47 @@ func (bl *builder) putStr(s string) strRef {
 	if s == "" {
 		return strRef{}
 	}
-	if r, ok := bl.sref[s]; ok {
-		return r
+	return bl.strEnt(s).ref
+}
+
+// strEnt returns s's entry in the string table (s not ""), putting s in
+// the arena if it is new. The entry is valid until the next call.
+func (bl *builder) strEnt(s string) *strEnt {
+	t := &bl.strs
+	if 2*(t.n+1) > len(t.ents) {
+		bl.growStrs()
 	}
-	r := strRef{off: uint32(len(bl.b.arena)), n: uint32(len(s))}
-	bl.b.arena = append(bl.b.arena, s...)
-	bl.sref[strings.Clone(s)] = r
-	return r
+	mask := uint64(len(t.ents) - 1)
+	for i := maphash.String(t.seed, s) & mask; ; i = (i + 1) & mask {
+		e := &t.ents[i]
+		if e.ref.n == 0 {
+			e.ref = strRef{off: uint32(len(bl.b.arena)), n: uint32(len(s))}
+			bl.b.arena = append(bl.b.arena, s...)
+			t.n++
+			return e
+		}
+		if bl.b.str(e.ref) == s {
+			return e
+		}
+	}
+}
+
+// growStrs doubles the string table.
+func (bl *builder) growStrs() {
+	t := &bl.strs
+	ents := make([]strEnt, 2*len(t.ents))
+	mask := uint64(len(ents) - 1)
+	for _, e := range t.ents {
+		if e.ref.n == 0 {
+			continue
+		}
+		i := maphash.String(t.seed, bl.b.str(e.ref)) & mask
+		for ents[i].ref.n != 0 {
+			i = (i + 1) & mask
+		}
+		ents[i] = e
+	}
+	t.ents = ents
 }
 
 // sub returns the ref of s inside whole's ref, when s is a suffix of whole.
@@ -442,15 +497,28 @@ func (bl *builder) term(v quad.Value) uint32 {
 	if v == nil {
 		return 0
 	}
-	if id, ok := bl.tid[v]; ok {
-		return id
-	}
 	var t term
 	switch v := v.(type) {
 	case quad.IRI:
-		t = term{kind: tIRI, a: bl.putStr(string(v))}
+		if v == "" {
+			t = term{kind: tIRI}
+			break
+		}
+		e := bl.strEnt(string(v))
+		if e.iri == 0 {
+			e.iri = bl.newTerm(term{kind: tIRI, a: e.ref})
+		}
+		return e.iri
 	case quad.String:
-		t = term{kind: tStr, a: bl.putStr(string(v))}
+		if v == "" {
+			t = term{kind: tStr}
+			break
+		}
+		e := bl.strEnt(string(v))
+		if e.str == 0 {
+			e.str = bl.newTerm(term{kind: tStr, a: e.ref})
+		}
+		return e.str
 	case quad.LangString:
 		t = term{kind: tLang, a: bl.putStr(string(v.Value)), b: bl.putStr(v.Lang)}
 	case quad.TypedString:
@@ -460,15 +528,23 @@ func (bl *builder) term(v quad.Value) uint32 {
 	default:
 		raw, err := pquads.MarshalValue(v)
 		if err != nil {
-			raw = []byte(quad.StringOf(v))
-			v = quad.String(raw)
+			raw = []byte(quad.StringOf(v)) // value reads it back as a string
 		}
 		t = term{kind: tOther, a: bl.putStr(string(raw))}
 	}
+	if id, ok := bl.tid[t]; ok {
+		return id
+	}
+	id := bl.newTerm(t)
+	bl.tid[t] = id
+	return id
+}
+
+// newTerm adds term t.
+func (bl *builder) newTerm(t term) uint32 {
 	id := uint32(len(bl.b.terms))
 	bl.b.terms = append(bl.b.terms, t)
-	bl.vals = append(bl.vals, v)
-	bl.tid[v] = id
+	bl.slots = append(bl.slots, termSlots{})
 	return id
 }
 
@@ -483,22 +559,22 @@ func (bl *builder) predID(p string) uint32 {
 }
 
 func (bl *builder) ent(t uint32) int32 {
-	if e, ok := bl.ents[t]; ok {
-		return e
+	if e := bl.slots[t].ent; e != 0 {
+		return e - 1
 	}
 	e := int32(len(bl.b.ents))
 	bl.b.ents = append(bl.b.ents, bEnt{iri: t})
-	bl.ents[t] = e
+	bl.slots[t].ent = e + 1
 	return e
 }
 
 func (bl *builder) factSlot(t uint32) int32 {
-	if f, ok := bl.facts[t]; ok {
-		return f
+	if f := bl.slots[t].fact; f != 0 {
+		return f - 1
 	}
 	f := int32(len(bl.b.facts))
 	bl.b.facts = append(bl.b.facts, bFact{label: t, obj: -1, subj: -1})
-	bl.facts[t] = f
+	bl.slots[t].fact = f + 1
 	return f
 }
 
@@ -671,7 +747,7 @@ func (bl *builder) finish() (*base, map[quad.Quad]struct{}, int) {
 		}
 	}
 	b.buildTables()
-	bl.vals, bl.byID, bl.tid, bl.sref, bl.ents, bl.facts = nil, nil, nil, nil, nil, nil
+	bl.byID, bl.tid, bl.strs, bl.slots = nil, nil, strTab{}, nil
 	return b, bl.other, bl.quads
 }
 
@@ -739,7 +815,7 @@ func (bl *builder) nodeView(e int32) {
 	bl.entID(e)
 	attrs := make([]attr, 0, x.attrs.n)
 	for _, a := range b.attrs[x.attrs.off : x.attrs.off+x.attrs.n] {
-		attrs = append(attrs, attr{pred: b.preds[a.pred], val: bl.vals[a.val], label: bl.vals[a.label]})
+		attrs = append(attrs, attr{pred: b.preds[a.pred], val: b.value(a.val), label: b.value(a.label)})
 	}
 	x.lo, x.hi = entityMarkings(attrs)
 	n := buildNode(iri, attrs)
@@ -776,10 +852,10 @@ func (bl *builder) factView(f int32) {
 	if !x.hasRel {
 		return
 	}
-	rel := &quad.Quad{Subject: bl.vals[x.rel[0]], Predicate: bl.vals[x.rel[1]], Object: bl.vals[x.rel[2]], Label: bl.vals[x.label]}
+	rel := &quad.Quad{Subject: b.value(x.rel[0]), Predicate: b.value(x.rel[1]), Object: b.value(x.rel[2]), Label: b.value(x.label)}
 	props := make([]attr, 0, x.props.n)
 	for _, p := range b.props[x.props.off : x.props.off+x.props.n] {
-		props = append(props, attr{pred: b.preds[p.pred], val: bl.vals[p.val]})
+		props = append(props, attr{pred: b.preds[p.pred], val: b.value(p.val)})
 	}
 	v := buildFact(label, rel, props)
 	x.subjID = bl.endID(x.subj, v.Subject)
