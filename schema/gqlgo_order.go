@@ -68,8 +68,7 @@ func encodeValue(buf *bytes.Buffer, v any) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			kb, _ := json.Marshal(k)
-			buf.Write(kb)
+			writeString(buf, k)
 			buf.WriteByte(':')
 			if err := encodeValue(buf, v.vals[i]); err != nil {
 				return err
@@ -93,9 +92,8 @@ func encodeValue(buf *bytes.Buffer, v any) error {
 		buf.WriteString("null")
 		return nil
 	case string:
-		b, err := json.Marshal(v)
-		buf.Write(b)
-		return err
+		writeString(buf, v)
+		return nil
 	case bool:
 		buf.WriteString(strconv.FormatBool(v))
 		return nil
@@ -106,6 +104,25 @@ func encodeValue(buf *bytes.Buffer, v any) error {
 	b, err := json.Marshal(v)
 	buf.Write(b)
 	return err
+}
+
+// writeString writes s as encoding/json writes a string, byte for byte:
+// as it is between quotes when no byte needs escaping (printable ASCII
+// other than the quote, the backslash and the HTML characters <, > and &
+// that encoding/json escapes), else through encoding/json. Response keys
+// and ids are nearly always of the first kind, and json.Marshal allocated
+// for each of them.
+func writeString(buf *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always encodes
+			buf.Write(b)
+			return
+		}
+	}
+	buf.WriteByte('"')
+	buf.WriteString(s)
+	buf.WriteByte('"')
 }
 
 // FloatDigits is the number of decimal places a Float is served with.
@@ -191,17 +208,25 @@ func (o *orderer) objectOf(m map[string]any, t *graphql.Object, sel []*ast.Field
 // order, and their field nodes are keys and fields.
 func (o *orderer) object(m map[string]any, t *graphql.Object, keys []string, fields map[string][]*ast.Field) *orderedObject {
 	out := &orderedObject{keys: make([]string, 0, len(keys)), vals: make([]any, 0, len(keys))}
+	seen := 0 // keys of m the walk named, the hidden __typename too
 	for _, k := range keys {
 		v, ok := m[k]
-		if !ok || k == typenameKey {
+		if !ok {
+			continue
+		}
+		seen++
+		if k == typenameKey {
 			continue
 		}
 		out.keys = append(out.keys, k)
 		out.vals = append(out.vals, o.value(v, fieldType(t, fields[k][0].Name.Value), fields[k]))
 	}
 	// Anything graphql-go returned that the walk did not name (it should
-	// not happen) is kept, at the end, rather than lost.
-	if len(out.keys) < len(m) {
+	// not happen) is kept, at the end, rather than lost. (Counting the
+	// hidden __typename as named matters: it is in the map of every
+	// object of an interface or union, and counted as missing it sent
+	// each of them through this sort.)
+	if seen < len(m) {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if k == typenameKey {
 				continue
