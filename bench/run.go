@@ -35,6 +35,8 @@ type sizeResult struct {
 
 	OpenTime    time.Duration // graph.Open of the loaded store, in-process, with a valid snapshot file
 	RebuildTime time.Duration // graph.Open without one: the read model rebuilt from cayley's data
+	OpenCPU     time.Duration // this process's CPU time (user+sys) over OpenTime
+	RebuildCPU  time.Duration // and over RebuildTime
 	OpenFile    bool          // the snapshot file was there for OpenTime
 	GCShare     float64       // GC's share of the CPU time of the GraphQL 2-hop runs
 	InProc      []row
