@@ -89,6 +89,10 @@ type AuditRecord struct {
 	// (described, or at an end of one of those facts), each sorted.
 	Added, Changed, Retracted []string
 	Entities                  []string
+	// Marking is the most restrictive marking of what the record names:
+	// its facts (before and after the write) and entities' descriptions.
+	// A reader cleared for less does not see the record at all.
+	Marking Marking
 }
 
 // AuditQuery selects and pages audit records, newest first. Each filter

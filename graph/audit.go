@@ -50,9 +50,10 @@ const (
 	auditChanged   = "changed"
 	auditRetracted = "retracted"
 	auditEntities  = "entities"
+	auditMarking   = "marking"
 )
 
-var auditProps = []string{auditAt, auditBy, auditFrom, auditAction, auditImport, auditName, auditAdded, auditChanged, auditRetracted, auditEntities}
+var auditProps = []string{auditAt, auditBy, auditFrom, auditAction, auditImport, auditName, auditAdded, auditChanged, auditRetracted, auditEntities, auditMarking}
 
 // writeOp is what kind of write a batch or a deletion is, for its audit
 // record: the action named when the origin names none, and the import it
@@ -70,9 +71,9 @@ func isAuditQuad(q quad.Quad) bool {
 }
 
 // newAuditRecord returns the record of a write through ctx that changed
-// the given facts (labels) and entities (IRIs), or nil when ctx carries
-// no origin or op is bookkeeping.
-func newAuditRecord(ctx context.Context, op writeOp, added, changed, retracted, entities []string) *blurline.AuditRecord {
+// the given facts (labels) and entities (IRIs), which are marked at most
+// mark, or nil when ctx carries no origin or op is bookkeeping.
+func newAuditRecord(ctx context.Context, op writeOp, mark blurline.Marking, added, changed, retracted, entities []string) *blurline.AuditRecord {
 	o, ok := blurline.OriginFromContext(ctx)
 	if !ok || op.action == "" {
 		return nil
@@ -81,8 +82,9 @@ func newAuditRecord(ctx context.Context, op writeOp, added, changed, retracted, 
 		At:     time.Now().UTC(),
 		From:   o.From,
 		Action: cmp.Or(o.Action, op.action),
-		Import: op.importID,
-		Name:   o.Name,
+		Import:  op.importID,
+		Name:    o.Name,
+		Marking: mark,
 	}
 	switch p := blurline.PrincipalFromContext(ctx); {
 	case p == nil || p.Anonymous:
@@ -125,6 +127,9 @@ func auditQuads(r *blurline.AuditRecord) []quad.Quad {
 	if r.Name != "" {
 		add(auditName, quad.String(r.Name))
 	}
+	if r.Marking != blurline.TLPClear {
+		add(auditMarking, quad.String(r.Marking.String()))
+	}
 	for _, l := range []struct {
 		p   string
 		ids []string
@@ -156,6 +161,8 @@ func checkAuditQuad(q quad.Quad) string {
 		}
 	} else if _, ok := stringValue(q.Object); !ok {
 		return fmt.Sprintf("audit property %s needs a plain string literal, got %s", local, q.Object)
+	} else if _, err := blurline.ParseMarking(literalText(q.Object)); local == auditMarking && err != nil {
+		return fmt.Sprintf("the marking of an audit record: %v", err)
 	}
 	return ""
 }
@@ -188,6 +195,8 @@ func decodeAudit(subject string, qs []quad.Quad) *blurline.AuditRecord {
 			r.Retracted = append(r.Retracted, strings.Fields(text)...)
 		case auditEntities:
 			r.Entities = append(r.Entities, strings.Fields(text)...)
+		case auditMarking:
+			r.Marking = max(r.Marking, markingOf(q.Object))
 		}
 	}
 	for _, l := range []*[]string{&r.Added, &r.Changed, &r.Retracted, &r.Entities} {
@@ -242,14 +251,23 @@ func withAudit(list []*blurline.AuditRecord, recs []*blurline.AuditRecord) []*bl
 	return list
 }
 
-// eachAuditQuad calls fn with every quad of the snapshot's audit records.
+// eachAuditQuad calls fn with every quad of the audit records the
+// snapshot's view shows.
 func (s *snapshot) eachAuditQuad(fn func(quad.Quad)) {
 	for _, r := range s.audit {
+		if !s.seesAudit(r) {
+			continue
+		}
 		for _, q := range auditQuads(r) {
 			fn(q)
 		}
 	}
 }
+
+// seesAudit reports whether the view shows record r: a limited view
+// shows the records marked at most its clearance, so that no record names
+// a fact or an entity the reader may not see.
+func (s *snapshot) seesAudit(r *blurline.AuditRecord) bool { return !s.limited || r.Marking <= s.max }
 
 // matchAudit reports whether r passes q's filters.
 func matchAudit(r *blurline.AuditRecord, q *blurline.AuditQuery) bool {
@@ -275,7 +293,8 @@ func matchAudit(r *blurline.AuditRecord, q *blurline.AuditQuery) bool {
 func (s *Store) History(ctx context.Context, q blurline.AuditQuery) (_ blurline.AuditPage, err error) {
 	defer wrap(&err, "graph.History")
 	var pg blurline.AuditPage
-	recs := s.read(ctx).audit
+	sn := s.read(ctx)
+	recs := sn.audit
 	lo, hi := 0, len(recs) // the window: records[lo:hi], oldest first
 	if !q.Since.IsZero() {
 		lo, _ = slices.BinarySearchFunc(recs, q.Since, func(r *blurline.AuditRecord, t time.Time) int { return r.At.Compare(t) })
@@ -307,7 +326,7 @@ func (s *Store) History(ctx context.Context, q blurline.AuditQuery) (_ blurline.
 			if up {
 				i = from + k
 			}
-			if matchAudit(recs[i], &q) {
+			if sn.seesAudit(recs[i]) && matchAudit(recs[i], &q) {
 				out = append(out, i)
 				if len(out) >= max(n, 1) {
 					break
@@ -351,6 +370,7 @@ func (t *txn) auditRecord(ctx context.Context, op writeOp) *blurline.AuditRecord
 		return nil
 	}
 	var added, changed, retracted, entities []string
+	mark := blurline.TLPClear
 	for iri := range t.dirtyN {
 		entities = append(entities, iri)
 	}
@@ -368,8 +388,10 @@ func (t *txn) auditRecord(ctx context.Context, op writeOp) *blurline.AuditRecord
 		var before *quad.Quad
 		if r := t.s.factRecord(label); r != nil {
 			before = r.rel
+			mark = max(mark, propsMarking(r.props))
 		}
 		after := t.facts[label].rel
+		mark = max(mark, propsMarking(t.facts[label].props))
 		switch {
 		case before == nil && after == nil:
 			continue // provenance without a relationship: not a fact either way
@@ -383,7 +405,30 @@ func (t *txn) auditRecord(ctx context.Context, op writeOp) *blurline.AuditRecord
 		ends(before)
 		ends(after)
 	}
-	return newAuditRecord(ctx, op, added, changed, retracted, entities)
+	// The entities' descriptions, before and after: the record names them.
+	for _, iri := range entities {
+		if r := t.s.nodeRecord(iri); r != nil {
+			_, hi := entityMarkings(r.attrs)
+			mark = max(mark, hi)
+		}
+		if r, ok := t.nodes[iri]; ok {
+			_, hi := entityMarkings(r.attrs)
+			mark = max(mark, hi)
+		}
+	}
+	return newAuditRecord(ctx, op, mark, added, changed, retracted, entities)
+}
+
+// propsMarking returns the most restrictive marking among a fact's
+// provenance (CLEAR without one).
+func propsMarking(props []attr) blurline.Marking {
+	m := blurline.TLPClear
+	for _, a := range props {
+		if a.pred == blurline.PropMarking {
+			m = max(m, markingOf(a.val))
+		}
+	}
+	return m
 }
 
 // auditRecord is txn.auditRecord for a batch a Loader writes without a
@@ -397,6 +442,14 @@ func (b *batch) auditRecord(ctx context.Context, lk *kvLookup) *blurline.AuditRe
 	var added, changed, entities []string
 	for iri := range b.entities {
 		entities = append(entities, iri)
+	}
+	// Without a read model the record takes the most restrictive marking
+	// the batch writes, which covers what it names of its own.
+	mark := blurline.TLPClear
+	for _, q := range b.adds {
+		if p, _ := iriOf(q.Predicate); p == blurline.PropIRI(blurline.PropMarking) {
+			mark = max(mark, markingOf(q.Object))
+		}
 	}
 	for label, f := range b.facts {
 		if f.rel == nil {
@@ -417,7 +470,7 @@ func (b *batch) auditRecord(ctx context.Context, lk *kvLookup) *blurline.AuditRe
 			}
 		}
 	}
-	return newAuditRecord(ctx, b.op, added, changed, nil, entities)
+	return newAuditRecord(ctx, b.op, mark, added, changed, nil, entities)
 }
 
 // containsProps reports whether have holds every value of want.

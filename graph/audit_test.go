@@ -13,7 +13,7 @@ import (
 
 // as returns a context whose writes are recorded as name's from addr.
 func as(name, addr string) context.Context {
-	ctx := blurline.NewContextWithPrincipal(context.Background(), &blurline.Principal{Name: name, Scopes: blurline.AllScopes})
+	ctx := blurline.NewContextWithPrincipal(context.Background(), &blurline.Principal{Name: name, Scopes: blurline.AllScopes, MaxMarking: blurline.TLPRed})
 	return blurline.NewContextWithOrigin(ctx, blurline.Origin{From: addr})
 }
 
@@ -250,5 +250,70 @@ func TestAuditTwoServers(t *testing.T) {
 		if got := trailOf(history(t, s, blurline.AuditQuery{}).Records); !reflect.DeepEqual(got, want) {
 			t.Errorf("store %s:\n got %+v\nwant %+v", name, got, want)
 		}
+	}
+}
+
+// TestAuditMarkings: a record is marked as the most restrictive of what
+// it names, before and after, and a reader cleared for less sees neither
+// the record nor a hint of it; the retraction of a marked fact stays as
+// marked as the fact was.
+func TestAuditMarkings(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			ctx := as("alice", "192.0.2.1:1")
+			nodes := []blurline.Node{{ID: "x", Class: blurline.ThreatGroup, Name: "X"}, {ID: "y", Class: blurline.State, Name: "Y"}}
+			fact := func(id string, m blurline.Marking) []blurline.Fact {
+				return []blurline.Fact{{ID: id, Subject: "x", Predicate: blurline.PartOf, Object: "y", Confidence: 0.5, Sources: []string{"https://example.org/" + id}, Marking: m}}
+			}
+			if _, err := s.Write(ctx, nodes, fact("f-clear", blurline.TLPClear)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Write(ctx, nil, fact("f-amber", blurline.TLPAmber)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Retract(ctx, "f-amber"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Write(ctx, []blurline.Node{{ID: "z", Class: blurline.ThreatGroup, Name: "Z", Marking: blurline.TLPRed}}, nil); err != nil {
+				t.Fatal(err)
+			}
+			reader := func(m blurline.Marking) context.Context {
+				return blurline.NewContextWithPrincipal(context.Background(), &blurline.Principal{Name: "admin", Scopes: blurline.AllScopes, MaxMarking: m})
+			}
+			for _, c := range []struct {
+				m    blurline.Marking
+				want []blurline.Marking
+			}{
+				{blurline.TLPRed, []blurline.Marking{blurline.TLPRed, blurline.TLPAmber, blurline.TLPAmber, blurline.TLPClear}},
+				{blurline.TLPAmber, []blurline.Marking{blurline.TLPAmber, blurline.TLPAmber, blurline.TLPClear}},
+				{blurline.TLPGreen, []blurline.Marking{blurline.TLPClear}},
+			} {
+				pg, err := s.History(reader(c.m), blurline.AuditQuery{First: 100, Last: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []blurline.Marking
+				for _, r := range pg.Records {
+					got = append(got, r.Marking)
+				}
+				if !reflect.DeepEqual(got, c.want) {
+					t.Errorf("cleared for %s: records marked %v, want %v", c.m, got, c.want)
+				}
+				// Paging shows no hint of what is hidden: one page of one,
+				// then nothing older when only one is visible.
+				one, _ := s.History(reader(c.m), blurline.AuditQuery{First: 1, Last: -1})
+				if one.HasOlder != (len(c.want) > 1) {
+					t.Errorf("cleared for %s: HasOlder = %v with %d visible", c.m, one.HasOlder, len(c.want))
+				}
+				var buf strings.Builder
+				if _, err := s.Export(reader(c.m), &buf); err != nil {
+					t.Fatal(err)
+				}
+				if n := strings.Count(buf.String(), "<"+blurline.AuditNS+"at>"); n != len(c.want) {
+					t.Errorf("cleared for %s: the export holds %d records, want %d", c.m, n, len(c.want))
+				}
+			}
+		})
 	}
 }

@@ -430,12 +430,11 @@ func (b *base) matchText(x *bEnt, lower string) bool {
 
 func containsLower(s, lower string) bool { return strings.Contains(strings.ToLower(s), lower) }
 
-// eachQuad calls fn with every quad of the snapshot, the audit trail's too.
+// eachQuad calls fn with every quad of the snapshot, the audit trail's
+// too (of a limited view, the records it shows: seesAudit).
 func (s *snapshot) eachQuad(fn func(quad.Quad)) {
 	s.eachDataQuad(fn)
-	if !s.limited { // the trail names facts by id, hidden ones too
-		s.eachAuditQuad(fn)
-	}
+	s.eachAuditQuad(fn)
 }
 
 // eachDataQuad calls fn with every quad of the snapshot but the audit trail's.

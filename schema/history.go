@@ -42,6 +42,8 @@ func (b *builder) historyQueries() graphql.Fields {
 			"changed":   {Type: listOf(graphql.ID), Description: "The facts that were there and now read otherwise (more provenance, an entity renamed), sorted.", Resolve: ids(func(r *blurline.AuditRecord) []string { return r.Changed })},
 			"retracted": {Type: listOf(graphql.ID), Description: "The facts the write removed, sorted. Their history stays.", Resolve: ids(func(r *blurline.AuditRecord) []string { return r.Retracted })},
 			"entities":  {Type: listOf(graphql.ID), Description: "The entities the write described or that are at an end of those facts, sorted.", Resolve: ids(func(r *blurline.AuditRecord) []string { return r.Entities })},
+			"marking": {Type: nonNull(b.marking), Description: "The most restrictive marking of what the entry names (its facts before and after, its entities): a principal cleared for less does not see the entry.",
+				Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*blurline.AuditRecord).Marking, nil }},
 		},
 	})
 	edge := graphql.NewObject(graphql.ObjectConfig{
