@@ -313,6 +313,11 @@ func TestAuditMarkings(t *testing.T) {
 				if n := strings.Count(buf.String(), "<"+blurline.AuditNS+"at>"); n != len(c.want) {
 					t.Errorf("cleared for %s: the export holds %d records, want %d", c.m, n, len(c.want))
 				}
+				// stats counts data, not the trail, in every view.
+				st, _ := s.Stats(reader(c.m))
+				if data := strings.Count(buf.String(), "\n") - strings.Count(buf.String(), "<"+blurline.AuditGraph+"> .\n"); st.Quads != data {
+					t.Errorf("cleared for %s: stats.quads = %d, want the export's %d data quads", c.m, st.Quads, data)
+				}
 			}
 		})
 	}

@@ -185,7 +185,7 @@ func (sn *snapshot) viewStats() blurline.Stats {
 		}
 		return true
 	})
-	sn.eachQuad(func(quad.Quad) { st.Quads++ })
+	sn.eachDataQuad(func(quad.Quad) { st.Quads++ }) // as sn.quads, without the audit trail
 	vs.by[sn.max] = &st
 	return cloneStats(st)
 }
