@@ -79,9 +79,9 @@ func newAuditRecord(ctx context.Context, op writeOp, mark blurline.Marking, adde
 		return nil
 	}
 	r := &blurline.AuditRecord{
-		At:     time.Now().UTC(),
-		From:   o.From,
-		Action: cmp.Or(o.Action, op.action),
+		At:      time.Now().UTC(),
+		From:    o.From,
+		Action:  cmp.Or(o.Action, op.action),
 		Import:  op.importID,
 		Name:    o.Name,
 		Marking: mark,
