@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/blurline/blurline"
 	ckv "github.com/cayleygraph/cayley/graph/kv"
@@ -347,12 +348,34 @@ func logValues(log *bbolt.Bucket, values *nodeValues) func(id uint64) (quad.Valu
 		if err != nil {
 			return nil, err
 		}
-		v, err := pquads.UnmarshalValue(p.value)
+		v, err := nodeValue(p.value)
 		if err == nil {
 			values.set(id, v)
 		}
 		return v, err
 	}
+}
+
+// nodeValue is pquads.UnmarshalValue for a node's value in cayley's log.
+// The plain kinds (pquads.Value's oneof fields str 2, iri 3 and bnode 4:
+// nearly every node) are decoded by hand, without protobuf's reflection
+// and its message per value; any other encoding, and a string that is not
+// valid UTF-8 (which protobuf refuses), goes through UnmarshalValue.
+func nodeValue(b []byte) (quad.Value, error) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n > 0 && typ == protowire.BytesType && num >= 2 && num <= 4 {
+		if v, m := protowire.ConsumeBytes(b[n:]); m > 0 && n+m == len(b) && utf8.Valid(v) {
+			switch num {
+			case 2:
+				return quad.String(v), nil
+			case 3:
+				return quad.IRI(v), nil
+			default:
+				return quad.BNode(v), nil
+			}
+		}
+	}
+	return pquads.UnmarshalValue(b)
 }
 
 // logEntry is what a read needs of a primitive of cayley's log
@@ -435,7 +458,7 @@ func rebuildKV(ctx context.Context, db *bbolt.DB, add addFunc) error {
 				return fmt.Errorf("log entry %x: %v", k, err)
 			}
 			if p.isNode() {
-				val, err := pquads.UnmarshalValue(p.value)
+				val, err := nodeValue(p.value)
 				if err != nil {
 					return fmt.Errorf("node %d: %v", p.id, err)
 				}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/gen"
@@ -20,6 +21,7 @@ import (
 	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/cayley/query/path"
 	"github.com/cayleygraph/quad"
+	"github.com/cayleygraph/quad/pquads"
 	"go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 )
@@ -635,5 +637,32 @@ func TestRebuildNodeIDs(t *testing.T) {
 	got, gotOther := build(true)
 	if !bytes.Equal(got, want) || !maps.Equal(gotOther, wantOther) {
 		t.Fatalf("read model through node ids differs: %d bytes, %d other quads; want %d, %d", len(got), len(gotOther), len(want), len(wantOther))
+	}
+}
+
+// TestNodeValue checks that the log's hand decoding of node values gives
+// what pquads.UnmarshalValue gives, for the kinds it decodes and for those
+// it hands on.
+func TestNodeValue(t *testing.T) {
+	for _, v := range []quad.Value{
+		quad.IRI("https://blurline.example/id/x"), quad.IRI(""), quad.String("a name"), quad.String(""),
+		quad.String("ünïcode"), quad.BNode("b1"), quad.LangString{Value: "nom", Lang: "fr"},
+		quad.TypedString{Value: "0.9", Type: "http://www.w3.org/2001/XMLSchema#decimal"},
+		quad.Int(42), quad.Float(0.5), quad.Bool(true), quad.Time(time.Unix(1700000000, 5).UTC()),
+	} {
+		raw, err := pquads.MarshalValue(v)
+		if err != nil {
+			t.Fatalf("MarshalValue(%#v): %v", v, err)
+		}
+		want, werr := pquads.UnmarshalValue(raw)
+		got, err := nodeValue(raw)
+		if got != want || (err == nil) != (werr == nil) {
+			t.Errorf("nodeValue(%#v) = %#v, %v; want %#v, %v", v, got, err, want, werr)
+		}
+	}
+	// A string that is not UTF-8 is refused, as protobuf refuses it.
+	bad := []byte{0x12, 0x02, 0xff, 0xfe}
+	if _, err := nodeValue(bad); err == nil {
+		t.Errorf("nodeValue(% x) = nil error, want protobuf's", bad)
 	}
 }
