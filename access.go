@@ -157,20 +157,42 @@ func PrincipalFromContext(ctx context.Context) *Principal {
 
 // DefaultMarking is the marking of what a write brings without a marking
 // of its own (an unmarked STIX object or MISP cluster, a fact added or
-// loaded without one). Data that says nothing about who may see it is
-// not made public by default: AMBER is shown only to principals cleared
-// for it, never to the anonymous reader (cleared for CLEAR unless the
-// server says otherwise). The embedded seed is public and is CLEAR.
-const DefaultMarking = TLPAmber
+// loaded without one) when neither the write nor its context says
+// otherwise (NewContextWithDefaultMarking: a server's --default-marking).
+// It is CLEAR, as data without a marking is everywhere else in the store
+// (the seed, every store older than markings, an N-Quads file without
+// marking quads): one rule for unmarked data, whichever way it came in.
+// A server on a shared network raises it, so that what arrives unmarked
+// is kept from the anonymous reader (docs/security.md).
+const DefaultMarking = TLPClear
+
+type defaultMarkingKey struct{}
+
+// NewContextWithDefaultMarking returns ctx carrying m as the marking of
+// what writes through it bring without one.
+func NewContextWithDefaultMarking(ctx context.Context, m Marking) context.Context {
+	return context.WithValue(ctx, defaultMarkingKey{}, m)
+}
+
+// DefaultMarkingFromContext returns the marking ctx's writes give what
+// they bring without one: the one NewContextWithDefaultMarking put there,
+// else DefaultMarking.
+func DefaultMarkingFromContext(ctx context.Context) Marking {
+	if m, ok := ctx.Value(defaultMarkingKey{}).(Marking); ok {
+		return m
+	}
+	return DefaultMarking
+}
 
 // WriteMarking returns the marking a write through ctx gives what it
 // brings without one: m when given, which may not be above the
 // principal's clearance (ErrForbidden: a writer sees what it wrote);
-// otherwise DefaultMarking, or the clearance when it is lower.
+// otherwise ctx's default (DefaultMarkingFromContext), or the clearance
+// when it is lower.
 func WriteMarking(ctx context.Context, m Marking, given bool) (Marking, error) {
 	c := ClearanceFromContext(ctx)
 	if !given {
-		return min(DefaultMarking, c), nil
+		return min(DefaultMarkingFromContext(ctx), c), nil
 	}
 	if m > c {
 		return 0, Errorf(ErrForbidden, "TLP:%s is above the TLP:%s this principal is cleared for: it could not see what it wrote", m, c)

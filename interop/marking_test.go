@@ -25,7 +25,7 @@ const markedBundle = `{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000
 {"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000007","created":"2020-01-01T00:00:00Z","modified":"2020-01-01T00:00:00Z","relationship_type":"related-to","source_ref":"intrusion-set--00000000-0000-4000-8000-000000000001","target_ref":"intrusion-set--00000000-0000-4000-8000-000000000004","object_marking_refs":["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"],"external_references":[{"source_name":"r","url":"https://example.org/r"}]}
 ]}`
 
-// TestImportMarkings imports markedBundle with the default marking AMBER
+// TestImportMarkings imports markedBundle with AMBER as the import's marking
 // and checks the marking of each entity and statement, then exports the
 // store and imports the bundle into another: the markings come back.
 func TestImportMarkings(t *testing.T) {

@@ -149,13 +149,16 @@ func (b *builder) interopMutations() graphql.Fields {
 				"merged (by which key) and skipped (and why). A broken bundle is BAD_USER_INPUT naming each object id and JSON path, and changes nothing.",
 			Args: graphql.FieldConfigArgument{
 				"bundle":  {Type: nonNull(graphql.String), Description: "The STIX bundle, as JSON text."},
-				"marking": {Type: b.marking, DefaultValue: blurline.DefaultMarking, Description: "The TLP marking of the objects whose object_marking_refs name no TLP marking."},
+				"marking": {Type: b.marking, Description: "The TLP marking of the objects whose object_marking_refs name no TLP marking; default: the server's default marking (CLEAR unless it was started with --default-marking)."},
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				if err := blurline.Require(p.Context, blurline.ScopeImport, "imports"); err != nil {
 					return nil, err
 				}
-				m, _ := p.Args["marking"].(blurline.Marking)
+				m, given := p.Args["marking"].(blurline.Marking)
+				if !given {
+					m = blurline.DefaultMarkingFromContext(p.Context)
+				}
 				rep, err := interop.ImportSTIX(p.Context, a.g, []byte(argString(p.Args, "bundle")), interop.ImportOptions{Marking: m})
 				if err != nil {
 					return nil, err

@@ -79,7 +79,7 @@ func (b *builder) mutationType() *graphql.Object {
 			Args: graphql.FieldConfigArgument{
 				"facts":    {Type: nonNull(listIn(factInput)), Description: "The facts to add."},
 				"entities": {Type: listIn(entityInput), Description: "Entities to add first (the facts may refer to them)."},
-				"marking":  {Type: b.marking, Description: "The TLP marking of every fact and entity added. Absent: AMBER, or your clearance when it is lower. Not above your clearance."},
+				"marking":  {Type: b.marking, Description: "The TLP marking of every fact and entity added. Absent: the server's default marking (CLEAR unless it was started with --default-marking), or your clearance when it is lower. Not above your clearance."},
 			},
 			Resolve: a.resolveAddFacts,
 		},
@@ -97,7 +97,7 @@ func (b *builder) mutationType() *graphql.Object {
 				"text": {Type: nonNull(graphql.String), Description: "N-Quads text in Blurline's vocabulary (docs/vocabulary.md)."},
 				"name": {Type: graphql.String, DefaultValue: "request", Description: "The name problems are reported under."},
 				"marking": {Type: b.marking, Description: "The TLP marking of each fact and entity description in the text without a marking quad of its own (docs/security.md). " +
-					"Absent: AMBER, or your clearance when it is lower. Not above your clearance."},
+					"Absent: the server's default marking (CLEAR unless it was started with --default-marking), or your clearance when it is lower. Not above your clearance."},
 			},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				if err := blurline.Require(p.Context, blurline.ScopeWrite, "mutations"); err != nil {

@@ -75,17 +75,18 @@ func (s *Server) withPrincipal(w http.ResponseWriter, r *http.Request, media str
 		s.refuse(w, r, media, err)
 		return nil
 	}
-	return identified(r, p)
+	return s.identified(r, p)
 }
 
-// identified returns r with its principal and its origin (the client's
-// address, for the audit trail) in its context, and notes the principal
-// for the access log.
-func identified(r *http.Request, p *blurline.Principal) *http.Request {
+// identified returns r with its principal, its origin (the client's
+// address, for the audit trail) and the server's default marking in its
+// context, and notes the principal for the access log.
+func (s *Server) identified(r *http.Request, p *blurline.Principal) *http.Request {
 	if ri := infoFrom(r.Context()); ri != nil {
 		ri.principal = p.Name
 	}
 	ctx := blurline.NewContextWithPrincipal(r.Context(), p)
+	ctx = blurline.NewContextWithDefaultMarking(ctx, s.cfg.DefaultMarking)
 	return r.WithContext(blurline.NewContextWithOrigin(ctx, blurline.Origin{From: r.RemoteAddr}))
 }
 

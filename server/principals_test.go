@@ -370,3 +370,60 @@ func allCollection(t *testing.T, ts *testServer) string {
 	cs := r.JSON["collections"].([]any)
 	return cs[0].(map[string]any)["id"].(string)
 }
+
+// TestDefaultMarking: what writes and imports bring without a marking is
+// CLEAR on a server of the default configuration, so its anonymous reader
+// sees it, and Config.DefaultMarking (serve --default-marking) when set:
+// at AMBER the anonymous reader sees none of it, and the writer sees it
+// marked AMBER. Each path a write takes (loadNQuads, importStix, POST
+// /import) reads the same default.
+func TestDefaultMarking(t *testing.T) {
+	ps := loadPrincipals(t, writePrincipals(t, "", admin))
+	bundle := func(n int, name string) string {
+		return fmt.Sprintf(`{"type":"bundle","id":"bundle--6a1c2f3e-0b5d-4c7e-9f8a-1b2c3d4e5f6%[1]d","objects":[{"type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--7b2d3e4f-1c6e-4d8f-a09b-2c3d4e5f607%[1]d","created":"2021-07-19T00:00:00Z","modified":"2021-07-19T00:00:00Z","name":%[2]q}]}`, n, name)
+	}
+	for _, tc := range []struct {
+		name string
+		def  blurline.Marking
+		want string // the marking of what was written
+	}{{"default", blurline.TLPClear, "CLEAR"}, {"amber", blurline.TLPAmber, "AMBER"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, server.Config{Principals: ps, DefaultMarking: tc.def})
+			if r := gqlPost(t, ts, admin.token, `mutation($t: String!) { loadNQuads(text: $t) { added } }`, map[string]any{"t": entityNQ("dm-load", "DM Load")}, ""); r.Status != 200 || r.JSON["errors"] != nil {
+				t.Fatalf("loadNQuads = %d %s", r.Status, r.Body)
+			}
+			if r := gqlPost(t, ts, admin.token, `mutation($b: String!) { importStix(bundle: $b) { importId } }`, map[string]any{"b": bundle(1, "DM Import")}, ""); r.Status != 200 || r.JSON["errors"] != nil {
+				t.Fatalf("importStix = %d %s", r.Status, r.Body)
+			}
+			if r := do(t, "POST", ts.URL+"/import", map[string]string{"Authorization": "Bearer " + admin.token, "Content-Type": "application/json"}, bundle(2, "DM Upload")); r.Status != 200 {
+				t.Fatalf("POST /import = %d %s", r.Status, r.Body)
+			}
+			q := `{ entities(search: "DM ") { totalCount edges { node { name marking } } } }`
+			seen := func(token string) (int, []string) {
+				r := gqlPost(t, ts, token, q, nil, "")
+				if r.Status != 200 || r.JSON["errors"] != nil {
+					t.Fatalf("entities = %d %s", r.Status, r.Body)
+				}
+				conn := r.JSON["data"].(map[string]any)["entities"].(map[string]any)
+				var marks []string
+				for _, e := range conn["edges"].([]any) {
+					marks = append(marks, e.(map[string]any)["node"].(map[string]any)["marking"].(string))
+				}
+				return int(conn["totalCount"].(float64)), marks
+			}
+			n, marks := seen(admin.token)
+			if n != 3 {
+				t.Fatalf("the admin sees %d of the 3 entities written: %v", n, marks)
+			}
+			for _, m := range marks {
+				if m != tc.want {
+					t.Errorf("an entity written without a marking is %s, want %s (%v)", m, tc.want, marks)
+				}
+			}
+			anon, _ := seen("")
+			if want := map[bool]int{true: 3, false: 0}[tc.def == blurline.TLPClear]; anon != want {
+				t.Errorf("the anonymous reader sees %d of them, want %d", anon, want)
+			}
+		})
+	}
+}

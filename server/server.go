@@ -57,6 +57,10 @@ type Config struct {
 	// anonymous principal, cleared for OpenReadMarking.
 	RequireReadToken bool
 	OpenReadMarking  blurline.Marking
+	// DefaultMarking marks what a write or import brings without a
+	// marking of its own (the zero value: CLEAR, blurline.DefaultMarking).
+	// A server on a shared network raises it.
+	DefaultMarking blurline.Marking
 	// MaxBodyBytes bounds a request body (default 1 MiB); larger gets 413.
 	MaxBodyBytes int64
 	// ExecTimeout bounds the execution of one GraphQL operation (default 10s).
@@ -199,6 +203,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("auth", auth),
 		slog.String("reads", reads),
+		slog.String("default_marking", c.DefaultMarking.String()),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("exec_timeout", c.ExecTimeout),
 		slog.Duration("request_timeout", c.RequestTimeout),

@@ -131,7 +131,7 @@ func (t *taxii) wrap(h func(http.ResponseWriter, *http.Request) error) http.Hand
 		}
 		p, err := t.s.authenticate(r)
 		if err == nil {
-			r = identified(r, p)
+			r = t.s.identified(r, p)
 			// Reading needs read; adding objects needs import alone
 			// (addObjects checks it), so a feed may hold only that.
 			if r.Method != http.MethodPost {
@@ -622,7 +622,7 @@ func (t *taxii) addObjects(w http.ResponseWriter, r *http.Request) error {
 	}
 	st.TotalCount = len(env.Objects)
 	ctx := blurline.WithAction(r.Context(), "TAXII POST", "collection "+c.id)
-	rep, err := t.s.importSTIX(ctx, t.store, data, interop.ImportOptions{Name: "envelope", Marking: blurline.DefaultMarking})
+	rep, err := t.s.importSTIX(ctx, t.store, data, interop.ImportOptions{Name: "envelope", Marking: blurline.DefaultMarkingFromContext(ctx)})
 	var fe *interop.FileError
 	switch {
 	case errors.As(err, &fe) || errors.Is(err, blurline.ErrInvalid):

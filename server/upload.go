@@ -66,7 +66,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	opt := interop.ImportOptions{Name: "upload", ImportID: q.Get("id"), Source: q.Get("source"), Marking: blurline.DefaultMarking}
+	opt := interop.ImportOptions{Name: "upload", ImportID: q.Get("id"), Source: q.Get("source"), Marking: blurline.DefaultMarkingFromContext(r.Context())}
 	if t := q.Get("marking"); t != "" {
 		m, err := blurline.ParseMarking(t)
 		if err != nil {

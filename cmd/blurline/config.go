@@ -28,6 +28,7 @@ type config struct {
 	TokenFile       string // the principals file (or a file of one token)
 	RequireRead     bool   // queries need a token with the read scope
 	AnonMarking     string // the highest marking a request without a token reads
+	DefaultMarking  string // serve: the marking of what a write or import brings unmarked
 	CORSOrigins     string
 	BodyLimit       int64
 	RequestTimeout  time.Duration
@@ -71,6 +72,7 @@ func newConfig(getenv func(string) string) *config {
 		Token:           getenv("BLURLINE_TOKEN"),
 		TokenFile:       getenv("BLURLINE_TOKEN_FILE"),
 		AnonMarking:     or(getenv("BLURLINE_ANONYMOUS_MARKING"), "CLEAR"),
+		DefaultMarking:  or(getenv("BLURLINE_DEFAULT_MARKING"), "CLEAR"),
 		CORSOrigins:     getenv("BLURLINE_CORS_ORIGINS"),
 		PprofAddr:       getenv("BLURLINE_PPROF_ADDR"),
 		ResponseCache:   or(getenv("BLURLINE_RESPONSE_CACHE"), "64MiB"),

@@ -26,6 +26,7 @@ func (c *config) serveFlags() *flag.FlagSet {
 	fs.StringVar(&c.TokenFile, "token-file", c.TokenFile, "principals file: hashed tokens with names, scopes and markings (blurline token add), read again when it changes; or a file of one token (env BLURLINE_TOKEN_FILE)")
 	fs.BoolVar(&c.RequireRead, "require-read-token", c.RequireRead, "queries need a token with the read scope too; default: reads are open (env BLURLINE_REQUIRE_READ_TOKEN=1)")
 	fs.StringVar(&c.AnonMarking, "anonymous-marking", c.AnonMarking, "the highest TLP marking a request without a token reads when reads are open (env BLURLINE_ANONYMOUS_MARKING)")
+	fs.StringVar(&c.DefaultMarking, "default-marking", c.DefaultMarking, "the TLP marking of what a write or import brings without a marking of its own; raise it on a shared network (env BLURLINE_DEFAULT_MARKING)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", c.CORSOrigins, "comma-separated origins allowed by CORS; empty: CORS off (env BLURLINE_CORS_ORIGINS)")
 	fs.Int64Var(&c.BodyLimit, "max-body", c.BodyLimit, "largest request body in bytes")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "time limit of one request")
@@ -57,6 +58,10 @@ func serve(ctx context.Context, e *env) error {
 	anonMarking, err := blurline.ParseMarking(e.cfg.AnonMarking)
 	if err != nil {
 		return fmt.Errorf("--anonymous-marking: %w", err)
+	}
+	defaultMarking, err := blurline.ParseMarking(e.cfg.DefaultMarking)
+	if err != nil {
+		return fmt.Errorf("--default-marking: %w", err)
 	}
 	if e.cfg.RequireRead && principals == nil {
 		return errors.New("--require-read-token needs tokens: give --token-file (or --token)")
@@ -104,6 +109,7 @@ func serve(ctx context.Context, e *env) error {
 		Principals:       principals,
 		RequireReadToken: e.cfg.RequireRead,
 		OpenReadMarking:  anonMarking,
+		DefaultMarking:   defaultMarking,
 		MaxBodyBytes:     e.cfg.BodyLimit,
 		RequestTimeout:   e.cfg.RequestTimeout,
 		ShutdownGrace:    e.cfg.ShutdownTimeout,
@@ -149,7 +155,7 @@ func accessLine(cfg server.Config) string {
 	case cfg.Principals == nil:
 		writes = "Read-only: started without tokens."
 	default:
-		writes = fmt.Sprintf("Writes need a token: %d principals.", cfg.Principals.Len())
+		writes = fmt.Sprintf("Writes need a token: %d principals; what they bring unmarked is TLP:%s (--default-marking).", cfg.Principals.Len(), cfg.DefaultMarking)
 	}
 	return reads + "\n  " + writes
 }
