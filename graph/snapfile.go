@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/blurline/blurline"
@@ -378,8 +379,8 @@ func writeSnapshotFile(path string, data []byte) error {
 	if _, err := f.Write(data[:half]); err != nil {
 		return fail(err)
 	}
-	if snapWriteHook != nil {
-		snapWriteHook(tmp)
+	if h := snapWriteHook.Load(); h != nil {
+		(*h)(tmp)
 	}
 	if _, err := f.Write(data[half:]); err != nil {
 		return fail(err)
@@ -398,7 +399,9 @@ func writeSnapshotFile(path string, data []byte) error {
 	return syncDir(dir)
 }
 
-var snapWriteHook func(tmp string)
+// snapWriteHook is atomic because a test sets it while a background
+// snapshot save of the store it opened may be running.
+var snapWriteHook atomic.Pointer[func(tmp string)]
 
 // removeSnapshotTemps removes temporary files a crash left behind.
 func removeSnapshotTemps(dir string) {

@@ -290,11 +290,12 @@ func TestSnapshotHelper(t *testing.T) {
 	if mode == "write-no-close" {
 		os.Exit(0)
 	}
-	snapWriteHook = func(string) {
+	hook := func(string) {
 		fmt.Println("HALF")
 		os.Stdout.Sync()
 		time.Sleep(time.Minute) // killed here
 	}
+	snapWriteHook.Store(&hook)
 	s.Close()
 	t.Fatal("Close returned: the snapshot write hook did not run")
 }
