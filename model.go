@@ -151,3 +151,15 @@ func (p Path) Confidence() float64 {
 	}
 	return c
 }
+
+// An ImportSource is what one import read: the file, its format and the
+// options that decide how it maps. A store that keeps them can replay its
+// imports in one canonical order, so that what it holds depends on which
+// files were imported and not on the order they arrived in.
+type ImportSource struct {
+	ID     string // the import id (its named graph, the prefix of its fact ids)
+	Format string // "stix" or "misp-galaxy"
+	Name   string // the file name messages mention
+	Source string // the fallback source IRI, "" for the format's default
+	Data   []byte
+}

@@ -39,11 +39,8 @@ func (s *Store) WriteImport(ctx context.Context, id string, nodes []blurline.Nod
 // of what an entity is, not of the order files arrived in).
 func (s *Store) WriteImportRenaming(ctx context.Context, id string, renames map[string]string, nodes []blurline.Node, facts []blurline.Fact) (_ []*blurline.Fact, err error) {
 	defer wrap(&err, "graph.WriteImport(%q)", id)
-	if err := checkID(id); err != nil {
+	if err := checkImportID(id); err != nil {
 		return nil, err
-	}
-	if strings.Contains(id, "/") {
-		return nil, blurline.Errorf(blurline.ErrInvalid, "import id %q must not contain '/'", id)
 	}
 	facts = slices.Clone(facts)
 	for i := range facts {
@@ -336,7 +333,7 @@ func (s *Store) RetractImport(ctx context.Context, id string) (n int, err error)
 	}
 	defer done()
 	sn := s.cur.Load()
-	var dels []quad.Quad
+	dels := recordsOf(sn)[id]
 	dropped := map[string]bool{}
 	sn.eachFactRecord(func(label string, rec func() *factRec) {
 		if strings.HasPrefix(label, factPrefix) {

@@ -6,7 +6,10 @@
 // vocabulary, resolve each described entity against the store (external ids
 // first, then exact names and aliases within compatible classes; ambiguous
 // matches never merge), and write everything in one [Store.WriteImport] call:
-// all or nothing, and taken back whole by [Store.RetractImport]. A [Report]
+// all or nothing, and taken back whole by [RetractImport]. A store that
+// keeps what its imports read (*graph.Store) is always the replay of its
+// imports in the order of their ids, so that it depends on which files were
+// imported and not on the order they arrived in (together.go). A [Report]
 // says what was created, merged (by which key) and skipped (and why). A broken
 // file is rejected with a [FileError] whose problems name the object and the
 // JSON path that is wrong.

@@ -59,6 +59,9 @@ type plan struct {
 	// import (old id to new id): see canonicalID.
 	renames   map[string]string
 	canRename bool // the store renames entities (renamer)
+	// source is what the import read, for a store that keeps it (see
+	// together.go).
+	source blurline.ImportSource
 }
 
 // planImport starts the plan of one import against the store's index;
@@ -552,8 +555,17 @@ func mergeNode(it *item, t *blurline.Node) blurline.Node {
 	return n
 }
 
-// write resolves and writes the plan as one import.
+// write writes the plan as one import: decided together with the
+// store's other imports if it keeps them (writeTogether), else at once.
 func (p *plan) write(ctx context.Context, s Store, file string) (*Report, error) {
+	if r, ok := s.(rebuilder); ok {
+		return p.writeTogether(ctx, s, r, file)
+	}
+	return p.writeNow(ctx, s, file)
+}
+
+// writeNow resolves the plan against the store as it is and writes it.
+func (p *plan) writeNow(ctx context.Context, s Store, file string) (*Report, error) {
 	_, p.canRename = s.(renamer)
 	if err := p.resolve(ctx, s); err != nil {
 		return nil, err

@@ -168,14 +168,14 @@ func (b *builder) interopMutations() graphql.Fields {
 		},
 		"retractImport": {
 			Type:        retracted,
-			Description: "Takes back everything an import wrote (its id is importStix's importId). NOT_FOUND for an unknown import.",
+			Description: "Takes back an import (its id is importStix's importId): the store becomes what the other imports make without it, entities it renamed getting their earlier ids back. NOT_FOUND for an unknown import.",
 			Args:        graphql.FieldConfigArgument{"id": {Type: nonNull(graphql.ID), Description: "The import's id (importStix's importId)."}},
 			Resolve: func(p graphql.ResolveParams) (any, error) {
 				if err := blurline.Require(p.Context, blurline.ScopeImport, "imports"); err != nil {
 					return nil, err
 				}
 				id := argString(p.Args, "id")
-				n, err := a.g.RetractImport(p.Context, id)
+				n, err := interop.RetractImport(p.Context, a.g, id)
 				if err != nil {
 					return nil, err
 				}

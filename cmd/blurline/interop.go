@@ -157,7 +157,7 @@ func retractImports(ctx context.Context, e *env) error {
 	}
 	defer s.Close()
 	for _, id := range e.args {
-		n, err := s.RetractImport(ctx, id)
+		n, err := interop.RetractImport(ctx, s, id)
 		if err != nil {
 			return err
 		}

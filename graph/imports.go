@@ -1,0 +1,276 @@
+package graph
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/blurline/blurline"
+	"github.com/cayleygraph/quad"
+)
+
+// Imports decided together.
+//
+// An import is decided against what the store holds when it arrives (which
+// entity a description merges into, which id the entity keeps, whether a
+// relation's other end is there yet), so importing the same files in
+// another order could give another store. To make the store a function of
+// the set of files imported, the store keeps what each import read (an
+// [blurline.ImportSource], in the meta graph) and the importer replays the
+// recorded imports in one canonical order (by import id) whenever a new
+// one does not come last in that order, or one is retracted:
+// RebuildImports runs the replay in a scratch store and writes the
+// difference in one transaction.
+
+// importRecordIRI is the meta-graph subject of import id's record.
+func importRecordIRI(id string) quad.IRI { return quad.IRI(blurline.MetaGraph + "/import/" + id) }
+
+var (
+	predImportFormat = quad.IRI(blurline.NS + "importFormat")
+	predImportName   = quad.IRI(blurline.NS + "importName")
+	predImportSource = quad.IRI(blurline.NS + "importSource")
+	predImportData   = quad.IRI(blurline.NS + "importData") // gzip, then base64
+)
+
+// recordQuads are the meta-graph quads recording src.
+func recordQuads(src blurline.ImportSource) ([]quad.Quad, error) {
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+	if _, err := zw.Write(src.Data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	s, meta := importRecordIRI(src.ID), quad.IRI(blurline.MetaGraph)
+	return []quad.Quad{
+		{Subject: s, Predicate: predImportFormat, Object: quad.String(src.Format), Label: meta},
+		{Subject: s, Predicate: predImportName, Object: quad.String(src.Name), Label: meta},
+		{Subject: s, Predicate: predImportSource, Object: quad.String(src.Source), Label: meta},
+		{Subject: s, Predicate: predImportData, Object: quad.String(base64.StdEncoding.EncodeToString(z.Bytes())), Label: meta},
+	}, nil
+}
+
+// recordsOf returns the record quads of sn by import id.
+func recordsOf(sn *snapshot) map[string][]quad.Quad {
+	prefix := blurline.MetaGraph + "/import/"
+	out := map[string][]quad.Quad{}
+	for q := range sn.other {
+		if s, ok := iriOf(q.Subject); ok && strings.HasPrefix(s, prefix) {
+			id := strings.TrimPrefix(s, prefix)
+			out[id] = append(out[id], q)
+		}
+	}
+	return out
+}
+
+// ImportSources returns what the store's recorded imports read, sorted by
+// import id. Imports written before the store kept records, or with
+// WriteImport alone, have none.
+func (s *Store) ImportSources(ctx context.Context) (_ []blurline.ImportSource, err error) {
+	defer wrap(&err, "graph.ImportSources")
+	sn := s.read(ctx)
+	if sn == nil {
+		return nil, nil
+	}
+	var out []blurline.ImportSource
+	for id, qs := range recordsOf(sn) {
+		src := blurline.ImportSource{ID: id}
+		for _, q := range qs {
+			v := literalText(q.Object)
+			switch q.Predicate {
+			case predImportFormat:
+				src.Format = v
+			case predImportName:
+				src.Name = v
+			case predImportSource:
+				src.Source = v
+			case predImportData:
+				z, err := base64.StdEncoding.DecodeString(v)
+				if err != nil {
+					return nil, blurline.Errorf(blurline.ErrInternal, "import %q: record: %v", id, err)
+				}
+				zr, err := gzip.NewReader(bytes.NewReader(z))
+				if err != nil {
+					return nil, blurline.Errorf(blurline.ErrInternal, "import %q: record: %v", id, err)
+				}
+				if src.Data, err = io.ReadAll(zr); err != nil {
+					return nil, blurline.Errorf(blurline.ErrInternal, "import %q: record: %v", id, err)
+				}
+			}
+		}
+		out = append(out, src)
+	}
+	slices.SortFunc(out, func(a, b blurline.ImportSource) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// RecordImport keeps src as what import src.ID read, replacing an earlier
+// record of that id.
+func (s *Store) RecordImport(ctx context.Context, src blurline.ImportSource) (err error) {
+	defer wrap(&err, "graph.RecordImport(%q)", src.ID)
+	if err := checkImportID(src.ID); err != nil {
+		return err
+	}
+	adds, err := recordQuads(src)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return blurline.Errorf(blurline.ErrUnavailable, "store is closed")
+	}
+	done, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	sn := s.cur.Load()
+	if sn == nil {
+		return blurline.Errorf(blurline.ErrInvalid, "a loader does not record imports")
+	}
+	_, err = s.apply(ctx, adds, recordsOf(sn)[src.ID])
+	return err
+}
+
+// importQuad reports whether q is something import id wrote: in its graph,
+// or in the graph of one of its facts.
+func importQuad(q quad.Quad, ids map[string]bool) bool {
+	l, ok := iriOf(q.Label)
+	if !ok {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(l, blurline.ImportBase):
+		return ids[strings.TrimPrefix(l, blurline.ImportBase)]
+	case strings.HasPrefix(l, blurline.FactBase):
+		id, _, ok := strings.Cut(strings.TrimPrefix(l, blurline.FactBase), "/")
+		return ok && ids[id]
+	}
+	return false
+}
+
+// RebuildImports makes what the recorded imports wrote be what replay
+// writes, in one transaction. replay receives a scratch store (a *Store,
+// typed any so that a package that may not import graph can be handed it)
+// holding everything but the recorded imports (the seed, other writes,
+// imports without records), and runs the imports of srcs into it in order.
+// The store then holds the scratch store's quads and srcs as its records:
+// an import of srcs that is new is recorded, a recorded one missing from
+// srcs is gone (retracted). It returns how many quads it removed (records
+// aside). If replay fails, nothing changes.
+func (s *Store) RebuildImports(ctx context.Context, srcs []blurline.ImportSource, replay func(ctx context.Context, scratch any) error) (removed int, err error) {
+	defer wrap(&err, "graph.RebuildImports")
+	var recs []quad.Quad
+	for _, src := range srcs {
+		if err := checkImportID(src.ID); err != nil {
+			return 0, err
+		}
+		qs, err := recordQuads(src)
+		if err != nil {
+			return 0, err
+		}
+		recs = append(recs, qs...)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, blurline.Errorf(blurline.ErrUnavailable, "store is closed")
+	}
+	done, err := s.beginWrite(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	sn := s.cur.Load()
+	if sn == nil {
+		return 0, blurline.Errorf(blurline.ErrInvalid, "a loader does not rebuild imports")
+	}
+	old := recordsOf(sn)
+	ids := map[string]bool{}
+	for id := range old {
+		ids[id] = true
+	}
+	for _, src := range srcs {
+		ids[src.ID] = true
+	}
+	have := map[quad.Quad]bool{}
+	var base []quad.Quad
+	sn.eachQuad(func(q quad.Quad) {
+		if l, _ := iriOf(q.Label); l == blurline.MetaGraph {
+			return
+		}
+		have[q] = true
+		if !importQuad(q, ids) {
+			base = append(base, q)
+		}
+	})
+	scratch, err := open(ctx, nil, "memory:", true)
+	if err != nil {
+		return 0, err
+	}
+	defer scratch.Close()
+	scratch.mu.Lock()
+	_, err = scratch.apply(ctx, base, nil)
+	scratch.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	if err := replay(ctx, scratch); err != nil {
+		return 0, err
+	}
+	var adds, dels []quad.Quad
+	scratch.read(ctx).eachQuad(func(q quad.Quad) {
+		if l, _ := iriOf(q.Label); l == blurline.MetaGraph {
+			return
+		}
+		if have[q] {
+			delete(have, q)
+		} else {
+			adds = append(adds, q)
+		}
+	})
+	for q := range have {
+		dels = append(dels, q)
+	}
+	removed = len(dels)
+	kept := map[quad.Quad]bool{}
+	for _, id := range slices.Sorted(maps.Keys(old)) {
+		for _, q := range old[id] {
+			kept[q] = true
+		}
+	}
+	for _, q := range recs {
+		if !kept[q] {
+			adds = append(adds, q)
+		}
+		delete(kept, q)
+	}
+	for q := range kept {
+		dels = append(dels, q)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.lg.Info("rebuilt imports", "imports", len(srcs), "added", len(adds), "removed", len(dels))
+	if _, err := s.apply(ctx, adds, dels); err != nil {
+		return 0, err
+	}
+	return removed, nil
+}
+
+func checkImportID(id string) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	if strings.Contains(id, "/") {
+		return blurline.Errorf(blurline.ErrInvalid, "import id %q must not contain '/'", id)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package interop
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/blurline/blurline"
+)
+
+// Imports decided together.
+//
+// An import is decided against the store as it finds it: which entity a
+// description merges into, which id the merged entity keeps, whether the
+// other end of a relation is there yet. Decided file by file, the store
+// would depend on the order the files arrived in. A store that keeps what
+// each import read (a rebuilder, *graph.Store) is instead always the
+// replay of its imports in one canonical order, by import id: an import
+// whose id sorts after every recorded one is written at once (the replay
+// would write the same); any other import, and every retraction, replays
+// the recorded imports into a scratch store and writes the difference in
+// one transaction. So an entity's id, names and statements are a function
+// of the files imported, and retracting an import gives back the store as
+// it would be had that import never happened (the ids it renamed
+// included).
+
+// rebuilder is a Store that keeps what its imports read and can replay
+// them (*graph.Store; see graph/imports.go).
+type rebuilder interface {
+	ImportSources(ctx context.Context) ([]blurline.ImportSource, error)
+	RecordImport(ctx context.Context, src blurline.ImportSource) error
+	RebuildImports(ctx context.Context, srcs []blurline.ImportSource, replay func(ctx context.Context, scratch any) error) (int, error)
+}
+
+// scratchStore is the store a replay writes into: a Store and renamer
+// that does not replay again.
+type scratchStore struct {
+	Store
+	renamer
+}
+
+// writeTogether writes the planned import p into s, which keeps its
+// imports: at once when p's import comes last in the canonical order,
+// else by replaying every recorded import with it. It returns p's report.
+func (p *plan) writeTogether(ctx context.Context, s Store, r rebuilder, file string) (*Report, error) {
+	src := p.source
+	recorded, err := r.ImportSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	others := slices.DeleteFunc(recorded, func(o blurline.ImportSource) bool { return o.ID == src.ID })
+	if len(others) == 0 || others[len(others)-1].ID < src.ID {
+		rep, err := p.writeNow(ctx, s, file)
+		if err != nil {
+			return nil, err
+		}
+		return rep, r.RecordImport(ctx, src)
+	}
+	all := append(others, src)
+	slices.SortFunc(all, func(a, b blurline.ImportSource) int { return strings.Compare(a.ID, b.ID) })
+	var rep *Report
+	_, err = r.RebuildImports(ctx, all, func(ctx context.Context, scratch any) error {
+		reps, err := replay(ctx, scratch, all)
+		if err == nil {
+			rep = reps[src.ID]
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.note("import %s comes before %d recorded import(s) in the canonical order (by import id): the store was rebuilt from all %d", src.ID, len(all)-1-slices.IndexFunc(all, func(o blurline.ImportSource) bool { return o.ID == src.ID }), len(all))
+	return rep, nil
+}
+
+// replay imports srcs, in order, into a scratch store that a rebuilder
+// handed over, and returns their reports by import id.
+func replay(ctx context.Context, scratch any, srcs []blurline.ImportSource) (map[string]*Report, error) {
+	st, ok := scratch.(Store)
+	rn, ok2 := scratch.(renamer)
+	if !ok || !ok2 {
+		return nil, fmt.Errorf("interop: replay: a scratch store of type %T is not an import store", scratch)
+	}
+	s := scratchStore{st, rn}
+	reps := map[string]*Report{}
+	for _, src := range srcs {
+		rep, err := Import(ctx, s, src.Data, src.Format, ImportOptions{ImportID: src.ID, Name: src.Name, Source: src.Source})
+		if err != nil {
+			return nil, fmt.Errorf("replay of import %s: %w", src.ID, err)
+		}
+		reps[src.ID] = rep
+	}
+	return reps, nil
+}
+
+// RetractImport takes back import id. In a store that keeps its imports,
+// the others are replayed without it, so that the store is what it would
+// be had the import never happened: the entities it renamed get their
+// earlier ids back, and the statements and names it brought go. Otherwise
+// it is the store's own RetractImport (which removes what the import wrote
+// and leaves renames as they are). It returns how many quads went.
+func RetractImport(ctx context.Context, s Store, id string) (int, error) {
+	r, ok := s.(rebuilder)
+	if !ok {
+		return s.RetractImport(ctx, id)
+	}
+	recorded, err := r.ImportSources(ctx)
+	if err != nil {
+		return 0, err
+	}
+	i := slices.IndexFunc(recorded, func(o blurline.ImportSource) bool { return o.ID == id })
+	if i < 0 {
+		return s.RetractImport(ctx, id)
+	}
+	rest := slices.Delete(recorded, i, i+1)
+	return r.RebuildImports(ctx, rest, func(ctx context.Context, scratch any) error {
+		_, err := replay(ctx, scratch, rest)
+		return err
+	})
+}
