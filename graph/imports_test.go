@@ -1,0 +1,89 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/blurline/blurline"
+)
+
+// TestRebuildImports: the store keeps what its imports read (across a
+// reopen), and RebuildImports replaces what they wrote by what a replay
+// writes, in one write: the rest of the store stays, a failing replay
+// changes nothing, an import left out is gone with its record.
+func TestRebuildImports(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := mustOpen(t, "bbolt:"+dir)
+	mustLoadFile(t, s, "testdata/small.nq")
+	base := export(t, s)
+	src := []string{"https://example.org/a"}
+	node := func(id string) []blurline.Node {
+		return []blurline.Node{{ID: id, Class: blurline.ThreatGroup, Name: strings.ToUpper(id)}}
+	}
+	for _, id := range []string{"a", "b"} {
+		if _, err := s.WriteImport(ctx, id, node("ent-"+id), []blurline.Fact{{ID: "f", Subject: "ent-" + id, Predicate: blurline.SponsoredBy, Object: "mss", Sources: src, Confidence: 0.5}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordImport(ctx, blurline.ImportSource{ID: id, Format: "stix", Name: id + ".json", Data: []byte("data of " + id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpen(t, "bbolt:"+dir)
+	srcs, err := s.ImportSources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srcs) != 2 || srcs[0].ID != "a" || string(srcs[1].Data) != "data of b" || srcs[1].Name != "b.json" || srcs[1].Format != "stix" {
+		t.Fatalf("ImportSources after reopening = %+v", srcs)
+	}
+	before := export(t, s)
+	if _, err := s.RebuildImports(ctx, srcs[:1], func(context.Context, any) error { return errors.New("replay failed") }); err == nil {
+		t.Fatal("a failing replay was not reported")
+	}
+	if export(t, s) != before {
+		t.Fatal("a failing replay changed the store")
+	}
+	// Replay only a, as another entity: b goes, a is what the replay wrote.
+	removed, err := s.RebuildImports(ctx, srcs[:1], func(ctx context.Context, scratch any) error {
+		sc := scratch.(*Store)
+		if got := export(t, sc); got != base {
+			t.Errorf("the scratch store is not the store without its imports:\n%s\nwant\n%s", got, base)
+		}
+		_, err := sc.WriteImport(ctx, "a", node("ent-a2"), nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if removed == 0 {
+		t.Error("RebuildImports removed nothing")
+	}
+	for id, want := range map[string]bool{"ent-a": false, "ent-b": false, "ent-a2": true} {
+		if n, _ := s.Node(ctx, id); (n != nil) != want {
+			t.Errorf("Node(%s) = %v, want it there: %v", id, n, want)
+		}
+	}
+	if f, _ := s.Fact(ctx, "b/f"); f != nil {
+		t.Errorf("b's statement is still there: %+v", f)
+	}
+	srcs, _ = s.ImportSources(ctx)
+	if len(srcs) != 1 || srcs[0].ID != "a" {
+		t.Errorf("records after the rebuild: %+v, want a's alone", srcs)
+	}
+	// RetractImport drops the record too.
+	if _, err := s.RetractImport(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if srcs, _ = s.ImportSources(ctx); len(srcs) != 0 {
+		t.Errorf("records after retracting a: %+v", srcs)
+	}
+	if got := export(t, s); got != base {
+		t.Errorf("store after retracting everything:\n%s\nwant\n%s", got, base)
+	}
+}
