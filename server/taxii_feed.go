@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -96,7 +97,6 @@ func buildFeed(ctx context.Context, store interop.Reader, version uint64) (*taxi
 	}
 	all := &taxiiCollection{id: allCollectionID, title: "Blurline: the whole store",
 		description: "Every entity and statement of the store as STIX 2.1 (Blurline's export profile)."}
-	byImport := map[string]*taxiiCollection{}
 	byID := map[string]*taxiiObject{}
 	members := map[string]map[string]bool{} // import -> object ids
 	for _, o := range b.Objects {
@@ -152,13 +152,7 @@ func buildFeed(ctx context.Context, store interop.Reader, version uint64) (*taxi
 		}
 	}
 	f := &taxiiFeed{version: version, collections: []*taxiiCollection{all}, byID: map[string]*taxiiCollection{all.id: all}}
-	for _, imp := range slices.Sorted(func(yield func(string) bool) {
-		for k := range members {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, imp := range slices.Sorted(maps.Keys(members)) {
 		c := &taxiiCollection{id: collectionUUID("import/" + imp), importID: imp, title: "Import " + imp,
 			description: "The statements of import " + imp + " and the objects they refer to."}
 		for id := range members[imp] {
@@ -166,7 +160,6 @@ func buildFeed(ctx context.Context, store interop.Reader, version uint64) (*taxi
 				c.objects = append(c.objects, o)
 			}
 		}
-		byImport[imp] = c
 		f.collections = append(f.collections, c)
 		f.byID[c.id] = c
 	}
