@@ -1,12 +1,14 @@
 package server
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/blurline/blurline"
@@ -16,10 +18,11 @@ import (
 // POST /import takes a STIX bundle (or envelope, or object) or a MISP
 // galaxy file of any size up to Config.MaxUploadBytes as the request body
 // and imports it, all or nothing, as the CLI's `blurline import` does. It
-// needs the write token. The body is read as it arrives (progress in the
-// log every few seconds), its deadline is Config.UploadTimeout rather than
-// RequestTimeout, and imports run one at a time, so memory stays bounded
-// by one upload and its import.
+// needs the write token. The body is spooled to a temporary file as it
+// arrives (progress in the log every few seconds) and checked there before
+// the import reads it (readUpload), its deadline is Config.UploadTimeout
+// rather than RequestTimeout, and imports run one at a time, so memory
+// stays bounded by one accepted file and its import.
 //
 //	curl -H 'Authorization: Bearer TOKEN' -H 'Content-Type: application/json' \
 //	     --data-binary @enterprise-attack.json 'http://127.0.0.1:8080/import?id=attack'
@@ -128,9 +131,13 @@ func writeJSONBody(w http.ResponseWriter, status int, v any) {
 	w.Write(body)
 }
 
-// readUpload reads a large request body, at most MaxUploadBytes, logging
-// its progress every few seconds; the connection's deadlines become the
-// upload's.
+// readUpload receives a large request body into a temporary file, at most
+// MaxUploadBytes (progress in the log every few seconds; the connection's
+// deadlines become the upload's), checks while reading it back that it is
+// one well-formed JSON value, and only then reads it into memory for the
+// import. A body that is too large, cut short or not JSON is refused
+// having cost a fixed buffer, whatever its size; an accepted one is held
+// once, at its exact size (not a growing buffer and its copies).
 func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	rc := http.NewResponseController(w)
 	deadline := time.Now().Add(s.cfg.UploadTimeout)
@@ -140,30 +147,90 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, err
 	if r.ContentLength > limit {
 		return nil, blurline.Errorf(blurline.ErrPayloadTooLarge, "the body is %d bytes; this server takes at most %d (--max-upload-bytes)", r.ContentLength, limit)
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+	f, err := os.CreateTemp("", "blurline-upload-*.json")
+	if err != nil {
+		return nil, blurline.Errorf(blurline.ErrInternal, "spool the upload: %v", err)
 	}
-	chunk := make([]byte, 256<<10)
-	last := time.Now()
+	defer os.Remove(f.Name())
+	defer f.Close()
+	n, err := io.CopyBuffer(f, &uploadProgress{r: io.LimitReader(r.Body, limit+1), s: s, path: r.URL.Path, total: r.ContentLength, last: time.Now()}, make([]byte, 256<<10))
+	switch {
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, blurline.Errorf(blurline.ErrInternal, "spool the upload: %v", err)
+		}
+		return nil, blurline.Errorf(blurline.ErrBadRequest, "reading the body: %v", err)
+	case n > limit:
+		return nil, blurline.Errorf(blurline.ErrPayloadTooLarge, "the body is more than %d bytes, this server's limit (--max-upload-bytes)", limit)
+	}
+	s.lg.Info("upload received", "path", r.URL.Path, "bytes", n)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, blurline.Errorf(blurline.ErrInternal, "read the spooled upload: %v", err)
+	}
+	if err := checkJSON(bufio.NewReaderSize(f, 64<<10)); err != nil {
+		return nil, err
+	}
+	data := make([]byte, n)
+	if _, err := f.ReadAt(data, 0); err != nil && err != io.EOF {
+		return nil, blurline.Errorf(blurline.ErrInternal, "read the spooled upload: %v", err)
+	}
+	return data, nil
+}
+
+// uploadProgress is a body being received: it logs the bytes so far
+// every two seconds.
+type uploadProgress struct {
+	r     io.Reader
+	s     *Server
+	path  string
+	total int64
+	n     int64
+	last  time.Time
+}
+
+func (u *uploadProgress) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	u.n += int64(n)
+	if time.Since(u.last) > 2*time.Second {
+		u.last = time.Now()
+		u.s.lg.Info("upload receiving", "path", u.path, "bytes", u.n, "of", u.total)
+	}
+	return n, err
+}
+
+// checkJSON reads r as a stream of tokens and reports whether it holds
+// exactly one well-formed JSON value, without holding more of it than the
+// token being read.
+func checkJSON(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	bad := func(why string) error {
+		return blurline.Errorf(blurline.ErrInvalid, "the body is not one well-formed JSON value (near byte %d): %s: nothing was written", dec.InputOffset(), why)
+	}
+	depth, values := 0, 0
 	for {
-		n, err := r.Body.Read(chunk)
-		buf.Write(chunk[:n])
-		if int64(buf.Len()) > limit {
-			return nil, blurline.Errorf(blurline.ErrPayloadTooLarge, "the body is more than %d bytes, this server's limit (--max-upload-bytes)", limit)
+		t, err := dec.Token()
+		switch {
+		case err == io.EOF && values == 1 && depth == 0:
+			return nil
+		case err == io.EOF && values == 0:
+			return bad("it is empty")
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return bad("it is cut short")
+		case err != nil:
+			return bad(err.Error())
 		}
-		if time.Since(last) > 2*time.Second {
-			last = time.Now()
-			s.lg.Info("upload receiving", "path", r.URL.Path, "bytes", buf.Len(), "of", r.ContentLength)
+		if d, ok := t.(json.Delim); ok && (d == '}' || d == ']') {
+			depth--
+		} else if depth == 0 {
+			if values++; values > 1 {
+				return bad("a second value follows the first")
+			}
 		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, blurline.Errorf(blurline.ErrBadRequest, "reading the body: %v", err)
+		if d, ok := t.(json.Delim); ok && (d == '{' || d == '[') {
+			depth++
 		}
 	}
-	return buf.Bytes(), nil
 }
 
 // runImport runs one import at a time: an import holds its file and its
