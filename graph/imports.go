@@ -69,6 +69,16 @@ func recordsOf(sn *snapshot) map[string][]quad.Quad {
 	return out
 }
 
+// ImportIDs returns the ids of the store's recorded imports, sorted
+// (ImportSources without reading the files).
+func (s *Store) ImportIDs(ctx context.Context) ([]string, error) {
+	sn := s.read(ctx)
+	if sn == nil {
+		return nil, nil
+	}
+	return slices.Sorted(maps.Keys(recordsOf(sn))), nil
+}
+
 // ImportSources returns what the store's recorded imports read, sorted by
 // import id. Imports written before the store kept records, or with
 // WriteImport alone, have none.
@@ -78,6 +88,11 @@ func (s *Store) ImportSources(ctx context.Context) (_ []blurline.ImportSource, e
 	if sn == nil {
 		return nil, nil
 	}
+	return sourcesOf(sn)
+}
+
+// sourcesOf decodes the import records of sn, sorted by import id.
+func sourcesOf(sn *snapshot) ([]blurline.ImportSource, error) {
 	var out []blurline.ImportSource
 	for id, qs := range recordsOf(sn) {
 		src := blurline.ImportSource{ID: id}
@@ -108,6 +123,30 @@ func (s *Store) ImportSources(ctx context.Context) (_ []blurline.ImportSource, e
 	}
 	slices.SortFunc(out, func(a, b blurline.ImportSource) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// LockImports waits until no other import of this process is being decided
+// against the store and returns the function that lets the next one go.
+// An importer that reads the store, plans and then writes holds it from
+// the read to the write, so that two imports are never decided against
+// the same store: the second sees what the first wrote. (Servers sharing
+// a PostgreSQL database do not share it.)
+func (s *Store) LockImports(ctx context.Context) (unlock func(), err error) {
+	ok := make(chan struct{})
+	go func() {
+		s.importing.Lock()
+		close(ok)
+	}()
+	select {
+	case <-ok:
+		return s.importing.Unlock, nil
+	case <-ctx.Done():
+		go func() {
+			<-ok
+			s.importing.Unlock()
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // RecordImport keeps src as what import src.ID read, replacing an earlier
@@ -156,27 +195,23 @@ func importQuad(q quad.Quad, ids map[string]bool) bool {
 	return false
 }
 
-// RebuildImports makes what the recorded imports wrote be what replay
-// writes, in one transaction. replay receives a scratch store (a *Store,
-// typed any so that a package that may not import graph can be handed it)
-// holding everything but the recorded imports (the seed, other writes,
-// imports without records), and runs the imports of srcs into it in order.
-// The store then holds the scratch store's quads and srcs as its records:
-// an import of srcs that is new is recorded, a recorded one missing from
-// srcs is gone (retracted). It returns how many quads it removed (records
+// RebuildImports replays the store's recorded imports, with add added (or
+// put in place of the record of its id) and drop left out, and makes what
+// they wrote be what the replay writes, in one transaction. The set is
+// taken under the store's write lock, so a rebuild never loses an import
+// recorded meanwhile. replay receives the set, sorted by import id, and a
+// scratch store (a *Store, typed any so that a package that may not import
+// graph can be handed it) holding everything but the recorded imports
+// (the seed, other writes, imports without records); it runs the imports
+// into it in order. The store then holds the scratch store's quads and the
+// set as its records. It returns how many quads it removed (records
 // aside). If replay fails, nothing changes.
-func (s *Store) RebuildImports(ctx context.Context, srcs []blurline.ImportSource, replay func(ctx context.Context, scratch any) error) (removed int, err error) {
+func (s *Store) RebuildImports(ctx context.Context, add *blurline.ImportSource, drop string, replay func(ctx context.Context, scratch any, srcs []blurline.ImportSource) error) (removed int, err error) {
 	defer wrap(&err, "graph.RebuildImports")
-	var recs []quad.Quad
-	for _, src := range srcs {
-		if err := checkImportID(src.ID); err != nil {
+	if add != nil {
+		if err := checkImportID(add.ID); err != nil {
 			return 0, err
 		}
-		qs, err := recordQuads(src)
-		if err != nil {
-			return 0, err
-		}
-		recs = append(recs, qs...)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -191,6 +226,28 @@ func (s *Store) RebuildImports(ctx context.Context, srcs []blurline.ImportSource
 	sn := s.cur.Load()
 	if sn == nil {
 		return 0, blurline.Errorf(blurline.ErrInvalid, "a loader does not rebuild imports")
+	}
+	recorded, err := sourcesOf(sn)
+	if err != nil {
+		return 0, err
+	}
+	if drop != "" && !slices.ContainsFunc(recorded, func(o blurline.ImportSource) bool { return o.ID == drop }) {
+		return 0, blurline.Errorf(blurline.ErrNotFound, "no recorded import %q", drop)
+	}
+	srcs := slices.DeleteFunc(recorded, func(o blurline.ImportSource) bool {
+		return o.ID == drop || add != nil && o.ID == add.ID
+	})
+	if add != nil {
+		srcs = append(srcs, *add)
+		slices.SortFunc(srcs, func(a, b blurline.ImportSource) int { return strings.Compare(a.ID, b.ID) })
+	}
+	var recs []quad.Quad
+	for _, src := range srcs {
+		qs, err := recordQuads(src)
+		if err != nil {
+			return 0, err
+		}
+		recs = append(recs, qs...)
 	}
 	old := recordsOf(sn)
 	ids := map[string]bool{}
@@ -222,7 +279,7 @@ func (s *Store) RebuildImports(ctx context.Context, srcs []blurline.ImportSource
 	if err != nil {
 		return 0, err
 	}
-	if err := replay(ctx, scratch); err != nil {
+	if err := replay(ctx, scratch, srcs); err != nil {
 		return 0, err
 	}
 	var adds, dels []quad.Quad

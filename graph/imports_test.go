@@ -43,14 +43,17 @@ func TestRebuildImports(t *testing.T) {
 		t.Fatalf("ImportSources after reopening = %+v", srcs)
 	}
 	before := export(t, s)
-	if _, err := s.RebuildImports(ctx, srcs[:1], func(context.Context, any) error { return errors.New("replay failed") }); err == nil {
+	if _, err := s.RebuildImports(ctx, nil, "b", func(context.Context, any, []blurline.ImportSource) error { return errors.New("replay failed") }); err == nil {
 		t.Fatal("a failing replay was not reported")
 	}
 	if export(t, s) != before {
 		t.Fatal("a failing replay changed the store")
 	}
 	// Replay only a, as another entity: b goes, a is what the replay wrote.
-	removed, err := s.RebuildImports(ctx, srcs[:1], func(ctx context.Context, scratch any) error {
+	removed, err := s.RebuildImports(ctx, nil, "b", func(ctx context.Context, scratch any, srcs []blurline.ImportSource) error {
+		if len(srcs) != 1 || srcs[0].ID != "a" {
+			t.Errorf("the replay is handed %+v, want a alone", srcs)
+		}
 		sc := scratch.(*Store)
 		if got := export(t, sc); got != base {
 			t.Errorf("the scratch store is not the store without its imports:\n%s\nwant\n%s", got, base)
@@ -75,6 +78,9 @@ func TestRebuildImports(t *testing.T) {
 	srcs, _ = s.ImportSources(ctx)
 	if len(srcs) != 1 || srcs[0].ID != "a" {
 		t.Errorf("records after the rebuild: %+v, want a's alone", srcs)
+	}
+	if _, err := s.RebuildImports(ctx, nil, "b", nil); !errors.Is(err, blurline.ErrNotFound) {
+		t.Errorf("dropping an import without a record: %v, want not found", err)
 	}
 	// RetractImport drops the record too.
 	if _, err := s.RetractImport(ctx, "a"); err != nil {

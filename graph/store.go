@@ -50,6 +50,10 @@ type Store struct {
 	closed  bool
 	merges  sync.WaitGroup // merges and snapshot writes in the background
 	merging atomic.Bool
+	// importing serializes the imports that are decided against the
+	// store (LockImports), apart from mu: an import reads the store, plans,
+	// then writes.
+	importing sync.Mutex
 
 	// The snapshot file (snapfile.go), under mu: the store's stamp (bbolt;
 	// on PostgreSQL the data version is the stamp), whether a file may claim

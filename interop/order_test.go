@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/blurline/blurline"
@@ -28,14 +29,19 @@ func permutations(list []string) [][]string {
 	return out
 }
 
-// importFiles imports files, in order, into s.
-func importFiles(tb testing.TB, s interop.Store, data map[string][]byte, files []string) {
+// importFiles imports files, in order, into s, and returns their import
+// ids by file.
+func importFiles(tb testing.TB, s interop.Store, data map[string][]byte, files []string) map[string]string {
 	tb.Helper()
+	ids := map[string]string{}
 	for _, f := range files {
-		if _, err := interop.Import(context.Background(), s, data[f], interop.FormatAuto, interop.ImportOptions{Name: f}); err != nil {
+		rep, err := interop.Import(context.Background(), s, data[f], interop.FormatAuto, interop.ImportOptions{Name: f})
+		if err != nil {
 			tb.Fatalf("%v: %s: %v", files, f, err)
 		}
+		ids[f] = rep.ImportID
 	}
+	return ids
 }
 
 func readOrderFiles(tb testing.TB) map[string][]byte {
@@ -97,17 +103,13 @@ func TestRetractImportOrder(t *testing.T) {
 			want := openStore(t, true)
 			importFiles(t, want, data, rest)
 			s := openStore(t, true)
-			importFiles(t, s, data, orderFiles)
-			rep, err := interop.Import(ctx, s, data[gone], interop.FormatAuto, interop.ImportOptions{Name: gone})
+			id := importFiles(t, s, data, orderFiles)[gone]
+			n, err := interop.RetractImport(ctx, s, id)
 			if err != nil {
-				t.Fatal(err)
-			}
-			n, err := interop.RetractImport(ctx, s, rep.ImportID)
-			if err != nil {
-				t.Fatalf("RetractImport(%s): %v", rep.ImportID, err)
+				t.Fatalf("RetractImport(%s): %v", id, err)
 			}
 			if n == 0 {
-				t.Errorf("RetractImport(%s) removed nothing", rep.ImportID)
+				t.Errorf("RetractImport(%s) removed nothing", id)
 			}
 			if got, w := dump(t, s), dump(t, want); got != w {
 				t.Errorf("after retracting %s the store is not the one %v make: %s", gone, rest, lineDiff(w, got, 12))
@@ -145,4 +147,28 @@ func lineDiff(a, b string, n int) string {
 		}
 	}
 	return fmt.Sprintf("%d lines only in the first, %d only in the second\n%s", onlyA, onlyB, strings.Join(out, "\n"))
+}
+
+// TestImportConcurrent: files imported at the same time (concurrent
+// requests) give the store that importing them one by one gives.
+func TestImportConcurrent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 6 files (-short)")
+	}
+	data := readOrderFiles(t)
+	want := openStore(t, true)
+	importFiles(t, want, data, orderFiles)
+	s := openStore(t, true)
+	var wg sync.WaitGroup
+	for _, f := range orderFiles {
+		wg.Go(func() {
+			if _, err := interop.Import(context.Background(), s, data[f], interop.FormatAuto, interop.ImportOptions{Name: f}); err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+		})
+	}
+	wg.Wait()
+	if got, w := dump(t, s), dump(t, want); got != w {
+		t.Errorf("concurrent imports give another store: %s", lineDiff(w, got, 12))
+	}
 }

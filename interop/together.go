@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/blurline/blurline"
 )
@@ -28,9 +27,10 @@ import (
 // rebuilder is a Store that keeps what its imports read and can replay
 // them (*graph.Store; see graph/imports.go).
 type rebuilder interface {
-	ImportSources(ctx context.Context) ([]blurline.ImportSource, error)
+	LockImports(ctx context.Context) (unlock func(), err error)
+	ImportIDs(ctx context.Context) ([]string, error)
 	RecordImport(ctx context.Context, src blurline.ImportSource) error
-	RebuildImports(ctx context.Context, srcs []blurline.ImportSource, replay func(ctx context.Context, scratch any) error) (int, error)
+	RebuildImports(ctx context.Context, add *blurline.ImportSource, drop string, replay func(ctx context.Context, scratch any, srcs []blurline.ImportSource) error) (int, error)
 }
 
 // scratchStore is the store a replay writes into: a Store and renamer
@@ -44,34 +44,43 @@ type scratchStore struct {
 // imports: at once when p's import comes last in the canonical order,
 // else by replaying every recorded import with it. It returns p's report.
 func (p *plan) writeTogether(ctx context.Context, s Store, r rebuilder, file string) (*Report, error) {
-	src := p.source
-	recorded, err := r.ImportSources(ctx)
+	unlock, err := r.LockImports(ctx)
 	if err != nil {
 		return nil, err
 	}
-	others := slices.DeleteFunc(recorded, func(o blurline.ImportSource) bool { return o.ID == src.ID })
-	if len(others) == 0 || others[len(others)-1].ID < src.ID {
+	defer unlock()
+	src := p.source
+	others, err := importIDs(ctx, r, src.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(others) == 0 || others[len(others)-1] < src.ID {
 		rep, err := p.writeNow(ctx, s, file)
 		if err != nil {
 			return nil, err
 		}
 		return rep, r.RecordImport(ctx, src)
 	}
-	all := append(others, src)
-	slices.SortFunc(all, func(a, b blurline.ImportSource) int { return strings.Compare(a.ID, b.ID) })
 	var rep *Report
-	_, err = r.RebuildImports(ctx, all, func(ctx context.Context, scratch any) error {
-		reps, err := replay(ctx, scratch, all)
+	n := 0
+	_, err = r.RebuildImports(ctx, &src, "", func(ctx context.Context, scratch any, srcs []blurline.ImportSource) error {
+		reps, err := replay(ctx, scratch, srcs)
 		if err == nil {
-			rep = reps[src.ID]
+			rep, n = reps[src.ID], len(srcs)
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	rep.note("import %s comes before %d recorded import(s) in the canonical order (by import id): the store was rebuilt from all %d", src.ID, len(all)-1-slices.IndexFunc(all, func(o blurline.ImportSource) bool { return o.ID == src.ID }), len(all))
+	rep.note("import %s does not come last in the canonical order (by import id): the store was rebuilt from all %d imports", src.ID, n)
 	return rep, nil
+}
+
+// importIDs returns the ids of the recorded imports but one, sorted.
+func importIDs(ctx context.Context, r rebuilder, but string) ([]string, error) {
+	ids, err := r.ImportIDs(ctx)
+	return slices.DeleteFunc(ids, func(id string) bool { return id == but }), err
 }
 
 // replay imports srcs, in order, into a scratch store that a rebuilder
@@ -98,24 +107,28 @@ func replay(ctx context.Context, scratch any, srcs []blurline.ImportSource) (map
 // the others are replayed without it, so that the store is what it would
 // be had the import never happened: the entities it renamed get their
 // earlier ids back, and the statements and names it brought go. Otherwise
-// it is the store's own RetractImport (which removes what the import wrote
-// and leaves renames as they are). It returns how many quads went.
+// (or for an import the store holds no record of) it is the store's own
+// RetractImport, which removes what the import wrote and leaves renames as
+// they are. It returns how many quads went.
 func RetractImport(ctx context.Context, s Store, id string) (int, error) {
 	r, ok := s.(rebuilder)
 	if !ok {
 		return s.RetractImport(ctx, id)
 	}
-	recorded, err := r.ImportSources(ctx)
+	unlock, err := r.LockImports(ctx)
 	if err != nil {
 		return 0, err
 	}
-	i := slices.IndexFunc(recorded, func(o blurline.ImportSource) bool { return o.ID == id })
-	if i < 0 {
+	defer unlock()
+	ids, err := importIDs(ctx, r, "")
+	if err != nil {
+		return 0, err
+	}
+	if !slices.Contains(ids, id) {
 		return s.RetractImport(ctx, id)
 	}
-	rest := slices.Delete(recorded, i, i+1)
-	return r.RebuildImports(ctx, rest, func(ctx context.Context, scratch any) error {
-		_, err := replay(ctx, scratch, rest)
+	return r.RebuildImports(ctx, nil, id, func(ctx context.Context, scratch any, srcs []blurline.ImportSource) error {
+		_, err := replay(ctx, scratch, srcs)
 		return err
 	})
 }
