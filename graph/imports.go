@@ -174,7 +174,7 @@ func (s *Store) RecordImport(ctx context.Context, src blurline.ImportSource) (er
 	if sn == nil {
 		return blurline.Errorf(blurline.ErrInvalid, "a loader does not record imports")
 	}
-	_, err = s.apply(ctx, adds, recordsOf(sn)[src.ID])
+	_, err = s.apply(ctx, writeOp{}, adds, recordsOf(sn)[src.ID])
 	return err
 }
 
@@ -259,8 +259,10 @@ func (s *Store) RebuildImports(ctx context.Context, add *blurline.ImportSource, 
 	}
 	have := map[quad.Quad]bool{}
 	var base []quad.Quad
+	// The bookkeeping and the audit trail are not rebuilt: the rebuild's
+	// own write is what the trail records.
 	sn.eachQuad(func(q quad.Quad) {
-		if l, _ := iriOf(q.Label); l == blurline.MetaGraph {
+		if l, _ := iriOf(q.Label); l == blurline.MetaGraph || isAuditQuad(q) {
 			return
 		}
 		have[q] = true
@@ -274,7 +276,7 @@ func (s *Store) RebuildImports(ctx context.Context, add *blurline.ImportSource, 
 	}
 	defer scratch.Close()
 	scratch.mu.Lock()
-	_, err = scratch.apply(ctx, base, nil)
+	_, err = scratch.apply(ctx, writeOp{}, base, nil)
 	scratch.mu.Unlock()
 	if err != nil {
 		return 0, err
@@ -284,7 +286,7 @@ func (s *Store) RebuildImports(ctx context.Context, add *blurline.ImportSource, 
 	}
 	var adds, dels []quad.Quad
 	scratch.read(ctx).eachQuad(func(q quad.Quad) {
-		if l, _ := iriOf(q.Label); l == blurline.MetaGraph {
+		if l, _ := iriOf(q.Label); l == blurline.MetaGraph || isAuditQuad(q) {
 			return
 		}
 		if have[q] {
@@ -316,7 +318,11 @@ func (s *Store) RebuildImports(ctx context.Context, add *blurline.ImportSource, 
 		return 0, err
 	}
 	s.lg.Info("rebuilt imports", "imports", len(srcs), "added", len(adds), "removed", len(dels))
-	if _, err := s.apply(ctx, adds, dels); err != nil {
+	op := writeOp{action: "retractImport", importID: drop}
+	if add != nil {
+		op = writeOp{action: "import", importID: add.ID}
+	}
+	if _, err := s.apply(ctx, op, adds, dels); err != nil {
 		return 0, err
 	}
 	return removed, nil
