@@ -63,7 +63,7 @@ func (p *plan) writeTogether(ctx context.Context, s Store, r rebuilder, file str
 	}
 	var rep *Report
 	n := 0
-	_, err = r.RebuildImports(ctx, &src, "", func(ctx context.Context, scratch any, srcs []blurline.ImportSource) error {
+	_, err = r.RebuildImports(blurline.WithInputName(ctx, file), &src, "", func(ctx context.Context, scratch any, srcs []blurline.ImportSource) error {
 		reps, err := replay(ctx, scratch, srcs)
 		if err == nil {
 			rep, n = reps[src.ID], len(srcs)
