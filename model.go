@@ -161,5 +161,8 @@ type ImportSource struct {
 	Format string // "stix" or "misp-galaxy"
 	Name   string // the file name messages mention
 	Source string // the fallback source IRI, "" for the format's default
-	Data   []byte
+	// Marking is the marking of what the file does not mark itself;
+	// Clearance is the writer's, whose view the import is decided in.
+	Marking, Clearance Marking
+	Data               []byte
 }

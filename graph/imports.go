@@ -34,7 +34,9 @@ var (
 	predImportFormat = quad.IRI(blurline.NS + "importFormat")
 	predImportName   = quad.IRI(blurline.NS + "importName")
 	predImportSource = quad.IRI(blurline.NS + "importSource")
-	predImportData   = quad.IRI(blurline.NS + "importData") // gzip, then base64
+	predImportMarks  = quad.IRI(blurline.NS + "importMarking")   // the marking, then the clearance
+	predImportClears = quad.IRI(blurline.NS + "importClearance") // the writer's
+	predImportData   = quad.IRI(blurline.NS + "importData")      // gzip, then base64
 )
 
 // recordQuads are the meta-graph quads recording src.
@@ -52,6 +54,8 @@ func recordQuads(src blurline.ImportSource) ([]quad.Quad, error) {
 		{Subject: s, Predicate: predImportFormat, Object: quad.String(src.Format), Label: meta},
 		{Subject: s, Predicate: predImportName, Object: quad.String(src.Name), Label: meta},
 		{Subject: s, Predicate: predImportSource, Object: quad.String(src.Source), Label: meta},
+		{Subject: s, Predicate: predImportMarks, Object: quad.String(src.Marking.String()), Label: meta},
+		{Subject: s, Predicate: predImportClears, Object: quad.String(src.Clearance.String()), Label: meta},
 		{Subject: s, Predicate: predImportData, Object: quad.String(base64.StdEncoding.EncodeToString(z.Bytes())), Label: meta},
 	}, nil
 }
@@ -72,7 +76,7 @@ func recordsOf(sn *snapshot) map[string][]quad.Quad {
 // ImportIDs returns the ids of the store's recorded imports, sorted
 // (ImportSources without reading the files).
 func (s *Store) ImportIDs(ctx context.Context) ([]string, error) {
-	sn := s.read(ctx)
+	sn := s.cur.Load() // bookkeeping: whatever the reader's clearance
 	if sn == nil {
 		return nil, nil
 	}
@@ -84,7 +88,7 @@ func (s *Store) ImportIDs(ctx context.Context) ([]string, error) {
 // WriteImport alone, have none.
 func (s *Store) ImportSources(ctx context.Context) (_ []blurline.ImportSource, err error) {
 	defer wrap(&err, "graph.ImportSources")
-	sn := s.read(ctx)
+	sn := s.cur.Load() // bookkeeping: whatever the reader's clearance
 	if sn == nil {
 		return nil, nil
 	}
@@ -105,6 +109,16 @@ func sourcesOf(sn *snapshot) ([]blurline.ImportSource, error) {
 				src.Name = v
 			case predImportSource:
 				src.Source = v
+			case predImportMarks, predImportClears:
+				m, err := blurline.ParseMarking(v)
+				if err != nil {
+					return nil, blurline.Errorf(blurline.ErrInternal, "import %q: record: %v", id, err)
+				}
+				if q.Predicate == predImportMarks {
+					src.Marking = m
+				} else {
+					src.Clearance = m
+				}
 			case predImportData:
 				z, err := base64.StdEncoding.DecodeString(v)
 				if err != nil {
@@ -285,7 +299,7 @@ func (s *Store) RebuildImports(ctx context.Context, add *blurline.ImportSource, 
 		return 0, err
 	}
 	var adds, dels []quad.Quad
-	scratch.read(ctx).eachQuad(func(q quad.Quad) {
+	scratch.cur.Load().eachQuad(func(q quad.Quad) {
 		if l, _ := iriOf(q.Label); l == blurline.MetaGraph || isAuditQuad(q) {
 			return
 		}

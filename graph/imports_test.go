@@ -27,7 +27,7 @@ func TestRebuildImports(t *testing.T) {
 		if _, err := s.WriteImport(ctx, id, node("ent-"+id), []blurline.Fact{{ID: "f", Subject: "ent-" + id, Predicate: blurline.SponsoredBy, Object: "mss", Sources: src, Confidence: 0.5}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordImport(ctx, blurline.ImportSource{ID: id, Format: "stix", Name: id + ".json", Data: []byte("data of " + id)}); err != nil {
+		if err := s.RecordImport(ctx, blurline.ImportSource{ID: id, Format: "stix", Name: id + ".json", Marking: blurline.TLPGreen, Clearance: blurline.TLPRed, Data: []byte("data of " + id)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,7 +39,7 @@ func TestRebuildImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(srcs) != 2 || srcs[0].ID != "a" || string(srcs[1].Data) != "data of b" || srcs[1].Name != "b.json" || srcs[1].Format != "stix" {
+	if len(srcs) != 2 || srcs[0].ID != "a" || string(srcs[1].Data) != "data of b" || srcs[1].Name != "b.json" || srcs[1].Format != "stix" || srcs[1].Marking != blurline.TLPGreen || srcs[1].Clearance != blurline.TLPRed {
 		t.Fatalf("ImportSources after reopening = %+v", srcs)
 	}
 	before := export(t, s)

@@ -115,7 +115,8 @@ func ImportMISPGalaxy(ctx context.Context, s Store, data []byte, opt ImportOptio
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p.source = blurline.ImportSource{ID: rep.ImportID, Format: FormatMISPGalaxy, Name: opt.Name, Source: opt.Source, Data: data}
+	p.source = blurline.ImportSource{ID: rep.ImportID, Format: FormatMISPGalaxy, Name: opt.Name, Source: opt.Source,
+		Marking: opt.Marking, Clearance: blurline.ClearanceFromContext(ctx), Data: data}
 	return p.write(ctx, s, cmp.Or(opt.Name, rep.ImportID))
 }
 

@@ -84,7 +84,8 @@ func ImportSTIX(ctx context.Context, s Store, data []byte, opt ImportOptions) (*
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p.source = blurline.ImportSource{ID: rep.ImportID, Format: FormatSTIX, Name: opt.Name, Source: opt.Source, Data: data}
+	p.source = blurline.ImportSource{ID: rep.ImportID, Format: FormatSTIX, Name: opt.Name, Source: opt.Source,
+		Marking: opt.Marking, Clearance: blurline.ClearanceFromContext(ctx), Data: data}
 	return p.write(ctx, s, cmp.Or(opt.Name, rep.ImportID))
 }
 

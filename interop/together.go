@@ -94,7 +94,14 @@ func replay(ctx context.Context, scratch any, srcs []blurline.ImportSource) (map
 	s := scratchStore{st, rn}
 	reps := map[string]*Report{}
 	for _, src := range srcs {
-		rep, err := Import(ctx, s, src.Data, src.Format, ImportOptions{ImportID: src.ID, Name: src.Name, Source: src.Source})
+		// Each import is decided in its writer's view, as it was when it
+		// arrived.
+		p := blurline.Principal{Name: "replay", MaxMarking: src.Clearance}
+		if w := blurline.PrincipalFromContext(ctx); w != nil {
+			p.Name, p.Scopes = w.Name, w.Scopes
+		}
+		rctx := blurline.NewContextWithPrincipal(ctx, &p)
+		rep, err := Import(rctx, s, src.Data, src.Format, ImportOptions{ImportID: src.ID, Name: src.Name, Source: src.Source, Marking: src.Marking})
 		if err != nil {
 			return nil, fmt.Errorf("replay of import %s: %w", src.ID, err)
 		}
