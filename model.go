@@ -1,6 +1,7 @@
 package blurline
 
 import (
+	"context"
 	"slices"
 	"time"
 )
@@ -165,4 +166,19 @@ type ImportSource struct {
 	// Clearance is the writer's, whose view the import is decided in.
 	Marking, Clearance Marking
 	Data               []byte
+}
+
+type importSourceKey struct{}
+
+// NewContextWithImportSource returns ctx carrying src: the write of import
+// src.ID through ctx keeps src as that import's record in the same
+// transaction, so that no crash leaves an import written and unrecorded.
+func NewContextWithImportSource(ctx context.Context, src ImportSource) context.Context {
+	return context.WithValue(ctx, importSourceKey{}, src)
+}
+
+// ImportSourceFromContext returns the import source ctx carries.
+func ImportSourceFromContext(ctx context.Context) (ImportSource, bool) {
+	src, ok := ctx.Value(importSourceKey{}).(ImportSource)
+	return src, ok
 }

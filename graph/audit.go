@@ -62,6 +62,9 @@ var auditProps = []string{auditAt, auditBy, auditFrom, auditAction, auditImport,
 type writeOp struct {
 	action   string
 	importID string
+	// record, when set, is what import importID read: the write keeps it
+	// as the import's record in its own transaction (imports.go).
+	record *blurline.ImportSource
 }
 
 // isAuditQuad reports whether q belongs to the audit trail.

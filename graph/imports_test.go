@@ -93,3 +93,42 @@ func TestRebuildImports(t *testing.T) {
 		t.Errorf("store after retracting everything:\n%s\nwant\n%s", got, base)
 	}
 }
+
+// TestImportRecordedInItsWrite: an import whose context carries its source
+// is written and recorded in one transaction (the store's version moves
+// once), on memory, bbolt and PostgreSQL; a second write of the same
+// import replaces the record rather than adding a second one.
+func TestImportRecordedInItsWrite(t *testing.T) {
+	ctx := context.Background()
+	addrs := []string{"memory:", "bbolt:" + t.TempDir()}
+	if c := postgresCluster(t); c != nil {
+		dsn, err := c.NewDatabase("recorded")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, dsn)
+	}
+	for _, addr := range addrs {
+		s := mustOpen(t, addr)
+		mustLoadFile(t, s, "testdata/small.nq")
+		for i, data := range []string{"first", "second"} {
+			src := blurline.ImportSource{ID: "rec", Format: "stix", Name: "rec.json", Clearance: blurline.TLPRed, Data: []byte(data)}
+			v := s.Version()
+			nodes := []blurline.Node{{ID: "ent-rec", Class: blurline.ThreatGroup, Name: "REC"}}
+			if _, err := s.WriteImport(blurline.NewContextWithImportSource(ctx, src), "rec", nodes, nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Version(); got != v+1 {
+				t.Errorf("%s, write %d: version %d -> %d, want one transaction", addr, i, v, got)
+			}
+			srcs, err := s.ImportSources(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(srcs) != 1 || srcs[0].ID != "rec" || string(srcs[0].Data) != data {
+				t.Errorf("%s, write %d: ImportSources = %+v, want the one record of %q", addr, i, srcs, data)
+			}
+		}
+		s.Close()
+	}
+}

@@ -382,6 +382,16 @@ func (s *Store) commitBatch(ctx context.Context, b *batch) (LoadResult, error) {
 	if err := ctx.Err(); err != nil {
 		return LoadResult{}, err
 	}
+	if src := b.op.record; src != nil {
+		// The import's record goes in the import's own transaction, in
+		// place of an earlier record of its id.
+		rq, err := recordQuads(*src)
+		if err != nil {
+			return LoadResult{}, err
+		}
+		b.adds = append(b.adds, rq...)
+		b.dels = append(b.dels, recordsOf(s.cur.Load())[src.ID]...)
+	}
 	added, err := s.apply(ctx, b.op, b.adds, b.dels)
 	if err != nil {
 		return LoadResult{}, err

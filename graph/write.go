@@ -49,7 +49,11 @@ func (s *Store) WriteImportRenaming(ctx context.Context, id string, renames map[
 		}
 		facts[i].ID = id + "/" + facts[i].ID
 	}
-	return s.writeRenaming(ctx, writeOp{action: "import", importID: id}, blurline.ImportBase+id, renames, nodes, facts)
+	op := writeOp{action: "import", importID: id}
+	if src, ok := blurline.ImportSourceFromContext(ctx); ok && src.ID == id {
+		op.record = &src
+	}
+	return s.writeRenaming(ctx, op, blurline.ImportBase+id, renames, nodes, facts)
 }
 
 func (s *Store) writeRenaming(ctx context.Context, op writeOp, graphIRI string, renames map[string]string, nodes []blurline.Node, facts []blurline.Fact) ([]*blurline.Fact, error) {

@@ -55,9 +55,14 @@ func (p *plan) writeTogether(ctx context.Context, s Store, r rebuilder, file str
 		return nil, err
 	}
 	if len(others) == 0 || others[len(others)-1] < src.ID {
-		rep, err := p.writeNow(ctx, s, file)
+		// The write keeps its record in its own transaction; an import that
+		// writes nothing is recorded on its own.
+		rep, err := p.writeNow(blurline.NewContextWithImportSource(ctx, src), s, file)
 		if err != nil {
 			return nil, err
+		}
+		if ids, err := r.ImportIDs(ctx); err != nil || slices.Contains(ids, src.ID) {
+			return rep, err
 		}
 		return rep, r.RecordImport(ctx, src)
 	}
