@@ -64,24 +64,7 @@ func entries(tb testing.TB, r *response) []entry {
 // retraction of what it describes and a restart; no one but an admin
 // reads it.
 func TestAuditTrailOverHTTP(t *testing.T) {
-	stores := map[string]func(t *testing.T) string{
-		"bbolt": func(t *testing.T) string { return "bbolt:" + t.TempDir() },
-	}
-	c, err := pgtest.Shared()
-	switch {
-	case err == nil:
-		stores["postgres"] = func(t *testing.T) string {
-			dsn, err := c.NewDatabase("audit_http")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return dsn
-		}
-	case pgtest.Required() || !errors.Is(err, pgtest.ErrUnavailable):
-		t.Fatalf("PostgreSQL: %v", err)
-	default:
-		t.Logf("skipping the postgres store: %v", err)
-	}
+	stores := diskStores(t, "audit_http")
 	ps := loadPrincipals(t, writePrincipals(t, "", reader, writer, importer, admin))
 	cfg := server.Config{Principals: ps}
 	for name, addr := range stores {
@@ -183,4 +166,29 @@ func TestAuditTrailOverHTTP(t *testing.T) {
 			t.Run("restarted", func(t *testing.T) { check(startServerAt(t, addr, cfg, nil)) })
 		})
 	}
+}
+
+// diskStores returns the addresses of new stores on disk, by backend: a
+// bbolt directory, and a database of the shared PostgreSQL cluster (named
+// after db) where PostgreSQL is installed (required in CI).
+func diskStores(t *testing.T, db string) map[string]func(t *testing.T) string {
+	stores := map[string]func(t *testing.T) string{
+		"bbolt": func(t *testing.T) string { return "bbolt:" + t.TempDir() },
+	}
+	c, err := pgtest.Shared()
+	switch {
+	case err == nil:
+		stores["postgres"] = func(t *testing.T) string {
+			dsn, err := c.NewDatabase(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return dsn
+		}
+	case pgtest.Required() || !errors.Is(err, pgtest.ErrUnavailable):
+		t.Fatalf("PostgreSQL: %v", err)
+	default:
+		t.Logf("skipping the postgres store: %v", err)
+	}
+	return stores
 }

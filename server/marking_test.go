@@ -15,13 +15,22 @@ import (
 // marking to principals of each clearance and to the anonymous reader, and
 // checks that neither GraphQL answers (cached or not) nor the TAXII
 // collections, objects and manifests name what the principal may not see;
-// and that an upload's marking reaches the facts it writes.
+// and that an upload's marking reaches the facts it writes; on memory,
+// bbolt and PostgreSQL.
 func TestMarkingsOverHTTP(t *testing.T) {
 	var ps []principal
 	for _, m := range marktest.Markings {
 		ps = append(ps, principal{"p-" + strings.ToLower(strings.ReplaceAll(m.String(), "+", "-")), "read,import", m.String(), server.NewToken()})
 	}
-	ts := startServer(t, server.Config{Principals: loadPrincipals(t, writePrincipals(t, "", ps...))})
+	cfg := server.Config{Principals: loadPrincipals(t, writePrincipals(t, "", ps...))}
+	stores := diskStores(t, "markings_http")
+	stores["memory"] = func(*testing.T) string { return "memory:" }
+	for name, addr := range stores {
+		t.Run(name, func(t *testing.T) { markingsOverHTTP(t, startServerAt(t, addr(t), cfg, nil), ps) })
+	}
+}
+
+func markingsOverHTTP(t *testing.T, ts *testServer, ps []principal) {
 	if _, err := ts.Store.LoadNQuads(context.Background(), "marked.nq", marktest.NQuads(), blurline.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +40,9 @@ func TestMarkingsOverHTTP(t *testing.T) {
 		`{ relationships(first: 500, to: ["` + marktest.Victim + `", "` + marktest.Agency + `"]) { totalCount edges { node { id } } } }`,
 		`{ paths(from: "` + marktest.State + `", to: "` + marktest.Victim + `", maxHops: 6) { factIds } }`,
 		`{ blurRanking(state: "` + marktest.State + `") { actor { id } clearance } }`,
+		`{ neighbourhood(id: "` + marktest.Agency + `", hops: 2) { nodes { id aliases } edges { id } } }`,
+		`{ stixBundle(ids: ["` + marktest.Agency + `"], hops: 2) }`,
+		`{ attributions(first: 500) { id subject { id } attributedTo { id } } }`,
 	}
 	acc := "application/taxii+json;version=2.1"
 	coll := allCollection(t, ts)
