@@ -741,6 +741,9 @@ func timeValue(v quad.Value) (time.Time, error) {
 type lookup interface {
 	classOf(iri string) (blurline.Class, bool)
 	namesOf(iri string) []string
+	// recordOf returns the distinct values of each source-record property
+	// of the entity iri (sourceRecordProps).
+	recordOf(iri string) map[string][]quad.Value
 	factProps(label string) (rel *quad.Quad, props map[string][]quad.Value, ok bool)
 }
 
@@ -894,9 +897,17 @@ func (b *batch) checkRecord(iri string, e *entityDecl, st lookup) {
 		}
 		return
 	}
+	old := st.recordOf(iri)
 	for _, p := range slices.Sorted(maps.Keys(e.record)) {
 		if n := len(e.record[p]); n > 1 && p != blurline.PropCopyOf {
 			b.errorf(e.file, e.propLine, "source <%s> has %d values of %s: it takes one", iri, n, p)
+			continue
+		}
+		// A record the store holds is restated with the same values (an
+		// import cites it in its own graph); another value would be a
+		// second grade, kind or publisher for one source.
+		if v := e.record[p][0]; p != blurline.PropCopyOf && len(old[p]) > 0 && !slices.ContainsFunc(old[p], func(o quad.Value) bool { return literalText(o) == literalText(v) }) {
+			b.errorf(e.file, e.propLine, "source <%s> is recorded with %s %s, not %s: a source record takes one (retract the old record's quads to change it)", iri, p, literalText(old[p][0]), literalText(v))
 		}
 	}
 	if len(e.classes) == 0 {

@@ -189,6 +189,7 @@ func nodeID(tx *bbolt.Tx, v quad.Value) uint64 {
 type kvLookup struct {
 	classes map[string]blurline.Class
 	names   map[string][]string
+	records map[string]map[string][]quad.Value
 	facts   map[string]*kvFact
 }
 
@@ -204,6 +205,8 @@ func (l *kvLookup) classOf(iri string) (blurline.Class, bool) {
 
 func (l *kvLookup) namesOf(iri string) []string { return l.names[iri] }
 
+func (l *kvLookup) recordOf(iri string) map[string][]quad.Value { return l.records[iri] }
+
 func (l *kvLookup) factProps(label string) (*quad.Quad, map[string][]quad.Value, bool) {
 	f, ok := l.facts[label]
 	if !ok || f.rel == nil {
@@ -217,7 +220,7 @@ func (l *kvLookup) factProps(label string) (*quad.Quad, map[string][]quad.Value,
 // provenance of every fact it names. The store's quads are read only if one
 // of them is already in the store, in one pass over the log.
 func newKVLookup(db *bbolt.DB, b *batch) (*kvLookup, error) {
-	l := &kvLookup{classes: map[string]blurline.Class{}, names: map[string][]string{}, facts: map[string]*kvFact{}}
+	l := &kvLookup{classes: map[string]blurline.Class{}, names: map[string][]string{}, records: map[string]map[string][]quad.Value{}, facts: map[string]*kvFact{}}
 	err := db.View(func(tx *bbolt.Tx) error {
 		entities := map[uint64]string{}
 		facts := map[uint64]string{}
@@ -241,6 +244,12 @@ func newKVLookup(db *bbolt.DB, b *batch) (*kvLookup, error) {
 		}
 		typeID := nodeID(tx, quad.IRI(blurline.RDFType))
 		nameID := nodeID(tx, quad.IRI(blurline.PropIRI(blurline.PropName)))
+		wanted := map[uint64]bool{typeID: true, nameID: true}
+		for p := range sourceRecordProps {
+			if id := nodeID(tx, quad.IRI(blurline.PropIRI(p))); id != 0 {
+				wanted[id] = true
+			}
+		}
 		log := tx.Bucket(bucketLog)
 		if log == nil {
 			return nil
@@ -256,7 +265,7 @@ func newKVLookup(db *bbolt.DB, b *batch) (*kvLookup, error) {
 			}
 			_, ent := entities[p.Subject]
 			_, fact := facts[p.Label]
-			if ent && (p.Predicate == typeID || p.Predicate == nameID) || fact {
+			if ent && wanted[p.Predicate] || fact {
 				quads = append(quads, &p)
 			}
 			return nil
@@ -295,6 +304,17 @@ func (l *kvLookup) add(q quad.Quad) {
 			l.classes[subj] = blurline.Class(local)
 		case blurline.PropName:
 			l.names[subj] = appendNew(l.names[subj], literalText(q.Object))
+		default:
+			if sourceRecordProps[pred] {
+				r := l.records[subj]
+				if r == nil {
+					r = map[string][]quad.Value{}
+					l.records[subj] = r
+				}
+				if !slices.Contains(r[pred], q.Object) {
+					r[pred] = append(r[pred], q.Object)
+				}
+			}
 		}
 	case kindRel, kindProv:
 		f := l.facts[label]

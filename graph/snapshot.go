@@ -513,6 +513,25 @@ func (s *snapshot) namesOf(iri string) []string {
 	return names
 }
 
+func (s *snapshot) recordOf(iri string) map[string][]quad.Value {
+	n := s.nodeRecord(iri)
+	if n == nil {
+		return nil
+	}
+	var out map[string][]quad.Value
+	for _, a := range n.attrs {
+		if sourceRecordProps[a.pred] {
+			if out == nil {
+				out = map[string][]quad.Value{}
+			}
+			if !slices.Contains(out[a.pred], a.val) {
+				out[a.pred] = append(out[a.pred], a.val)
+			}
+		}
+	}
+	return out
+}
+
 func (s *snapshot) factProps(label string) (*quad.Quad, map[string][]quad.Value, bool) {
 	f := s.factRecord(label)
 	if f == nil || f.rel == nil {
