@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/blurline/blurline"
+	"github.com/blurline/blurline/internal/testlog"
 )
 
 // openDir opens the bbolt store in dir; the caller closes it.
@@ -246,10 +248,19 @@ func runHelper(t *testing.T, mode, dir, wait string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	// The child is this test binary: built with -race, it reports a data
+	// race on stderr, but a child killed mid-write never exits with the
+	// race detector's status, so its stderr is read for the report.
+	var stderr testlog.Buffer
+	cmd.Stderr = io.MultiWriter(os.Stderr, &stderr)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer func() {
+		if strings.Contains(stderr.String(), "WARNING: DATA RACE") {
+			t.Errorf("the helper (%s) reported a data race", mode)
+		}
+	}()
 	done := make(chan bool, 1)
 	go func() {
 		sc := bufio.NewScanner(out)

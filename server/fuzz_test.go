@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/blurline/blurline/graph"
+	"github.com/blurline/blurline/internal/testlog"
 	"github.com/blurline/blurline/schema"
 	"github.com/blurline/blurline/server"
 )
@@ -34,7 +35,7 @@ const fuzzHangAfter = 30 * time.Second
 type fuzzServer struct {
 	h     http.Handler
 	store *graph.Store
-	logs  *syncBuffer
+	logs  *testlog.Buffer
 }
 
 // fuzzTarget is one server over a seeded memory store per process: the
@@ -42,7 +43,7 @@ type fuzzServer struct {
 // mutation the fuzzer gets through stays for the next inputs.
 var fuzzTarget = sync.OnceValues(func() (*fuzzServer, error) {
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	lg := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, err := graph.Open(ctx, nil, "memory:")
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/blurline/blurline/graph"
+	"github.com/blurline/blurline/internal/testlog"
 	"github.com/blurline/blurline/schema"
 	"github.com/blurline/blurline/server"
 )
@@ -27,7 +28,7 @@ type testServer struct {
 	URL   string
 	Store *graph.Store
 	API   *schema.API
-	Logs  *syncBuffer
+	Logs  *testlog.Buffer
 	Stop  func() error
 }
 
@@ -54,7 +55,7 @@ func startServerWith(tb testing.TB, cfg server.Config, wrap func(server.Store) s
 func startServerAt(tb testing.TB, addr string, cfg server.Config, wrap func(server.Store) server.Store) *testServer {
 	tb.Helper()
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	lg := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st, err := graph.Open(ctx, nil, addr)
 	if err != nil {
@@ -104,23 +105,6 @@ func startServerAt(tb testing.TB, addr string, cfg server.Config, wrap func(serv
 		}
 	})
 	return ts
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // response is what a test reads back.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/blurline/blurline/internal/testlog"
 )
 
 // TestConnectionExhaustion runs the real binary at a file-descriptor limit
@@ -24,7 +26,7 @@ func TestConnectionExhaustion(t *testing.T) {
 	}
 	addr := freeAddr(t)
 	cmd := exec.Command("sh", "-c", `ulimit -n 96 && exec "$0" "$@"`, bin, "serve", "--memory", "--addr", addr, "--idle-timeout", "2s", "--log-level", "warn")
-	logs := &syncBuf{}
+	logs := &testlog.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/graph"
 	"github.com/blurline/blurline/internal/gen"
+	"github.com/blurline/blurline/internal/testlog"
 )
 
 // Crash safety: the blurline binary is killed with SIGKILL while it loads
@@ -280,25 +281,8 @@ func TestLoadCrash(t *testing.T) {
 type serveProc struct {
 	url  string
 	cmd  *exec.Cmd
-	logs *syncBuf
+	logs *testlog.Buffer
 	done chan error
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startServeProc starts `blurline serve` on dir and waits until it is ready.
@@ -307,7 +291,7 @@ func startServeProc(t *testing.T, bin, dir, token string, extra ...string) *serv
 	addr := freeAddr(t)
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--token", token}, extra...)...)
 	cmd.Env = append(os.Environ(), "BLURLINE_DATA="+dir, "BLURLINE_STORE=", "BLURLINE_MEMORY=", "BLURLINE_NO_SEED=")
-	p := &serveProc{url: "http://" + addr, cmd: cmd, logs: &syncBuf{}, done: make(chan error, 1)}
+	p := &serveProc{url: "http://" + addr, cmd: cmd, logs: &testlog.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/blurline/blurline/internal/pgtest"
+	"github.com/blurline/blurline/internal/testlog"
 )
 
 // binDir holds the binary buildBinary built, for TestMain to remove.
@@ -40,7 +41,7 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 type serverProc struct {
 	url  string
 	cmd  *exec.Cmd
-	logs *syncBuf // its standard output and error
+	logs *testlog.Buffer // its standard output and error
 }
 
 // startServe starts `blurline serve` with args on a free loopback port and
@@ -65,7 +66,7 @@ func startServe(t *testing.T, token string, args ...string) *serverProc {
 	}
 	addr := freeAddr(t)
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--token", token}, args...)...)
-	logs := &syncBuf{}
+	logs := &testlog.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
