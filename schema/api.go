@@ -95,9 +95,11 @@ type API struct {
 	// noCache and noBatch turn off the document cache and the batch
 	// loaders: the baseline the benchmarks compare against.
 	noCache, noBatch bool
-	// noOrder leaves the data in graphql-go's maps (alphabetical order):
-	// the baseline of BenchmarkOrder.
-	noOrder bool
+	// reference executes with graphql-go's executor and orders its maps
+	// (gqlgo_exec.go), the reference the tests compare exec.go with;
+	// noOrder then leaves the data in graphql-go's maps (alphabetical
+	// order), the baseline of BenchmarkOrder.
+	reference, noOrder bool
 }
 
 // New builds the API over g.
@@ -134,6 +136,7 @@ type Request struct {
 type Operation struct {
 	Type string // "query", "mutation" or "subscription"
 	Name string
+	p    *prepared
 	doc  *ast.Document
 	def  *ast.OperationDefinition
 }
@@ -142,6 +145,11 @@ type prepared struct {
 	query string
 	doc   *ast.Document
 	errs  []gqlerrors.FormattedError
+
+	// The document's fragments by name, for the executor and for its
+	// resolvers' ResolveInfo.
+	fragments   map[string]*ast.FragmentDefinition
+	definitions map[string]ast.Definition
 }
 
 // Prepare parses, guards and validates a query (cached by query text) and
@@ -193,7 +201,7 @@ func (a *API) Prepare(ctx context.Context, query, operationName string) (*Operat
 	case op == nil:
 		return nil, []gqlerrors.FormattedError{requestError(blurline.ErrBadRequest, "no operation named %q in the document", operationName)}
 	}
-	return &Operation{Type: op.Operation, Name: operationName, doc: p.doc, def: op}, nil
+	return &Operation{Type: op.Operation, Name: operationName, p: p, doc: p.doc, def: op}, nil
 }
 
 func (a *API) prepare(ctx context.Context, query string) *prepared {
@@ -202,6 +210,16 @@ func (a *API) prepare(ctx context.Context, query string) *prepared {
 		return p
 	}
 	p.doc, p.errs = a.parse(ctx, query)
+	if p.doc != nil {
+		p.fragments = map[string]*ast.FragmentDefinition{}
+		p.definitions = map[string]ast.Definition{}
+		for _, d := range p.doc.Definitions {
+			if f, ok := d.(*ast.FragmentDefinition); ok && f.Name != nil {
+				p.fragments[f.Name.Value] = f
+				p.definitions[f.Name.Value] = f
+			}
+		}
+	}
 	return p
 }
 
@@ -268,18 +286,11 @@ func (a *API) Execute(ctx context.Context, op *Operation, variables map[string]a
 	// isolation per request; a no-op when Sync pinned it already).
 	ctx, _ = a.g.Pin(ctx)
 	ctx = withLoaders(ctx, a.g, !a.noBatch)
-	res := graphql.Execute(graphql.ExecuteParams{
-		Schema:        a.schema,
-		AST:           op.doc,
-		OperationName: op.Name,
-		Args:          variables,
-		Context:       ctx,
-	})
-	if err := ctx.Err(); err != nil && res.Data == nil && len(res.Errors) == 0 {
-		res.Errors = []gqlerrors.FormattedError{gqlerrors.FormatError(err)}
-	}
-	if !a.noOrder {
-		res.Data = a.orderData(op, variables, res.Data)
+	var res *graphql.Result
+	if a.reference {
+		res = a.executeReference(ctx, op, variables)
+	} else {
+		res = a.execute(ctx, op.p, op.def, variables)
 	}
 	res.Errors = classify(res.Errors, blurline.ErrInvalid)
 	sortErrors(res.Errors)

@@ -24,7 +24,8 @@ func twoHop(id string) string {
 }
 
 // BenchmarkTwoHop executes twoHop in-process against the seed, with and
-// without the document cache and the batch loaders:
+// without the document cache and the batch loaders, and with graphql-go's
+// executor (gqlgo_exec.go) in place of Blurline's:
 //
 //	go test -run='^$' -bench=TwoHop -benchmem -count=10 ./schema
 //
@@ -36,17 +37,18 @@ func BenchmarkTwoHop(b *testing.B) {
 	for _, from := range []string{"hainan-ssd", "wu-shurong"} {
 		query := twoHop(from)
 		for _, bc := range []struct {
-			name             string
-			noCache, noBatch bool
+			name                        string
+			noCache, noBatch, reference bool
 		}{
-			{"cache=off,batch=off", true, true},
-			{"cache=on,batch=off", false, true},
-			{"cache=off,batch=on", true, false},
-			{"cache=on,batch=on", false, false},
+			{"cache=off,batch=off", true, true, false},
+			{"cache=on,batch=off", false, true, false},
+			{"cache=off,batch=on", true, false, false},
+			{"cache=on,batch=on", false, false, false},
+			{"cache=on,batch=on,executor=graphql-go", false, false, true},
 		} {
 			b.Run(from+"/"+bc.name, func(b *testing.B) {
 				a := newAPI(b, g, Limits{})
-				a.noCache, a.noBatch = bc.noCache, bc.noBatch
+				a.noCache, a.noBatch, a.reference = bc.noCache, bc.noBatch, bc.reference
 				ctx := context.Background()
 				if res := a.Do(ctx, Request{Query: query}); len(res.Errors) > 0 {
 					b.Fatal(res.Errors)
@@ -97,7 +99,8 @@ func BenchmarkChanges(b *testing.B) {
 // BenchmarkOrder measures what serialising in selection-set order costs:
 // the PRC's whole blur ranking (every hop's statement and the activities,
 // a 180 KB response), executed and encoded, with the data rebuilt in
-// order (gqlgo_order.go) and left in graphql-go's maps.
+// order (gqlgo_exec.go) and left in graphql-go's maps, both with
+// graphql-go's executor (Blurline's writes ordered objects as it goes).
 func BenchmarkOrder(b *testing.B) {
 	store := seededStore(b)
 	query := readFile(b, "testdata/blur-ranking-prc.graphql")
@@ -107,7 +110,7 @@ func BenchmarkOrder(b *testing.B) {
 	}{{"ordered", false}, {"maps", true}} {
 		b.Run(c.name, func(b *testing.B) {
 			a := newAPI(b, store, Limits{})
-			a.noOrder = c.noOrder
+			a.reference, a.noOrder = true, c.noOrder
 			b.ReportAllocs()
 			for b.Loop() {
 				res := a.Do(context.Background(), Request{Query: query})

@@ -1,25 +1,25 @@
 package schema
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"maps"
-	"math"
 	"slices"
-	"strconv"
 
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/graphql-go/graphql/language/kinds"
 )
 
-// gqlgo_order.go puts response fields in the order of the request.
+// gqlgo_exec.go executes with graphql-go v0.8.1's executor: the reference
+// that the tests compare Blurline's executor (exec.go) with, response for
+// response, and the baseline of the benchmarks. It is not used to serve.
 //
-// graphql-go v0.8.1 returns each object of the data as a map[string]any,
-// so encoding/json writes its fields in alphabetical order (graphql-go
+// graphql-go returns each object of the data as a map[string]any,
+// so encoding/json would write its fields in alphabetical order (graphql-go
 // issue #127), while the specification's serialisation rules ask for the
-// order in which the selection sets, fragments expanded, name them. Execute
-// rebuilds the data as ordered objects by walking the operation's
+// order in which the selection sets, fragments expanded, name them.
+// orderData rebuilds the data as ordered objects by walking the operation's
 // selection sets beside the result, following the specification's
 // CollectFields: aliases, fragment spreads and inline fragments (with
 // their type conditions), @skip and @include, __typename.
@@ -28,120 +28,28 @@ import (
 // interface-typed field does not carry. So that it need not be guessed,
 // prepare adds a hidden `__typename` under the alias typenameKey to every
 // selection set on an interface or union; ordering reads it and leaves it
-// out of the response.
+// out of the response (and exec.go does not resolve it).
 
 // typenameKey is the alias of the hidden __typename field.
 const typenameKey = "__blurline_typename"
 
-// orderedObject is a GraphQL response object whose fields keep their order.
-type orderedObject struct {
-	keys []string
-	vals []any
-}
-
-// MarshalJSON writes the object, and everything under it, in order.
-func (o *orderedObject) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := encodeValue(&buf, o); err != nil {
-		return nil, err
+// executeReference runs op with graphql-go's executor and orders the data
+// (unless noOrder).
+func (a *API) executeReference(ctx context.Context, op *Operation, variables map[string]any) *graphql.Result {
+	res := graphql.Execute(graphql.ExecuteParams{
+		Schema:        a.schema,
+		AST:           op.doc,
+		OperationName: op.Name,
+		Args:          variables,
+		Context:       ctx,
+	})
+	if err := ctx.Err(); err != nil && res.Data == nil && len(res.Errors) == 0 {
+		res.Errors = []gqlerrors.FormattedError{gqlerrors.FormatError(err)}
 	}
-	return buf.Bytes(), nil
-}
-
-// Get returns the value of a response key (for tests and in-process callers).
-func (o *orderedObject) Get(key string) (any, bool) {
-	for i, k := range o.keys {
-		if k == key {
-			return o.vals[i], true
-		}
+	if !a.noOrder {
+		res.Data = a.orderData(op, variables, res.Data)
 	}
-	return nil, false
-}
-
-// encodeValue writes v as JSON: ordered objects field by field, lists
-// element by element, anything else through encoding/json.
-func encodeValue(buf *bytes.Buffer, v any) error {
-	switch v := v.(type) {
-	case *orderedObject:
-		buf.WriteByte('{')
-		for i, k := range v.keys {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			writeString(buf, k)
-			buf.WriteByte(':')
-			if err := encodeValue(buf, v.vals[i]); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
-		return nil
-	case []any:
-		buf.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := encodeValue(buf, e); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte(']')
-		return nil
-	case nil:
-		buf.WriteString("null")
-		return nil
-	case string:
-		writeString(buf, v)
-		return nil
-	case bool:
-		buf.WriteString(strconv.FormatBool(v))
-		return nil
-	case int:
-		buf.WriteString(strconv.Itoa(v))
-		return nil
-	}
-	b, err := json.Marshal(v)
-	buf.Write(b)
-	return err
-}
-
-// writeString writes s as encoding/json writes a string, byte for byte:
-// as it is between quotes when no byte needs escaping (printable ASCII
-// other than the quote, the backslash and the HTML characters <, > and &
-// that encoding/json escapes), else through encoding/json. Response keys
-// and ids are nearly always of the first kind, and json.Marshal allocated
-// for each of them.
-func writeString(buf *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s) // a string always encodes
-			buf.Write(b)
-			return
-		}
-	}
-	buf.WriteByte('"')
-	buf.WriteString(s)
-	buf.WriteByte('"')
-}
-
-// FloatDigits is the number of decimal places a Float is served with.
-// Scores and confidences are computed in float64; served as they are they
-// carry binary noise (0.45619200000000004). Four places keep every
-// difference a score or a confidence can meaningfully show.
-const FloatDigits = 4
-
-// RoundFloat rounds x to FloatDigits decimal places: every Float of every
-// response, and every exported number, goes through it.
-func RoundFloat(x float64) float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) >= 1e15 {
-		return x
-	}
-	const scale = 1e4 // 10^FloatDigits
-	r := math.Round(x*scale) / scale
-	// math.Round(x*1e4)/1e4 is the float64 nearest to the decimal with
-	// four places; strconv prints that one in its shortest form.
-	return r
+	return res
 }
 
 // orderer rebuilds the data of one executed operation in request order.
