@@ -12,7 +12,10 @@
 // v0.8.1, listed there: parsing, validation, error kinds), gqlgo_lex.go
 // (bounds on the text), gqlgo_guard.go (depth, aliases, cost, fragment
 // cycles and repeated fields, checked before graphql-go validates),
-// gqlgo_vars.go (strict variable checks), types.go (the Entity interface, a type
+// gqlgo_vars.go (strict variable checks), exec.go and exec_values.go (the
+// executor: graphql-go parses and validates, Blurline executes), response.go
+// (the ordered response and its JSON), gqlgo_exec.go (graphql-go's executor,
+// the reference the tests compare exec.go with), types.go (the Entity interface, a type
 // per class with typed relationship fields, Relationship and Statement),
 // resolve.go (queries), mutation.go (mutations), blur.go (the blur
 // analysis: BlurScore, blur and blurRanking), interop.go (STIX import,
@@ -83,6 +86,8 @@ type API struct {
 	blur   *blur.Analyzer // one per API: it caches by store version, instant and state
 	limits Limits
 	schema graphql.Schema
+	// possible says which object types each interface and union may be.
+	possible map[typePair]bool
 	guards []graphql.ValidationRuleFn
 	rules  []graphql.ValidationRuleFn
 
@@ -113,6 +118,7 @@ func New(lg *slog.Logger, g Graph, limits Limits) (*API, error) {
 		return nil, err
 	}
 	a.schema = s
+	a.possible = possibleTypes(&s)
 	a.guards = guardRules(a.limits)
 	a.rules = graphql.SpecifiedRules
 	return a, nil
@@ -150,6 +156,9 @@ type prepared struct {
 	// resolvers' ResolveInfo.
 	fragments   map[string]*ast.FragmentDefinition
 	definitions map[string]ast.Definition
+	// The selection sets of its operations that have no variables,
+	// collected once for every request (exec.go).
+	selections selections
 }
 
 // Prepare parses, guards and validates a query (cached by query text) and

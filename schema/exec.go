@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
+	"sync"
 
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
@@ -56,8 +58,8 @@ import (
 
 // execute runs op over the schema with the request's coerced variables.
 func (a *API) execute(ctx context.Context, p *prepared, op *ast.OperationDefinition, vars map[string]any) *graphql.Result {
-	sc := a.schema // IsPossibleType writes into the value: a copy per request
-	e := &execution{ctx: ctx, api: a, sc: &sc, p: p, op: op}
+	sc := &a.schema // only read: IsPossibleType, which writes, is not called
+	e := &execution{ctx: ctx, api: a, sc: sc, p: p, op: op}
 	var root *graphql.Object
 	switch op.Operation {
 	case ast.OperationTypeMutation:
@@ -72,6 +74,10 @@ func (a *API) execute(ctx context.Context, p *prepared, op *ast.OperationDefinit
 			fmt.Sprintf("Schema is not configured for %ss", op.Operation), []ast.Node{op}))}}
 	}
 	e.vars = e.coerceVariables(vars)
+	e.selections = &p.selections
+	if len(op.VariableDefinitions) > 0 {
+		e.selections = &selections{}
+	}
 	data := e.run(root)
 	if err := ctx.Err(); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(err)}}
@@ -98,7 +104,7 @@ type execution struct {
 	queue []*deferred // thunks waiting for their level, first in first out
 	head  int
 
-	selections map[selectionKey]*selection
+	selections *selections
 }
 
 // slot is a place in the response: element i of vals, which are the fields
@@ -137,14 +143,48 @@ type selected struct {
 // selection is the collected fields of a selection set for one object type:
 // the same for every object it selects, so collected once per request.
 type selection struct {
-	keys   []string // response keys, in order (shared by the objects)
+	nodes  []*ast.Field // the field nodes that select it
+	keys   []string     // response keys, in order (shared by the objects)
 	fields []selected
 }
 
+// selections are the selection sets collected for an operation: for the
+// request, or, when the operation has no variables (nothing in a selection
+// depends on the request then), for every request of the prepared
+// document.
+type selections struct {
+	mu sync.Mutex
+	m  map[selectionKey][]*selection
+}
+
+// selectionKey names a selection set by its object type and the first of
+// the field nodes that select it (the operation for the root); get
+// compares the rest.
 type selectionKey struct {
 	t     *graphql.Object
-	first **ast.Field // the parent's nodes, shared by every object they select
+	op    *ast.OperationDefinition
+	first *ast.Field
 	n     int
+}
+
+func (ss *selections) get(k selectionKey, nodes []*ast.Field) *selection {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for _, s := range ss.m[k] {
+		if slices.Equal(s.nodes, nodes) {
+			return s
+		}
+	}
+	return nil
+}
+
+func (ss *selections) put(k selectionKey, s *selection) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.m == nil {
+		ss.m = map[selectionKey][]*selection{}
+	}
+	ss.m[k] = append(ss.m[k], s)
 }
 
 var rootValue = map[string]any{}
@@ -300,6 +340,9 @@ func (e *execution) completeNullable(f *selected, t graphql.Type, res any, pos *
 	}
 	switch t := t.(type) {
 	case *graphql.Scalar:
+		if _, ok := res.(string); ok && (t == graphql.String || t == graphql.ID) {
+			return res, false // what Serialize returns, without its fmt.Sprintf
+		}
 		v := t.Serialize(res)
 		if isNullish(v) {
 			return nil, false
@@ -401,7 +444,7 @@ func (e *execution) abstract(f *selected, t graphql.Abstract, resolveType graphq
 			t, f.info.ParentType, f.info.FieldName, res, rt), f, pos)
 		return nil, true
 	}
-	if !e.sc.IsPossibleType(t, rt) {
+	if !e.api.possible[typePair{t.Name(), rt.Name()}] {
 		e.fieldError(fmt.Sprintf(`Runtime Object type "%v" is not a possible type for "%v".`, rt, t), f, pos)
 		return nil, true
 	}
@@ -462,9 +505,11 @@ func isNullish(v any) bool {
 func (e *execution) collect(t *graphql.Object, sel []*ast.Field) *selection {
 	k := selectionKey{t: t, n: len(sel)}
 	if len(sel) > 0 {
-		k.first = &sel[0]
+		k.first = sel[0]
+	} else {
+		k.op = e.op
 	}
-	if s, ok := e.selections[k]; ok {
+	if s := e.selections.get(k, sel); s != nil {
 		return s
 	}
 	var sets []*ast.SelectionSet
@@ -473,7 +518,7 @@ func (e *execution) collect(t *graphql.Object, sel []*ast.Field) *selection {
 	} else {
 		sets = subSets(sel)
 	}
-	s := &selection{}
+	s := &selection{nodes: sel}
 	index := map[string]int{}
 	var visited map[string]bool
 	var walk func(ss *ast.SelectionSet)
@@ -545,10 +590,7 @@ func (e *execution) collect(t *graphql.Object, sel []*ast.Field) *selection {
 			VariableValues: e.vars,
 		}
 	}
-	if e.selections == nil {
-		e.selections = map[selectionKey]*selection{}
-	}
-	e.selections[k] = s
+	e.selections.put(k, s)
 	return s
 }
 
@@ -571,8 +613,25 @@ func (e *execution) applies(t *graphql.Object, cond string) bool {
 	if cond == t.Name() {
 		return true
 	}
-	abs, ok := e.sc.Type(cond).(graphql.Abstract)
-	return ok && e.sc.IsPossibleType(abs, t)
+	return e.api.possible[typePair{cond, t.Name()}]
+}
+
+// typePair names an interface or union and an object type.
+type typePair struct{ abstract, object string }
+
+// possibleTypes is every pair of an abstract type of sc and an object type
+// it may be: graphql-go's IsPossibleType fills a map of the schema on
+// first use, without a lock, so the executor asks this one.
+func possibleTypes(sc *graphql.Schema) map[typePair]bool {
+	possible := map[typePair]bool{}
+	for _, t := range sc.TypeMap() {
+		if abs, ok := t.(graphql.Abstract); ok {
+			for _, o := range sc.PossibleTypes(abs) {
+				possible[typePair{abs.Name(), o.Name()}] = true
+			}
+		}
+	}
+	return possible
 }
 
 // included evaluates @skip and @include (skip first).
