@@ -88,8 +88,8 @@ type API struct {
 	schema graphql.Schema
 	// possible says which object types each interface and union may be.
 	possible map[typePair]bool
-	guards []graphql.ValidationRuleFn
-	rules  []graphql.ValidationRuleFn
+	guards   []graphql.ValidationRuleFn
+	rules    []graphql.ValidationRuleFn
 
 	mu    sync.Mutex
 	cache map[string]*list.Element
