@@ -88,8 +88,10 @@ type API struct {
 	schema graphql.Schema
 	// possible says which object types each interface and union may be.
 	possible map[typePair]bool
-	guards   []graphql.ValidationRuleFn
-	rules    []graphql.ValidationRuleFn
+	// enumNames are the names of the enums' values.
+	enumNames map[enumValue]any
+	guards    []graphql.ValidationRuleFn
+	rules     []graphql.ValidationRuleFn
 
 	mu    sync.Mutex
 	cache map[string]*list.Element
@@ -119,6 +121,7 @@ func New(lg *slog.Logger, g Graph, limits Limits) (*API, error) {
 	}
 	a.schema = s
 	a.possible = possibleTypes(&s)
+	a.enumNames = enumNames(&s)
 	a.guards = guardRules(a.limits)
 	a.rules = graphql.SpecifiedRules
 	return a, nil

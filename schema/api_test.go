@@ -163,7 +163,7 @@ func TestCursors(t *testing.T) {
 	if err != nil || len(c.edges) != 2 || c.hasPrev || !c.hasNext || c.total != 5 {
 		t.Fatalf("first page = %+v, %v", c, err)
 	}
-	c, err = paginate(items, "x", key, forward(2, c.edges[1].cursor))
+	c, err = paginate(items, "x", key, forward(2, c.edges[1].cursor()))
 	if err != nil || c.edges[0].node != "c" || !c.hasPrev || !c.hasNext {
 		t.Fatalf("second page = %+v, %v", c, err)
 	}
@@ -186,12 +186,12 @@ func TestCursors(t *testing.T) {
 	if err != nil || len(c.edges) != 2 || c.edges[0].node != "d" || !c.hasPrev || c.hasNext {
 		t.Fatalf("last page = %+v, %v", c, err)
 	}
-	back.before = c.edges[0].cursor
+	back.before = c.edges[0].cursor()
 	c, err = paginate(items, "x", key, back)
 	if err != nil || len(c.edges) != 2 || c.edges[0].node != "b" || c.edges[1].node != "c" || !c.hasPrev || !c.hasNext {
 		t.Fatalf("page before d = %+v, %v", c, err)
 	}
-	back.before = c.edges[0].cursor
+	back.before = c.edges[0].cursor()
 	c, err = paginate(items, "x", key, back)
 	if err != nil || len(c.edges) != 1 || c.edges[0].node != "a" || c.hasPrev || !c.hasNext {
 		t.Fatalf("page before b = %+v, %v", c, err)

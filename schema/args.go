@@ -223,9 +223,23 @@ type connection struct {
 	hasNext, hasPrev bool
 }
 
+// edge is an item of a page and its key; its cursor is encoded when asked
+// for.
 type edge struct {
-	node   any
-	cursor string
+	node      any
+	kind, key string
+}
+
+func (e *edge) cursor() string { return encodeCursor(e.kind, e.key) }
+
+// list is the page's edges as the response's list: pointers into edges,
+// one allocation for the page rather than one per edge.
+func (c *connection) list() []any {
+	l := make([]any, len(c.edges))
+	for i := range c.edges {
+		l[i] = &c.edges[i]
+	}
+	return l
 }
 
 // page is where a connection is cut: first/after page forward, last/before
@@ -298,7 +312,7 @@ func paginate[T any](items []T, kind string, key func(T) string, pg page) (*conn
 	}
 	c := &connection{total: len(items), hasPrev: start > 0, hasNext: end < len(items), edges: make([]edge, 0, end-start)}
 	for _, it := range items[start:end] {
-		c.edges = append(c.edges, edge{node: it, cursor: encodeCursor(kind, key(it))})
+		c.edges = append(c.edges, edge{node: it, kind: kind, key: key(it)})
 	}
 	return c, nil
 }

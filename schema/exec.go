@@ -352,6 +352,11 @@ func (e *execution) completeNullable(f *selected, t graphql.Type, res any, pos *
 		}
 		return v, false
 	case *graphql.Enum:
+		if reflect.TypeOf(res).Comparable() {
+			if name, ok := e.api.enumNames[enumValue{t, res}]; ok {
+				return name, false
+			}
+		}
 		v := t.Serialize(res)
 		if isNullish(v) {
 			return nil, false
@@ -380,9 +385,14 @@ func (e *execution) list(f *selected, t *graphql.List, res any, pos *slot) (any,
 		return nil, true
 	}
 	n := rv.Len()
-	vals := make([]any, n)
-	at := new(slot)
-	*at = *pos
+	lv := &listValue{at: *pos}
+	at := &lv.at
+	var vals []any
+	if n <= len(lv.small) {
+		vals = lv.small[:n:n]
+	} else {
+		vals = make([]any, n)
+	}
 	_, itemNonNull := t.OfType.(*graphql.NonNull)
 	items, _ := res.([]any)
 	for i := range n {
@@ -402,10 +412,19 @@ func (e *execution) list(f *selected, t *graphql.List, res any, pos *slot) (any,
 	return vals, false
 }
 
-// objectValue is an object of the response and its slot, in one allocation.
+// listValue is the slot of a list of the response, and the elements of a
+// short list, in one allocation.
+type listValue struct {
+	at    slot
+	small [2]any
+}
+
+// objectValue is an object of the response and its slot, and the values of
+// a small object, in one allocation.
 type objectValue struct {
-	obj orderedObject
-	at  slot
+	obj   orderedObject
+	at    slot
+	small [3]any
 }
 
 func (e *execution) object(f *selected, t *graphql.Object, res any, pos *slot) (any, bool) {
@@ -415,7 +434,12 @@ func (e *execution) object(f *selected, t *graphql.Object, res any, pos *slot) (
 	}
 	sel := e.collect(t, f.nodes)
 	ov := &objectValue{at: *pos}
-	vals := make([]any, len(sel.fields))
+	var vals []any
+	if n := len(sel.fields); n <= len(ov.small) {
+		vals = ov.small[:n:n]
+	} else {
+		vals = make([]any, n)
+	}
 	ov.obj = orderedObject{keys: sel.keys, vals: vals}
 	for i := range sel.fields {
 		sf := &sel.fields[i]
@@ -618,6 +642,28 @@ func (e *execution) applies(t *graphql.Object, cond string) bool {
 
 // typePair names an interface or union and an object type.
 type typePair struct{ abstract, object string }
+
+// enumValue is a value of an enum type.
+type enumValue struct {
+	t *graphql.Enum
+	v any
+}
+
+// enumNames maps each value of each enum of sc to its name, boxed once
+// (what Serialize returns, without its reflection and allocation).
+func enumNames(sc *graphql.Schema) map[enumValue]any {
+	names := map[enumValue]any{}
+	for _, t := range sc.TypeMap() {
+		if en, ok := t.(*graphql.Enum); ok {
+			for _, v := range en.Values() {
+				if v.Value != nil && reflect.TypeOf(v.Value).Comparable() {
+					names[enumValue{en, v.Value}] = v.Name
+				}
+			}
+		}
+	}
+	return names
+}
 
 // possibleTypes is every pair of an abstract type of sc and an object type
 // it may be: graphql-go's IsPossibleType fills a map of the schema on

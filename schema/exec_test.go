@@ -169,7 +169,7 @@ func testExec(t *testing.T, sc graphql.Schema, query string, vars map[string]any
 			p.definitions[d.Name.Value] = d
 		}
 	}
-	a := &API{schema: sc, possible: possibleTypes(&sc)}
+	a := &API{schema: sc, possible: possibleTypes(&sc), enumNames: enumNames(&sc)}
 	res := a.execute(context.Background(), p, op, vars)
 	var msgs []string
 	for _, e := range res.Errors {

@@ -50,8 +50,8 @@ func (b *builder) historyQueries() graphql.Fields {
 		Name:        "AuditEdge",
 		Description: "One entry of an AuditConnection and its cursor.",
 		Fields: graphql.Fields{
-			"node":   {Type: nonNull(entry), Description: "The entry.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(edge).node, nil }},
-			"cursor": {Type: nonNull(graphql.String), Description: "An opaque cursor of the entry, for after and before.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(edge).cursor, nil }},
+			"node":   {Type: nonNull(entry), Description: "The entry.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*edge).node, nil }},
+			"cursor": {Type: nonNull(graphql.String), Description: "An opaque cursor of the entry, for after and before.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*edge).cursor(), nil }},
 		},
 	})
 	conn := graphql.NewObject(graphql.ObjectConfig{
@@ -59,7 +59,7 @@ func (b *builder) historyQueries() graphql.Fields {
 		Description: "A page of the audit trail, newest first (Relay connection): first/after pages back in time, last/before forward. " +
 			"hasNextPage: older entries match; hasPreviousPage: newer ones do.",
 		Fields: graphql.Fields{
-			"edges":    {Type: listOf(edge), Description: "The entries of this page, newest first, each with its cursor.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).edges, nil }},
+			"edges":    {Type: listOf(edge), Description: "The entries of this page, newest first, each with its cursor.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).list(), nil }},
 			"pageInfo": {Type: nonNull(b.pageInfo), Description: "Where this page is: cursors and whether there are more pages either way.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }},
 		},
 	})
@@ -120,7 +120,7 @@ func (a *API) resolveHistory(p graphql.ResolveParams) (any, error) {
 	}
 	c := &connection{hasNext: res.HasOlder, hasPrev: res.HasNewer, edges: make([]edge, len(res.Records))}
 	for i, r := range res.Records {
-		c.edges[i] = edge{node: r, cursor: encodeCursor("audit", r.ID)}
+		c.edges[i] = edge{node: r, kind: "audit", key: r.ID}
 	}
 	return c, nil
 }

@@ -66,15 +66,24 @@ func (a *API) loaders(ctx context.Context) *loaders {
 }
 
 // node returns a thunk for the entity with id: null when there is none.
+// (One closure, not a wrapper around load's: a relationship's other end
+// is one of these.)
 func (l *loaders) node(ctx context.Context, id string) func() (any, error) {
-	th := l.nodes.load(ctx, id)
-	return func() (any, error) {
-		n, err := th()
-		if err != nil || n == nil {
-			return nil, err
-		}
-		return n, nil
+	b := l.nodes
+	if !b.batch {
+		o := b.fetchOne(ctx, id)
+		return func() (any, error) { return nodeOrNil(o.v, o.err) }
 	}
+	b.enqueue(id)
+	return func() (any, error) { return nodeOrNil(b.get(ctx, id)) }
+}
+
+// nodeOrNil is n as a value, a nil interface when n is nil.
+func nodeOrNil(n *blurline.Node, err error) (any, error) {
+	if err != nil || n == nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // factsOf returns a thunk for every fact that touches the entity, sorted by id.
@@ -117,22 +126,30 @@ func (b *batcher[V]) load(ctx context.Context, key string) func() (V, error) {
 		o := b.fetchOne(ctx, key)
 		return func() (V, error) { return o.v, o.err }
 	}
+	b.enqueue(key)
+	return func() (V, error) { return b.get(ctx, key) }
+}
+
+// enqueue adds key to the next batch, unless it is loaded or queued.
+func (b *batcher[V]) enqueue(key string) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	if _, ok := b.done[key]; !ok && !b.queued[key] {
 		b.queued[key] = true
 		b.pending = append(b.pending, key)
 	}
-	b.mu.Unlock()
-	return func() (V, error) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		o, ok := b.done[key]
-		if !ok {
-			b.dispatch(ctx)
-			o = b.done[key]
-		}
-		return o.v, o.err
+}
+
+// get returns key's value, loading the pending batch if it is not loaded.
+func (b *batcher[V]) get(ctx context.Context, key string) (V, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, ok := b.done[key]
+	if !ok {
+		b.dispatch(ctx)
+		o = b.done[key]
 	}
+	return o.v, o.err
 }
 
 func (b *batcher[V]) fetchOne(ctx context.Context, key string) outcome[V] {

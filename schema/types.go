@@ -613,13 +613,13 @@ func (b *builder) resultTypes() {
 			"hasPreviousPage": {Type: nonNull(graphql.Boolean), Description: "True when there are items before this page.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).hasPrev, nil }},
 			"startCursor": {Type: graphql.String, Description: "The cursor of the first edge: pass it as before for the previous page; null on an empty page.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				if c := p.Source.(*connection); len(c.edges) > 0 {
-					return c.edges[0].cursor, nil
+					return c.edges[0].cursor(), nil
 				}
 				return nil, nil
 			}},
 			"endCursor": {Type: graphql.String, Description: "The cursor of the last edge: pass it as after for the next page; null on an empty page.", Resolve: func(p graphql.ResolveParams) (any, error) {
 				if c := p.Source.(*connection); len(c.edges) > 0 {
-					return c.edges[len(c.edges)-1].cursor, nil
+					return c.edges[len(c.edges)-1].cursor(), nil
 				}
 				return nil, nil
 			}},
@@ -630,15 +630,15 @@ func (b *builder) resultTypes() {
 			Name:        name + "Edge",
 			Description: "One item of a " + name + "Connection and its cursor.",
 			Fields: graphql.Fields{
-				"node":   {Type: nonNull(node), Description: "The item.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(edge).node, nil }},
-				"cursor": {Type: nonNull(graphql.String), Description: "An opaque cursor of the item, for after and before.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(edge).cursor, nil }},
+				"node":   {Type: nonNull(node), Description: "The item.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*edge).node, nil }},
+				"cursor": {Type: nonNull(graphql.String), Description: "An opaque cursor of the item, for after and before.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*edge).cursor(), nil }},
 			},
 		})
 		return graphql.NewObject(graphql.ObjectConfig{
 			Name:        name + "Connection",
 			Description: "A page of " + name + " items (Relay connection): first/after pages forward, last/before backward.",
 			Fields: graphql.Fields{
-				"edges":      {Type: listOf(edge), Description: "The items of this page, each with its cursor.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).edges, nil }},
+				"edges":      {Type: listOf(edge), Description: "The items of this page, each with its cursor.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).list(), nil }},
 				"pageInfo":   {Type: nonNull(b.pageInfo), Description: "Where this page is: cursors and whether there are more pages either way.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source, nil }},
 				"totalCount": {Type: nonNull(graphql.Int), Description: "How many match, over all pages.", Resolve: func(p graphql.ResolveParams) (any, error) { return p.Source.(*connection).total, nil }},
 			},
