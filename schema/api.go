@@ -103,10 +103,8 @@ type API struct {
 	// loaders: the baseline the benchmarks compare against.
 	noCache, noBatch bool
 	// reference executes with graphql-go's executor and orders its maps
-	// (gqlgo_exec.go), the reference the tests compare exec.go with;
-	// noOrder then leaves the data in graphql-go's maps (alphabetical
-	// order), the baseline of BenchmarkOrder.
-	reference, noOrder bool
+	// (gqlgo_exec.go), the reference the tests compare exec.go with.
+	reference bool
 }
 
 // New builds the API over g.

@@ -33,8 +33,7 @@ import (
 // typenameKey is the alias of the hidden __typename field.
 const typenameKey = "__blurline_typename"
 
-// executeReference runs op with graphql-go's executor and orders the data
-// (unless noOrder).
+// executeReference runs op with graphql-go's executor and orders the data.
 func (a *API) executeReference(ctx context.Context, op *Operation, variables map[string]any) *graphql.Result {
 	res := graphql.Execute(graphql.ExecuteParams{
 		Schema:        a.schema,
@@ -46,9 +45,7 @@ func (a *API) executeReference(ctx context.Context, op *Operation, variables map
 	if err := ctx.Err(); err != nil && res.Data == nil && len(res.Errors) == 0 {
 		res.Errors = []gqlerrors.FormattedError{gqlerrors.FormatError(err)}
 	}
-	if !a.noOrder {
-		res.Data = a.orderData(op, variables, res.Data)
-	}
+	res.Data = a.orderData(op, variables, res.Data)
 	return res
 }
 
