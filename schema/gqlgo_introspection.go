@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"reflect"
+	"sort"
 	"sync"
 
 	"github.com/graphql-go/graphql"
@@ -144,5 +146,72 @@ func extendIntrospection() {
 		for _, o := range []*graphql.Object{graphql.SchemaType, graphql.TypeType, graphql.DirectiveType, graphql.FieldType, graphql.InputValueType, graphql.EnumValueType} {
 			o.Fields()
 		}
+		// Lists in name order: graphql-go builds types, interface fields,
+		// enum values, input fields and arguments from maps, so they came
+		// in a different order in every response (types) or every process
+		// (the others), and a client's schema dump or docs pane reshuffled
+		// itself. (Object fields it already sorts.) After the field caches
+		// are filled: the definitions are changed in place.
+		for _, l := range []struct {
+			t    *graphql.Object
+			name string
+		}{
+			{graphql.SchemaType, "types"}, {graphql.TypeType, "fields"}, {graphql.TypeType, "interfaces"},
+			{graphql.TypeType, "possibleTypes"}, {graphql.TypeType, "enumValues"}, {graphql.TypeType, "inputFields"},
+			{graphql.FieldType, "args"}, {graphql.DirectiveType, "args"},
+		} {
+			f := l.t.Fields()[l.name]
+			f.Resolve = sortedByName(f.Resolve)
+		}
 	})
+}
+
+// sortedByName wraps an introspection resolver that returns a list so that
+// it returns a sorted copy.
+func sortedByName(resolve graphql.FieldResolveFn) graphql.FieldResolveFn {
+	if resolve == nil {
+		resolve = graphql.DefaultResolveFn
+	}
+	return func(p graphql.ResolveParams) (any, error) {
+		res, err := resolve(p)
+		rv := reflect.ValueOf(res)
+		if err != nil || rv.Kind() != reflect.Slice {
+			return res, err
+		}
+		sorted := reflect.MakeSlice(rv.Type(), rv.Len(), rv.Len())
+		reflect.Copy(sorted, rv)
+		names := make([]string, sorted.Len())
+		for i := range names {
+			names[i] = introspectionName(sorted.Index(i).Interface())
+		}
+		swap := reflect.Swapper(sorted.Interface())
+		sort.Stable(byName{names, swap})
+		return sorted.Interface(), nil
+	}
+}
+
+type byName struct {
+	names []string
+	swap  func(i, j int)
+}
+
+func (b byName) Len() int           { return len(b.names) }
+func (b byName) Less(i, j int) bool { return b.names[i] < b.names[j] }
+func (b byName) Swap(i, j int) {
+	b.names[i], b.names[j] = b.names[j], b.names[i]
+	b.swap(i, j)
+}
+
+// introspectionName is the name of a type, field, argument, input field
+// or enum value.
+func introspectionName(v any) string {
+	switch v := v.(type) {
+	case *graphql.FieldDefinition:
+		return v.Name
+	case *graphql.EnumValueDefinition:
+		return v.Name
+	case interface{ Name() string }:
+		return v.Name()
+	}
+	return ""
 }

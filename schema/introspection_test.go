@@ -70,3 +70,67 @@ func TestFullIntrospection(t *testing.T) {
 		}
 	}
 }
+
+// TestIntrospectionOrder checks that introspection lists types, fields,
+// arguments, input fields, enum values, interfaces and possible types in
+// name order, the same in every response (graphql-go builds them from maps).
+func TestIntrospectionOrder(t *testing.T) {
+	a := newAPI(t, openStore(t), Limits{})
+	query := readFile(t, "testdata/introspection/full.graphql")
+	first := toJSON(t, a.Do(context.Background(), Request{Query: query}))
+	for range 5 {
+		if got := toJSON(t, a.Do(context.Background(), Request{Query: query})); got != first {
+			t.Fatalf("two introspection responses differ:\n%s", lineDiff(got, first))
+		}
+	}
+	type named struct{ Name string }
+	var got struct {
+		Schema struct {
+			Types []struct {
+				Name          string
+				Fields        []struct{ Args []named }
+				InputFields   []named
+				EnumValues    []named
+				Interfaces    []named
+				PossibleTypes []named
+			}
+			Directives []struct{ Args []named }
+		} `json:"__schema"`
+	}
+	res := a.Do(context.Background(), Request{Query: query})
+	b, _ := json.Marshal(res.Data)
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	sorted := func(what string, l []named) {
+		t.Helper()
+		for i := 1; i < len(l); i++ {
+			if l[i-1].Name > l[i].Name {
+				t.Errorf("%s: %q before %q", what, l[i-1].Name, l[i].Name)
+				return
+			}
+		}
+	}
+	var types []named
+	enums := 0
+	for _, ty := range got.Schema.Types {
+		types = append(types, named{ty.Name})
+		sorted(ty.Name+".inputFields", ty.InputFields)
+		sorted(ty.Name+".enumValues", ty.EnumValues)
+		sorted(ty.Name+".interfaces", ty.Interfaces)
+		sorted(ty.Name+".possibleTypes", ty.PossibleTypes)
+		for _, f := range ty.Fields {
+			sorted(ty.Name+" field args", f.Args)
+		}
+		if len(ty.EnumValues) > 2 {
+			enums++
+		}
+	}
+	sorted("types", types)
+	for _, d := range got.Schema.Directives {
+		sorted("directive args", d.Args)
+	}
+	if len(types) < 50 || enums < 5 {
+		t.Errorf("%d types, %d enums with more than two values: the query did not reach them", len(types), enums)
+	}
+}
