@@ -461,21 +461,33 @@ func (s *Server) encodeFailed(r *http.Request, media string, err error) reply {
 // The data entry is there only when hasData (it may then be null); errors
 // are counted by code.
 func (s *Server) encode(r *http.Request, data any, hasData bool, errs []gqlerrors.FormattedError) ([]byte, error) {
-	body := map[string]any{}
-	if hasData {
-		body["data"] = data
-	}
+	// The object json.Marshal writes for {"data": data, "errors": errors}
+	// (its keys in that order), each value through appendJSON.
+	var we []wireError
 	if len(errs) > 0 {
-		we := s.wireErrors(r, errs)
-		body["errors"] = we
+		we = s.wireErrors(r, errs)
 		if ri := infoFrom(r.Context()); ri != nil {
 			ri.errors = len(errs)
 		}
 	}
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
+	buf := []byte{'{'}
+	var err error
+	if hasData {
+		buf = append(buf, `"data":`...)
+		if buf, err = appendJSON(buf, data); err != nil {
+			return nil, err
+		}
 	}
+	if len(errs) > 0 {
+		if hasData {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `"errors":`...)
+		if buf, err = appendJSON(buf, we); err != nil {
+			return nil, err
+		}
+	}
+	buf = append(buf, '}')
 	if int64(len(buf)) >= s.cfg.MaxResponseBytes {
 		return nil, blurline.Errorf(blurline.ErrResponseTooLarge,
 			"the response would be %d bytes, over the limit of %d: ask for smaller pages (first), fewer fields or fewer hops", len(buf), s.cfg.MaxResponseBytes)
