@@ -122,3 +122,22 @@ func BenchmarkExecutor(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTwoHopParallel executes twoHop from the Hainan SSD from
+// GOMAXPROCS*4 goroutines at once, as a server's concurrent requests do
+// (cache and batching on): what the executor's shared state costs them.
+func BenchmarkTwoHopParallel(b *testing.B) {
+	a := newAPI(b, seededStore(b), Limits{})
+	query := twoHop("hainan-ssd")
+	ctx := context.Background()
+	if res := a.Do(ctx, Request{Query: query}); len(res.Errors) > 0 {
+		b.Fatal(res.Errors)
+	}
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			a.Do(ctx, Request{Query: query})
+		}
+	})
+}
