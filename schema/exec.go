@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"sync"
 
+	"github.com/blurline/blurline"
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
@@ -57,7 +59,16 @@ import (
 // context ends stops between thunks and answers the context's error.
 
 // execute runs op over the schema with the request's coerced variables.
-func (a *API) execute(ctx context.Context, p *prepared, op *ast.OperationDefinition, vars map[string]any) *graphql.Result {
+// A resolver's panic is that field's error; a panic of the executor itself
+// is the request's INTERNAL error, logged, not the server's crash.
+func (a *API) execute(ctx context.Context, p *prepared, op *ast.OperationDefinition, vars map[string]any) (res *graphql.Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.lg.Error("the executor panicked", "panic", r, "stack", string(debug.Stack()))
+			res = &graphql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(
+				blurline.Errorf(blurline.ErrInternal, "the request could not be executed"))}}
+		}
+	}()
 	sc := &a.schema // only read: IsPossibleType, which writes, is not called
 	e := &execution{ctx: ctx, api: a, sc: sc, p: p, op: op}
 	var root *graphql.Object
@@ -82,7 +93,7 @@ func (a *API) execute(ctx context.Context, p *prepared, op *ast.OperationDefinit
 	if err := ctx.Err(); err != nil {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(err)}}
 	}
-	res := &graphql.Result{Errors: e.errs}
+	res = &graphql.Result{Errors: e.errs}
 	if !e.dataNull {
 		res.Data = data
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -134,7 +135,7 @@ func testExec(t *testing.T, sc graphql.Schema, query string, vars map[string]any
 			p.definitions[d.Name.Value] = d
 		}
 	}
-	a := &API{schema: sc, possible: possibleTypes(&sc), enumNames: enumNames(&sc)}
+	a := &API{lg: slog.New(slog.DiscardHandler), schema: sc, possible: possibleTypes(&sc), enumNames: enumNames(&sc)}
 	res := a.execute(context.Background(), p, op, vars)
 	var msgs []string
 	for _, e := range res.Errors {
@@ -173,7 +174,11 @@ func TestExecutorNulls(t *testing.T) {
 	}})
 	leaf.AddFieldConfig("child", &graphql.Field{Type: graphql.NewNonNull(leaf), Resolve: func(graphql.ResolveParams) (any, error) { return thunk(1, nil), nil }})
 	var order []string
+	broken := graphql.NewInterface(graphql.InterfaceConfig{Name: "Broken", Fields: graphql.Fields{"ok": {Type: graphql.String}},
+		ResolveType: func(graphql.ResolveTypeParams) *graphql.Object { panic("a ResolveType bug") }})
+	impl := graphql.NewObject(graphql.ObjectConfig{Name: "Impl", Interfaces: []*graphql.Interface{broken}, Fields: graphql.Fields{"ok": {Type: graphql.String}}})
 	query := graphql.NewObject(graphql.ObjectConfig{Name: "Query", Fields: graphql.Fields{
+		"broken":  {Type: broken, Resolve: func(graphql.ResolveParams) (any, error) { return 1, nil }},
 		"leaf":    {Type: leaf, Resolve: func(graphql.ResolveParams) (any, error) { return 1, nil }},
 		"nonNull": {Type: graphql.NewNonNull(leaf), Resolve: func(graphql.ResolveParams) (any, error) { return thunk(1, nil), nil }},
 	}})
@@ -185,7 +190,7 @@ func TestExecutorNulls(t *testing.T) {
 				return func() (any, error) { order = append(order, "thunk "+n); return n, nil }, nil
 			}},
 	}})
-	sc, err := graphql.NewSchema(graphql.SchemaConfig{Query: query, Mutation: mutation})
+	sc, err := graphql.NewSchema(graphql.SchemaConfig{Query: query, Mutation: mutation, Types: []graphql.Type{impl}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +204,8 @@ func TestExecutorNulls(t *testing.T) {
 		{`{ leaf { items { ok thunkNull } } }`, `{"leaf":{"items":null}} ["leaf","items",0,"thunkNull"] Cannot return null for non-nullable field Leaf.thunkNull.; ["leaf","items",1,"thunkNull"] Cannot return null for non-nullable field Leaf.thunkNull.; ["leaf","items",2,"thunkNull"] Cannot return null for non-nullable field Leaf.thunkNull.`},
 		{`{ leaf { nullableItems { ok nullNonNull } } }`, `{"leaf":{"nullableItems":[null,null]}} ["leaf","nullableItems",0,"nullNonNull"] Cannot return null for non-nullable field Leaf.nullNonNull.; ["leaf","nullableItems",1,"nullNonNull"] Cannot return null for non-nullable field Leaf.nullNonNull.`},
 		{`{ leaf { ok } nonNull { thunkError } }`, `null ["nonNull","thunkError"] thunk failed`},
+		// A panic outside any resolver is the request's internal error, not a crash.
+		{`{ leaf { ok } broken { ok } }`, `null null the request could not be executed`},
 	} {
 		if got := testExec(t, sc, c.query, nil); got != c.want {
 			t.Errorf("%s\n got %s\nwant %s", c.query, got, c.want)
