@@ -81,8 +81,8 @@ func (a *API) execute(ctx context.Context, p *prepared, op *ast.OperationDefinit
 		root = sc.QueryType()
 	}
 	if root == nil || root.PrivateName == "" {
-		return &graphql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(graphql.NewLocatedError(
-			fmt.Sprintf("Schema is not configured for %ss", op.Operation), []ast.Node{op}))}}
+		return &graphql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(gqlerrors.NewError(
+			fmt.Sprintf("Schema is not configured for %ss", op.Operation), []ast.Node{op}, "", nil, []int{}, nil))}}
 	}
 	e.vars = e.coerceVariables(vars)
 	e.selections = &p.selections

@@ -42,6 +42,7 @@ fragment R on Relationship { predicate confidence other { id ... on Person { nam
 	{"errors mid response", `{ a: entity(id: "apt40") { id } b: entity(id: "no-such-entity") { id } c: fact(id: "no-such-fact") { id } d: entity(id: "hainan-ssd") { id } }`, nil},
 	{"entities pages", `{ entities(first: 5, kind: [Person, Organization]) { totalCount edges { cursor node { id kind } } pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } }`, nil},
 	{"neighbourhood", `{ neighbourhood(id: "apt40", hops: 2, first: 30) { entities { id kind } facts { id predicate subjectId objectId } } }`, nil},
+	{"subscription", `subscription { stats { facts } }`, nil},
 	{"introspection by type", `{ __type(name: "Entity") { name kind possibleTypes { name } fields(includeDeprecated: true) { name type { name kind ofType { name kind } } args { name defaultValue type { kind name } } } } }`, nil},
 	{"introspection of enums and inputs", `{ a: __type(name: "Predicate") { enumValues(includeDeprecated: true) { name isDeprecated } } b: __type(name: "FactInput") { inputFields { name defaultValue type { kind name ofType { name } } } } __schema { queryType { name } mutationType { name } subscriptionType { name } directives { name locations args { name } } } }`, nil},
 }
