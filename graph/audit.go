@@ -449,8 +449,9 @@ func (b *batch) auditRecord(ctx context.Context, lk *kvLookup) *blurline.AuditRe
 	// Without a read model the record takes the most restrictive marking
 	// the batch writes, which covers what it names of its own.
 	mark := blurline.TLPClear
+	markingIRI := blurline.PropIRI(blurline.PropMarking)
 	for _, q := range b.adds {
-		if p, _ := iriOf(q.Predicate); p == blurline.PropIRI(blurline.PropMarking) {
+		if p, _ := iriOf(q.Predicate); p == markingIRI {
 			mark = max(mark, markingOf(q.Object))
 		}
 	}

@@ -2,8 +2,9 @@ package graph
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
-	"hash/fnv"
+	"hash/maphash"
 	"io"
 	"maps"
 	"math"
@@ -200,18 +201,40 @@ func (b *batch) readNQuads(name string, r io.Reader) error {
 	}
 }
 
+// quadKeySeeds key the two halves of a quadKey.
+var quadKeySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+// quadKey identifies a quad within a batch: two independently seeded
+// 64-bit hashes of its terms in N-Quads form, each followed by a zero byte.
+// An IRI or a blank node is hashed in pieces rather than through its
+// String, which allocated a copy of every term of every quad.
 func quadKey(q quad.Quad) [16]byte {
-	h := fnv.New128a()
-	for _, v := range []quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
-		if v == nil {
-			h.Write([]byte{0})
-			continue
+	var h [2]maphash.Hash
+	for i := range h {
+		h[i].SetSeed(quadKeySeeds[i])
+	}
+	write := func(s string) {
+		h[0].WriteString(s)
+		h[1].WriteString(s)
+	}
+	for _, v := range [4]quad.Value{q.Subject, q.Predicate, q.Object, q.Label} {
+		switch x := v.(type) {
+		case nil:
+		case quad.IRI:
+			write("<")
+			write(string(x))
+			write(">")
+		case quad.BNode:
+			write("_:")
+			write(string(x))
+		default:
+			write(v.String())
 		}
-		h.Write([]byte(v.String()))
-		h.Write([]byte{0})
+		write("\x00")
 	}
 	var k [16]byte
-	h.Sum(k[:0])
+	binary.LittleEndian.PutUint64(k[:8], h[0].Sum64())
+	binary.LittleEndian.PutUint64(k[8:], h[1].Sum64())
 	return k
 }
 

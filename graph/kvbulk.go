@@ -159,18 +159,30 @@ func get(tx *bbolt.Tx, bucket, key []byte) []byte {
 func planBulk(db *bbolt.DB, adds []quad.Quad) (*bulkPlan, error) {
 	p := &bulkPlan{}
 	byHash := make(map[refs.ValueHash]int32, len(adds)/2)
+	// Most terms are IRIs named again and again: each is hashed (SHA-1 of
+	// its N-Quads form, refs.HashOf) once, not once per quad that names it.
+	byIRI := make(map[quad.IRI]int32, len(adds)/4)
 	var nodes []*bulkNode
 	nodeOf := func(v quad.Value) int32 {
 		if v == nil {
 			return -1
 		}
-		h := refs.HashOf(v)
-		if i, ok := byHash[h]; ok {
-			return i
+		iri, isIRI := v.(quad.IRI)
+		if isIRI {
+			if i, ok := byIRI[iri]; ok {
+				return i
+			}
 		}
-		i := int32(len(nodes))
-		nodes = append(nodes, &bulkNode{hash: h, val: v})
-		byHash[h] = i
+		h := refs.HashOf(v)
+		i, ok := byHash[h]
+		if !ok {
+			i = int32(len(nodes))
+			nodes = append(nodes, &bulkNode{hash: h, val: v})
+			byHash[h] = i
+		}
+		if isIRI {
+			byIRI[iri] = i
+		}
 		return i
 	}
 	quads := make([]bulkQuad, 0, len(adds))
@@ -186,7 +198,7 @@ func planBulk(db *bbolt.DB, adds []quad.Quad) (*bulkPlan, error) {
 		seen[bq] = struct{}{}
 		quads = append(quads, bq)
 	}
-	seen = nil
+	seen, byHash, byIRI = nil, nil, nil
 	err := db.View(func(tx *bbolt.Tx) error {
 		var err error
 		if p.indexes, err = readIndexes(tx); err != nil {
@@ -328,6 +340,17 @@ func (p *bulkPlan) indexKeys(ind ckv.QuadIndex) []bulkKey {
 		return cmp.Compare(a.id, b.id)
 	})
 	return keys
+}
+
+// namesNewNode reports whether one of the node ids of an index key is one
+// the write gives out (above the old horizon).
+func (p *bulkPlan) namesNewNode(ids []uint64) bool {
+	for _, id := range ids {
+		if id > p.horizon {
+			return true
+		}
+	}
+	return false
 }
 
 func dirIndex(d quad.Direction) int {
@@ -558,7 +581,10 @@ func (p *bulkPlan) write(ctx context.Context, db *bbolt.DB) (err error) {
 				return err
 			}
 			key := keys[i].bytes(len(ind.Dirs))
-			list := bytes.Clone(b.Get(key))
+			var list []byte
+			if !p.namesNewNode(keys[i].key[:len(ind.Dirs)]) {
+				list = bytes.Clone(b.Get(key)) // a key of new nodes is new
+			}
 			j := i
 			for ; j < len(keys) && keys[j].key == keys[i].key; j++ {
 				list = binary.AppendUvarint(list, keys[j].id)
