@@ -176,29 +176,107 @@ func (b *batch) errorf(file string, line int, format string, args ...any) {
 }
 
 // readNQuads parses r into the batch, checking each quad as it comes.
+// Reading and parsing run in a goroutine of their own (readAhead), a
+// chunk of lines ahead of the checks, so that a large file keeps two cores
+// busy; the goroutine has ended, and no longer reads r, when readNQuads
+// returns.
 func (b *batch) readNQuads(name string, r io.Reader) error {
 	b.file = name
-	nr := newNQuadsReader(r)
-	for {
-		lq, err := nr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if le, ok := err.(*LineError); ok {
-			le.File = name
-			b.errs = append(b.errs, le)
-			if len(b.errs) >= maxReportedErrors {
+	ra := readAhead(newNQuadsReader(r))
+	defer ra.stop()
+	for chunk := range ra.chunks {
+		for _, p := range chunk {
+			err := p.err
+			if err == nil {
+				b.add(p.Quad, p.Line)
+				continue
+			}
+			if le, ok := err.(*LineError); ok {
+				le.File = name
+				b.errs = append(b.errs, le)
+				if len(b.errs) >= maxReportedErrors {
+					return nil
+				}
+				continue
+			}
+			if err == io.EOF {
 				return nil
 			}
-			continue
-		}
-		if err != nil {
 			// Reading failed (or was cancelled): not a problem of the
 			// input, and the error keeps its kind.
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		b.add(lq.Quad, lq.Line)
+		ra.recycle(chunk)
 	}
+	return nil
+}
+
+// parsedLine is what nquadsReader.Next returned for one statement.
+type parsedLine struct {
+	lineQuad
+	err error
+}
+
+// readAheadChunk is how many statements readAhead passes on at a time.
+const readAheadChunk = 1024
+
+// lineReader runs an nquadsReader in a goroutine of its own (readAhead).
+type lineReader struct {
+	chunks     <-chan []parsedLine
+	free       chan []parsedLine // chunks read, for the goroutine to fill again
+	quit, done chan struct{}
+}
+
+// readAhead calls nr.Next in a goroutine and passes its results on in
+// order on chunks, up to the first error that is not a *LineError (io.EOF
+// at the end). stop ends the goroutine and waits for it: the caller may
+// stop reading at any point.
+func readAhead(nr *nquadsReader) *lineReader {
+	out := make(chan []parsedLine, 4)
+	lr := &lineReader{chunks: out, free: make(chan []parsedLine, 6), quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(lr.done)
+		defer close(out)
+		for {
+			var chunk []parsedLine
+			select {
+			case chunk = <-lr.free:
+			default:
+				chunk = make([]parsedLine, 0, readAheadChunk)
+			}
+			last := false
+			for len(chunk) < readAheadChunk && !last {
+				lq, err := nr.Next()
+				chunk = append(chunk, parsedLine{lq, err})
+				_, isLine := err.(*LineError)
+				last = err != nil && !isLine
+			}
+			select {
+			case out <- chunk:
+			case <-lr.quit:
+				return
+			}
+			if last {
+				return
+			}
+		}
+	}()
+	return lr
+}
+
+// recycle hands a chunk that has been read back to the goroutine.
+func (lr *lineReader) recycle(chunk []parsedLine) {
+	clear(chunk)
+	select {
+	case lr.free <- chunk[:0]:
+	default:
+	}
+}
+
+// stop ends the goroutine and waits for it.
+func (lr *lineReader) stop() {
+	close(lr.quit)
+	<-lr.done
 }
 
 // quadKeySeeds key the two halves of a quadKey.

@@ -14,6 +14,7 @@ import (
 	"hash/crc32"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	ckv "github.com/cayleygraph/cayley/graph/kv"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
@@ -21,6 +22,7 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/pquads"
 	"go.etcd.io/bbolt"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -318,6 +320,151 @@ func be64(x uint64) []byte {
 	return k
 }
 
+// logPut is one key and value of the log bucket, encoded.
+type logPut struct{ key, val []byte }
+
+// encodeLog encodes the plan's log entries (new nodes in id order, then the
+// new quads) in a goroutine, in chunks of a few thousand, into large
+// buffers; the goroutine ends early when stop is closed. Its error, if any,
+// comes on the second channel once the first is closed.
+func (p *bulkPlan) encodeLog(now int64, stop <-chan struct{}) (<-chan []logPut, <-chan error) {
+	const chunkLen = 4096
+	out, errc := make(chan []logPut, 4), make(chan error, 1)
+	go func() {
+		defer close(errc)
+		defer close(out)
+		var arena byteArena
+		alloc := arena.appendNew
+		chunk := make([]logPut, 0, chunkLen)
+		send := func(force bool) bool {
+			if len(chunk) < chunkLen && !(force && len(chunk) > 0) {
+				return true
+			}
+			select {
+			case out <- chunk:
+				chunk = make([]logPut, 0, chunkLen)
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		for _, n := range p.sorted {
+			if n.exists || n.refs == 0 {
+				continue
+			}
+			val, err := marshalNodeValue(n.val)
+			if err != nil {
+				errc <- fmt.Errorf("encode %v: %v", n.val, err)
+				return
+			}
+			buf := alloc(len(val)+48, func(b []byte) []byte { return appendPrimitive(b, n.id, [4]uint64{}, now, val) })
+			key := alloc(8, func(b []byte) []byte { return binary.BigEndian.AppendUint64(b, n.id) })
+			chunk = append(chunk, logPut{key, buf})
+			if !send(false) {
+				return
+			}
+		}
+		for i, q := range p.quads {
+			var dirs [4]uint64
+			for d, j := range q {
+				if j >= 0 {
+					dirs[d] = p.nodes[j].id
+				}
+			}
+			id := p.firstQ + uint64(i)
+			buf := alloc(96, func(b []byte) []byte { return appendPrimitive(b, id, dirs, now, nil) })
+			key := alloc(8, func(b []byte) []byte { return binary.BigEndian.AppendUint64(b, id) })
+			chunk = append(chunk, logPut{key, buf})
+			if !send(false) {
+				return
+			}
+		}
+		send(true)
+	}()
+	return out, errc
+}
+
+// appendPrimitive appends what proto.Marshal makes of a cproto.Primitive
+// with these fields (ID 1, Subject..Label 2-5, Timestamp 7, Value 8; zero
+// fields left out, in field order), without protobuf's reflection and a
+// message per entry.
+func appendPrimitive(b []byte, id uint64, dirs [4]uint64, ts int64, val []byte) []byte {
+	if id != 0 {
+		b = protowire.AppendTag(b, 1, protowire.VarintType)
+		b = protowire.AppendVarint(b, id)
+	}
+	for i, d := range dirs {
+		if d != 0 {
+			b = protowire.AppendTag(b, protowire.Number(2+i), protowire.VarintType)
+			b = protowire.AppendVarint(b, d)
+		}
+	}
+	if ts != 0 {
+		b = protowire.AppendTag(b, 7, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(ts))
+	}
+	if len(val) > 0 {
+		b = protowire.AppendTag(b, 8, protowire.BytesType)
+		b = protowire.AppendBytes(b, val)
+	}
+	return b
+}
+
+// marshalNodeValue is pquads.MarshalValue, with the plain kinds (a string,
+// an IRI, a blank node: pquads.Value's oneof fields 2, 3 and 4, the
+// inverse of nodeValue) encoded by hand; any other kind, and a string that
+// is not valid UTF-8 (which protobuf refuses), goes through MarshalValue.
+func marshalNodeValue(v quad.Value) ([]byte, error) {
+	var num protowire.Number
+	var s string
+	switch x := v.(type) {
+	case quad.String:
+		num, s = 2, string(x)
+	case quad.IRI:
+		num, s = 3, string(x)
+	case quad.BNode:
+		num, s = 4, string(x)
+	}
+	if num == 0 || !utf8.ValidString(s) {
+		return pquads.MarshalValue(v)
+	}
+	b := make([]byte, 0, len(s)+1+binary.MaxVarintLen64)
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendString(b, s), nil
+}
+
+// indexKeyList is the sorted index entries of one index (indexKeys).
+type indexKeyList struct {
+	ind  ckv.QuadIndex
+	keys []bulkKey
+}
+
+// listIndexKeys lists the index entries of each index, in the order of the
+// indexes' bucket names, in a goroutine that hands over one list and only
+// then begins the next (two lists at most are held at once). It ends early
+// when stop is closed.
+func (p *bulkPlan) listIndexKeys(stop <-chan struct{}) <-chan indexKeyList {
+	inds := slices.Clone(p.indexes)
+	slices.SortFunc(inds, func(a, b ckv.QuadIndex) int { return bytes.Compare(indexBucket(a), indexBucket(b)) })
+	out := make(chan indexKeyList)
+	go func() {
+		defer close(out)
+		for _, ind := range inds {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			select {
+			case out <- indexKeyList{ind, p.indexKeys(ind)}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return out
+}
+
 // indexKeys lists the index entries of the plan's new quads for one index,
 // sorted by key and then quad id.
 func (p *bulkPlan) indexKeys(ind ckv.QuadIndex) []bulkKey {
@@ -407,20 +554,23 @@ type bulkTx struct {
 	b       *bbolt.Bucket
 	puts    int
 	commits int
-	arena   []byte // keys and values of the open transaction
+	arena   byteArena // keys and values of the open transaction
 }
 
+// A byteArena holds many small keys and values in few large allocations.
+// bbolt keeps a key and value put until its transaction commits: a bulk
+// write drops an arena only then.
+type byteArena struct{ b []byte }
+
 // appendNew returns what f appends to an empty slice, in the arena when it
-// fits in size bytes: many small keys and values, few allocations. bbolt
-// keeps them until the commit; then the arena is dropped.
-func (w *bulkTx) appendNew(size int, f func([]byte) []byte) []byte {
-	if cap(w.arena)-len(w.arena) < size {
-		w.arena = make([]byte, 0, max(1<<20, size))
+// fits in size bytes.
+func (a *byteArena) appendNew(size int, f func([]byte) []byte) []byte {
+	if cap(a.b)-len(a.b) < size {
+		a.b = make([]byte, 0, max(1<<20, size))
 	}
-	free := w.arena[len(w.arena):len(w.arena)]
-	b := f(free)
+	b := f(a.b[len(a.b):])
 	if len(b) <= size { // appended in place
-		w.arena = w.arena[:len(w.arena)+len(b)]
+		a.b = a.b[:len(a.b)+len(b)]
 		return b[:len(b):len(b)]
 	}
 	return b
@@ -479,7 +629,7 @@ func (w *bulkTx) commit() error {
 		return nil
 	}
 	err := w.tx.Commit()
-	w.tx, w.name, w.b, w.puts, w.arena = nil, nil, nil, 0, nil
+	w.tx, w.name, w.b, w.puts, w.arena = nil, nil, nil, 0, byteArena{}
 	w.commits++
 	if err == nil && bulkCommitHook != nil {
 		err = bulkCommitHook(w.commits)
@@ -505,44 +655,34 @@ func (p *bulkPlan) write(ctx context.Context, db *bbolt.DB) (err error) {
 		}
 	}()
 	now := time.Now().UnixNano()
+	// The log entries are encoded, and the index keys listed and sorted, in
+	// goroutines of their own while this one puts what they hand over.
+	stop := make(chan struct{})
+	entries, encErr := p.encodeLog(now, stop)
+	keyLists := p.listIndexKeys(stop)
+	defer func() {
+		close(stop)
+		for range entries { // let the goroutines see stop and end
+		}
+		for range keyLists {
+		}
+	}()
 	// Log: new nodes (ids in hash order), then new quads.
-	for _, n := range p.sorted {
-		if n.exists || n.refs == 0 {
-			continue
-		}
-		val, err := pquads.MarshalValue(n.val)
-		if err != nil {
-			return fmt.Errorf("encode %v: %v", n.val, err)
-		}
-		buf, err := proto.Marshal(&cproto.Primitive{ID: n.id, Value: val, Timestamp: now})
-		if err != nil {
-			return err
-		}
-		if err := w.put(bucketLog, be64(n.id), buf); err != nil {
-			return err
-		}
-	}
-	for i, q := range p.quads {
-		if i%bulkTxPuts == 0 {
-			if err := ctx.Err(); err != nil {
+	n := 0
+	for chunk := range entries {
+		for _, e := range chunk {
+			if n++; n%bulkTxPuts == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if err := w.put(bucketLog, e.key, e.val); err != nil {
 				return err
 			}
 		}
-		prim := primitiveOf(q, p.nodes)
-		prim.ID = p.firstQ + uint64(i)
-		prim.Timestamp = now
-		var merr error
-		buf := w.appendNew(96, func(b []byte) []byte {
-			b, merr = proto.MarshalOptions{}.MarshalAppend(b, prim)
-			return b
-		})
-		if merr != nil {
-			return merr
-		}
-		key := w.appendNew(8, func(b []byte) []byte { return binary.BigEndian.AppendUint64(b, prim.ID) })
-		if err := w.put(bucketLog, key, buf); err != nil {
-			return err
-		}
+	}
+	if err := <-encErr; err != nil {
+		return err
 	}
 	// Reference counts and value ids, bucket by bucket in hash order.
 	for _, prefix := range []byte{'n', 'v'} {
@@ -559,8 +699,8 @@ func (p *bulkPlan) write(ctx context.Context, db *bbolt.DB) (err error) {
 			default:
 				continue
 			}
-			val := w.appendNew(binary.MaxVarintLen64, func(b []byte) []byte { return binary.AppendUvarint(b, x) })
-			key := w.appendNew(len(n.hash), func(b []byte) []byte { return append(b, n.hash[:]...) })
+			val := w.arena.appendNew(binary.MaxVarintLen64, func(b []byte) []byte { return binary.AppendUvarint(b, x) })
+			key := w.arena.appendNew(len(n.hash), func(b []byte) []byte { return append(b, n.hash[:]...) })
 			if err := w.put(valBucket(prefix, n.hash), key, val); err != nil {
 				return err
 			}
@@ -570,11 +710,9 @@ func (p *bulkPlan) write(ctx context.Context, db *bbolt.DB) (err error) {
 		return err
 	}
 	// Quad indexes: each key's new ids appended to its old list.
-	inds := slices.Clone(p.indexes)
-	slices.SortFunc(inds, func(a, b ckv.QuadIndex) int { return bytes.Compare(indexBucket(a), indexBucket(b)) })
-	for _, ind := range inds {
+	for list := range keyLists {
+		ind, keys := list.ind, list.keys
 		name := indexBucket(ind)
-		keys := p.indexKeys(ind)
 		for i := 0; i < len(keys); {
 			b, err := w.bucket(name)
 			if err != nil {
