@@ -478,12 +478,10 @@ func (b *batch) auditRecord(ctx context.Context, lk *kvLookup) *blurline.AuditRe
 }
 
 // containsProps reports whether have holds every value of want.
-func containsProps(have, want map[string][]quad.Value) bool {
-	for p, vals := range want {
-		for _, v := range vals {
-			if !slices.Contains(have[p], v) {
-				return false
-			}
+func containsProps(have map[string][]quad.Value, want propList) bool {
+	for _, p := range want {
+		if !slices.Contains(have[p.prop], p.val) {
+			return false
 		}
 	}
 	return true

@@ -71,15 +71,54 @@ type factDecl struct {
 	relFile  string
 	line     int // first line of the fact
 	file     string
-	props    map[string][]quad.Value
+	props    propList
 	graphUse int // line of an entity description put in this graph (error)
+}
+
+// propList is a fact's provenance values in the order read: a short slice
+// of pairs, where a map per fact held several times the memory over the
+// many facts of a large load.
+type propList []propVal
+
+type propVal struct {
+	prop string
+	val  quad.Value
+}
+
+// count returns how many values of prop the list holds.
+func (l propList) count(prop string) int {
+	n := 0
+	for _, p := range l {
+		if p.prop == prop {
+			n++
+		}
+	}
+	return n
+}
+
+// asMap returns the values by property, each in the order read.
+func (l propList) asMap() map[string][]quad.Value {
+	m := make(map[string][]quad.Value, 4)
+	for _, p := range l {
+		m[p.prop] = append(m[p.prop], p.val)
+	}
+	return m
 }
 
 type entityRef struct {
 	iri  string
 	line int
 	file string
-	what string
+	what string             // what names the entity: "source", "subject of"...
+	pred blurline.Predicate // of the relationship that names it, if any
+}
+
+// describe says what names the entity, for an error.
+func (r entityRef) describe() string {
+	if r.pred != "" {
+		return r.what + " " + string(r.pred)
+	}
+	return r.what
 }
 
 func newBatch() *batch {
@@ -520,7 +559,7 @@ func (b *batch) entity(iri, file string, line int) *entityDecl {
 func (b *batch) fact(label, file string, line int) *factDecl {
 	f := b.facts[label]
 	if f == nil {
-		f = &factDecl{line: line, file: file, props: map[string][]quad.Value{}}
+		f = &factDecl{line: line, file: file}
 		b.facts[label] = f
 	}
 	return f
@@ -569,9 +608,9 @@ func (b *batch) addRelationship(q quad.Quad, pi *blurline.PredicateInfo, subj, l
 			b.errorf(file, line, "%s needs an entity IRI as its object, got the literal %s", pi.Predicate, q.Object)
 			return
 		}
-		b.refs = append(b.refs, entityRef{iri: obj, line: line, file: file, what: "object of " + string(pi.Predicate)})
+		b.refs = append(b.refs, entityRef{iri: obj, line: line, file: file, what: "object of", pred: pi.Predicate})
 	}
-	b.refs = append(b.refs, entityRef{iri: subj, line: line, file: file, what: "subject of " + string(pi.Predicate)})
+	b.refs = append(b.refs, entityRef{iri: subj, line: line, file: file, what: "subject of", pred: pi.Predicate})
 	f := b.fact(label, file, line)
 	if f.rel != nil {
 		b.errorf(file, line, "fact <%s> already has a relationship (line %d): one relationship per fact", label, f.relLine)
@@ -593,7 +632,7 @@ func (b *batch) addProvenance(q quad.Quad, prop, label, file string, line int) {
 	f := b.fact(label, file, line)
 	// New to this fact: add has dropped the quad if it came before
 	// (a scan of the values here made many sources quadratic).
-	f.props[prop] = append(f.props[prop], q.Object)
+	f.props = append(f.props, propVal{prop, q.Object})
 }
 
 func (b *batch) addEntityProperty(q quad.Quad, prop, subj, file string, line int) {
@@ -926,7 +965,7 @@ func (b *batch) finish(st lookup) {
 	}
 	for _, r := range b.refs {
 		if _, ok := classOf(r.iri); !ok {
-			b.errorf(r.file, r.line, "unknown entity <%s> (%s): it has no rdf:type here or in the store", r.iri, r.what)
+			b.errorf(r.file, r.line, "unknown entity <%s> (%s): it has no rdf:type here or in the store", r.iri, r.describe())
 		}
 	}
 	// Facts: a relationship, sources, one confidence, single values.
@@ -1049,13 +1088,16 @@ func (b *batch) finishCurated(st lookup) {
 		if f.rel == nil {
 			continue
 		}
-		for _, v := range f.props[blurline.PropSource] {
-			if iri, _ := iriOf(v); !isSource(iri) {
+		for _, p := range f.props {
+			if p.prop != blurline.PropSource {
+				continue
+			}
+			if iri, _ := iriOf(p.val); !isSource(iri) {
 				b.errorf(f.relFile, f.relLine, "fact <%s> cites <%s>, which has no source record: describe it with rdf:type %s, name, publisher, sourceKind, primary and reliability", label, iri, blurline.Source)
 			}
 		}
 		pred, _ := iriOf(f.rel.Predicate)
-		if local, _ := blurline.LocalName(pred); blurline.Predicate(local) == blurline.AttributedTo && len(f.props[blurline.PropAssertedBy]) == 0 {
+		if local, _ := blurline.LocalName(pred); blurline.Predicate(local) == blurline.AttributedTo && f.props.count(blurline.PropAssertedBy) == 0 {
 			b.errorf(f.relFile, f.relLine, "fact <%s> is an attribution with no assertedBy: say which party attributes it", label)
 		}
 	}
@@ -1065,7 +1107,8 @@ func sameQuad(a, b quad.Quad) bool {
 	return a.Subject == b.Subject && a.Predicate == b.Predicate && a.Object == b.Object
 }
 
-func mergeProps(a, b map[string][]quad.Value) map[string][]quad.Value {
+func mergeProps(l propList, b map[string][]quad.Value) map[string][]quad.Value {
+	a := l.asMap()
 	if len(b) == 0 {
 		return a // a new fact: its values are distinct (add drops repeated quads)
 	}
