@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blurline/blurline"
 	"github.com/blurline/blurline/internal/strictjson"
@@ -326,15 +327,17 @@ func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (reqs []gqlRe
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
 		return nil, false, blurline.Errorf(blurline.ErrMediaType, "charset %q is not served: send UTF-8", cs)
 	}
-	tooLarge := blurline.Errorf(blurline.ErrPayloadTooLarge, "the request body is larger than %d bytes", s.cfg.MaxBodyBytes)
+	tooLarge := func() error {
+		return blurline.Errorf(blurline.ErrPayloadTooLarge, "the request body is larger than %d bytes", s.cfg.MaxBodyBytes)
+	}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return nil, false, tooLarge
+		return nil, false, tooLarge()
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, false, tooLarge
+			return nil, false, tooLarge()
 		}
 		return nil, false, badRequest("could not read the request body: %v", err)
 	}
@@ -354,6 +357,15 @@ func (s *Server) parsePOST(w http.ResponseWriter, r *http.Request) (reqs []gqlRe
 
 // parseRequestObject reads one request object of a POST body.
 func parseRequestObject(body []byte) (gqlRequest, error) {
+	if req, ok := scanRequestObject(body); ok {
+		return req, nil
+	}
+	return decodeRequestObject(body)
+}
+
+// decodeRequestObject is parseRequestObject through encoding/json: it
+// reads any request object, and words what is wrong with a bad one.
+func decodeRequestObject(body []byte) (gqlRequest, error) {
 	var req gqlRequest
 	var fields map[string]json.RawMessage
 	if err := strictjson.Decode(body, &fields); err != nil {
@@ -393,6 +405,180 @@ func parseRequestObject(body []byte) (gqlRequest, error) {
 		}
 	}
 	return req, nil
+}
+
+// scanRequestObject reads the request object of nearly every POST in one
+// pass over the body: its members are "query", "operationName",
+// "variables" and "extensions", each at most once, the first two a string
+// or null, the others an object or null. It reports false for anything
+// else, well-formed or not, which decodeRequestObject then reads (so that
+// a bad body gets its error from one place); when it reports true, the
+// request is the one decodeRequestObject reads from the body.
+func scanRequestObject(body []byte) (gqlRequest, bool) {
+	var req gqlRequest
+	var seen [4]bool
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return req, false
+	}
+	i = skipSpace(body, i+1)
+	if i < len(body) && body[i] == '}' {
+		return req, skipSpace(body, i+1) == len(body)
+	}
+	for {
+		// A member name: one of the four, as it is (no escapes).
+		if i >= len(body) || body[i] != '"' {
+			return req, false
+		}
+		end := bytes.IndexByte(body[i+1:], '"')
+		if end < 0 {
+			return req, false
+		}
+		member := memberIndex(body[i+1 : i+1+end])
+		if member < 0 || seen[member] {
+			return req, false
+		}
+		seen[member] = true
+		i = skipSpace(body, i+end+2)
+		if i >= len(body) || body[i] != ':' {
+			return req, false
+		}
+		i = skipSpace(body, i+1)
+		var ok bool
+		if i, ok = scanMember(body, i, member, &req); !ok {
+			return req, false
+		}
+		i = skipSpace(body, i)
+		if i >= len(body) {
+			return req, false
+		}
+		switch body[i] {
+		case ',':
+			i = skipSpace(body, i+1)
+		case '}':
+			return req, skipSpace(body, i+1) == len(body)
+		default:
+			return req, false
+		}
+	}
+}
+
+// scanMember reads the value at body[i:] of member (an index into
+// scanRequestObject's names) into req and returns the offset after it.
+func scanMember(body []byte, i, member int, req *gqlRequest) (int, bool) {
+	if bytes.HasPrefix(body[i:], []byte("null")) {
+		return i + len("null"), true
+	}
+	if member >= 2 { // variables, extensions
+		end, ok := objectEnd(body, i)
+		if !ok {
+			return i, false
+		}
+		m, err := decodeObject(memberNames[member], body[i:end])
+		if err != nil || m == nil {
+			return i, false
+		}
+		if member == 2 {
+			req.Variables = m
+		} else {
+			req.Extensions = m
+		}
+		return end, true
+	}
+	if i >= len(body) || body[i] != '"' {
+		return i, false
+	}
+	end, plain := stringEnd(body, i)
+	if end < 0 {
+		return i, false
+	}
+	var v string
+	if plain {
+		v = string(body[i+1 : end-1])
+	} else if err := json.Unmarshal(body[i:end], &v); err != nil {
+		return i, false
+	}
+	if member == 0 {
+		req.Query = v
+	} else {
+		req.OperationName = v
+	}
+	return end, true
+}
+
+// memberNames are the members scanRequestObject reads, in its order.
+var memberNames = [...]string{"query", "operationName", "variables", "extensions"}
+
+// memberIndex returns the index of name in memberNames, or -1.
+func memberIndex(name []byte) int {
+	switch string(name) {
+	case "query":
+		return 0
+	case "operationName":
+		return 1
+	case "variables":
+		return 2
+	case "extensions":
+		return 3
+	}
+	return -1
+}
+
+// skipSpace returns the offset of the first byte at or after i that is
+// not JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the offset after the JSON string whose quote is at
+// b[i] (-1 if it does not end), and whether its text is its bytes as they
+// are: no escape, no control character, valid UTF-8.
+func stringEnd(b []byte, i int) (int, bool) {
+	plain, ascii := true, true
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return j + 1, plain && (ascii || utf8.Valid(b[i+1:j]))
+		case c == '\\':
+			plain = false
+			j++
+		case c < 0x20:
+			plain = false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return -1, false
+}
+
+// objectEnd returns the offset after the object (or array) that starts at
+// b[i], matching brackets outside strings; it does not check what is
+// between them.
+func objectEnd(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '{' {
+		return i, false
+	}
+	depth := 0
+	for j := i; j < len(b); j++ {
+		switch b[j] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return j + 1, true
+			}
+		case '"':
+			end, _ := stringEnd(b, j)
+			if end < 0 {
+				return i, false
+			}
+			j = end - 1
+		}
+	}
+	return i, false
 }
 
 // duplicateKey reports a key that the JSON object body (already known to
