@@ -112,6 +112,15 @@ func (r *nquadsReader) readLine() (string, error) {
 			}
 			return "", fmt.Errorf("line %d: read: %w", r.line+1, err)
 		}
+		if !isPrefix && sb == nil {
+			// The whole line in the reader's buffer (nearly every line):
+			// one copy, into the string.
+			r.line++
+			if !utf8.Valid(chunk) {
+				return "", &LineError{Line: r.line, Msg: "invalid UTF-8"}
+			}
+			return string(chunk), nil
+		}
 		sb = append(sb, chunk...)
 		if len(sb) > maxLineBytes {
 			r.line++
