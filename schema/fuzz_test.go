@@ -11,7 +11,8 @@ import (
 
 // FuzzQuery runs arbitrary documents against the seed: none may crash the
 // process (a fragment cycle would, without the guard rules), every error
-// must carry a kind, and no error may be internal.
+// must carry a kind, no error may be internal, and graphql-go's executor
+// (the reference, gqlgo_exec.go) must give the same response as Blurline's.
 //
 //	go test -run='^$' -fuzz=FuzzQuery -fuzztime=1m ./schema
 func FuzzQuery(f *testing.F) {
@@ -29,7 +30,10 @@ func FuzzQuery(f *testing.F) {
 	} {
 		f.Add(q)
 	}
-	a := newAPI(f, seededStore(f), Limits{})
+	store := seededStore(f)
+	a := newAPI(f, store, Limits{})
+	ref := newAPI(f, store, Limits{})
+	ref.reference = true
 	f.Fuzz(func(t *testing.T, query string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -38,6 +42,17 @@ func FuzzQuery(f *testing.F) {
 			if kind, ok := blurline.KindOf(e.OriginalError()); !ok || kind == blurline.ErrInternal {
 				t.Errorf("%q: internal error or one without a kind: %v", query, e)
 			}
+		}
+		// The executors are compared on documents that validate (graphql-go's
+		// "Did you mean" suggestions come in map order). No principal:
+		// mutations are refused by both, so the store does not change
+		// between the two runs.
+		if _, errs := a.Prepare(ctx, query, ""); errs != nil {
+			return
+		}
+		want := toJSON(t, withKinds(ref.Do(ctx, Request{Query: query})))
+		if got := toJSON(t, withKinds(res)); got != want && ctx.Err() == nil {
+			t.Errorf("%q: graphql-go's executor and Blurline's differ:\n%s", query, lineDiff(got, want))
 		}
 	})
 }
