@@ -72,15 +72,7 @@ func (a *API) execute(ctx context.Context, p *prepared, op *ast.OperationDefinit
 	}()
 	sc := &a.schema // only read: IsPossibleType, which writes, is not called
 	e := &execution{ctx: ctx, api: a, sc: sc, p: p, op: op}
-	var root *graphql.Object
-	switch op.Operation {
-	case ast.OperationTypeMutation:
-		root = sc.MutationType()
-	case ast.OperationTypeSubscription:
-		root = sc.SubscriptionType()
-	default:
-		root = sc.QueryType()
-	}
+	root := rootType(sc, op)
 	if root == nil || root.PrivateName == "" {
 		return &graphql.Result{Errors: []gqlerrors.FormattedError{gqlerrors.FormatError(gqlerrors.NewError(
 			fmt.Sprintf("Schema is not configured for %ss", op.Operation), []ast.Node{op}, "", nil, []int{}, nil))}}
@@ -682,6 +674,28 @@ func (e *execution) collect(t *graphql.Object, sel []*ast.Field) *selection {
 	}
 	e.selections.put(k, s)
 	return s
+}
+
+// rootType is the object type an operation starts from (nil for a
+// subscription: the schema has none).
+func rootType(sc *graphql.Schema, op *ast.OperationDefinition) *graphql.Object {
+	switch op.Operation {
+	case ast.OperationTypeMutation:
+		return sc.MutationType()
+	case ast.OperationTypeSubscription:
+		return sc.SubscriptionType()
+	}
+	return sc.QueryType()
+}
+
+func subSets(fields []*ast.Field) []*ast.SelectionSet {
+	sets := make([]*ast.SelectionSet, 0, len(fields))
+	for _, f := range fields {
+		if f.SelectionSet != nil {
+			sets = append(sets, f.SelectionSet)
+		}
+	}
+	return sets
 }
 
 // fieldDef is field name of t, the introspection fields included (graphql-go's getFieldDef).

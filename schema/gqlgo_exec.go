@@ -49,27 +49,11 @@ func (a *API) executeReference(ctx context.Context, op *Operation, variables map
 	return res
 }
 
-// orderer rebuilds the data of one executed operation in request order.
+// orderer rebuilds the data of one executed operation in request order,
+// with the executor's CollectFields (execution.collect): the objects of a
+// list share their field nodes, so each selection set is collected once.
 type orderer struct {
-	sc        *graphql.Schema
-	doc       *ast.Document
-	vars      map[string]any
-	varDefs   []*ast.VariableDefinition
-	fragments map[string]*ast.FragmentDefinition
-	memo      map[memoKey]collected // the objects of a list share their field nodes
-}
-
-// memoKey names the field nodes an object was selected by (the parent's
-// collected slice, shared by every element of a list) and its type.
-type memoKey struct {
-	t     *graphql.Object
-	first **ast.Field
-	n     int
-}
-
-type collected struct {
-	keys   []string
-	fields map[string][]*ast.Field
+	e *execution
 }
 
 // orderData returns data (graphql-go's maps) as ordered objects.
@@ -78,53 +62,28 @@ func (a *API) orderData(op *Operation, vars map[string]any, data any) any {
 	if !ok {
 		return data
 	}
-	sc := a.schema
-	o := &orderer{sc: &sc, doc: op.doc, vars: vars, varDefs: op.def.VariableDefinitions, fragments: map[string]*ast.FragmentDefinition{}}
-	for _, d := range op.doc.Definitions {
-		if f, ok := d.(*ast.FragmentDefinition); ok {
-			o.fragments[f.Name.Value] = f
-		}
-	}
-	root := sc.QueryType()
-	if op.Type == "mutation" {
-		root = sc.MutationType()
-	}
-	o.memo = map[memoKey]collected{}
-	keys, fields := o.collect(root, []*ast.SelectionSet{op.def.SelectionSet})
-	return o.object(m, root, keys, fields)
+	e := &execution{api: a, sc: &a.schema, p: op.p, op: op.def, selections: &selections{}}
+	e.vars = e.coerceVariables(vars)
+	o := &orderer{e: e}
+	return o.object(m, e.collect(rootType(e.sc, op.def), nil))
 }
 
-// objectOf orders one object of runtime type t selected by the field nodes
-// sel, collecting its fields once for all the objects sel selects.
-func (o *orderer) objectOf(m map[string]any, t *graphql.Object, sel []*ast.Field) *orderedObject {
-	if len(sel) == 0 {
-		return o.object(m, t, nil, nil)
-	}
-	k := memoKey{t: t, first: &sel[0], n: len(sel)}
-	c, ok := o.memo[k]
-	if !ok {
-		c.keys, c.fields = o.collect(t, subSets(sel))
-		o.memo[k] = c
-	}
-	return o.object(m, t, c.keys, c.fields)
-}
-
-// object orders one object of runtime type t whose response keys, in
-// order, and their field nodes are keys and fields.
-func (o *orderer) object(m map[string]any, t *graphql.Object, keys []string, fields map[string][]*ast.Field) *orderedObject {
-	out := &orderedObject{keys: make([]string, 0, len(keys)), vals: make([]any, 0, len(keys))}
+// object orders one object whose fields, in order, sel collected.
+func (o *orderer) object(m map[string]any, sel *selection) *orderedObject {
+	out := &orderedObject{keys: make([]string, 0, len(sel.fields)), vals: make([]any, 0, len(sel.fields))}
 	seen := 0 // keys of m the walk named, the hidden __typename too
-	for _, k := range keys {
-		v, ok := m[k]
+	if _, ok := m[typenameKey]; ok {
+		seen++
+	}
+	for i := range sel.fields {
+		f := &sel.fields[i]
+		v, ok := m[f.key]
 		if !ok {
 			continue
 		}
 		seen++
-		if k == typenameKey {
-			continue
-		}
-		out.keys = append(out.keys, k)
-		out.vals = append(out.vals, o.value(v, fieldType(t, fields[k][0].Name.Value), fields[k]))
+		out.keys = append(out.keys, f.key)
+		out.vals = append(out.vals, o.value(v, f.def.Type, f.nodes))
 	}
 	// Anything graphql-go returned that the walk did not name (it should
 	// not happen) is kept, at the end, rather than lost. (Counting the
@@ -166,7 +125,7 @@ func (o *orderer) value(v any, t graphql.Type, fields []*ast.Field) any {
 		return out
 	case *graphql.Object:
 		if m, ok := v.(map[string]any); ok {
-			return o.objectOf(m, t, fields)
+			return o.object(m, o.e.collect(t, fields))
 		}
 	case *graphql.Interface, *graphql.Union:
 		m, ok := v.(map[string]any)
@@ -174,8 +133,8 @@ func (o *orderer) value(v any, t graphql.Type, fields []*ast.Field) any {
 			return v
 		}
 		name, _ := m[typenameKey].(string)
-		if obj, ok := o.sc.Type(name).(*graphql.Object); ok {
-			return o.objectOf(m, obj, fields)
+		if obj, ok := o.e.sc.Type(name).(*graphql.Object); ok {
+			return o.object(m, o.e.collect(obj, fields))
 		}
 	case *graphql.Scalar:
 		if f, ok := v.(float64); ok {
@@ -183,142 +142,6 @@ func (o *orderer) value(v any, t graphql.Type, fields []*ast.Field) any {
 		}
 	}
 	return v
-}
-
-func subSets(fields []*ast.Field) []*ast.SelectionSet {
-	sets := make([]*ast.SelectionSet, 0, len(fields))
-	for _, f := range fields {
-		if f.SelectionSet != nil {
-			sets = append(sets, f.SelectionSet)
-		}
-	}
-	return sets
-}
-
-// collect is the specification's CollectFields for an object of type t:
-// the response keys in order, and the field nodes of each.
-func (o *orderer) collect(t *graphql.Object, sets []*ast.SelectionSet) ([]string, map[string][]*ast.Field) {
-	var keys []string
-	fields := map[string][]*ast.Field{}
-	var visited map[string]bool
-	var walk func(ss *ast.SelectionSet)
-	walk = func(ss *ast.SelectionSet) {
-		if ss == nil {
-			return
-		}
-		for _, sel := range ss.Selections {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if !o.included(s.Directives) {
-					continue
-				}
-				k := s.Name.Value
-				if s.Alias != nil && s.Alias.Value != "" {
-					k = s.Alias.Value
-				}
-				if _, seen := fields[k]; !seen {
-					keys = append(keys, k)
-				}
-				fields[k] = append(fields[k], s)
-			case *ast.InlineFragment:
-				if !o.included(s.Directives) || s.TypeCondition != nil && !o.applies(t, s.TypeCondition.Name.Value) {
-					continue
-				}
-				walk(s.SelectionSet)
-			case *ast.FragmentSpread:
-				name := s.Name.Value
-				if visited[name] || !o.included(s.Directives) {
-					continue
-				}
-				visited[name] = true
-				f := o.fragments[name]
-				if f == nil || f.TypeCondition != nil && !o.applies(t, f.TypeCondition.Name.Value) {
-					continue
-				}
-				walk(f.SelectionSet)
-			}
-		}
-	}
-	for _, ss := range sets {
-		visited = map[string]bool{} // one CollectFields per field node
-		walk(ss)
-	}
-	return keys, fields
-}
-
-// applies reports whether a fragment on cond applies to an object of type t.
-func (o *orderer) applies(t *graphql.Object, cond string) bool {
-	if cond == t.Name() {
-		return true
-	}
-	abs, ok := o.sc.Type(cond).(graphql.Abstract)
-	if !ok {
-		return false
-	}
-	for _, p := range o.sc.PossibleTypes(abs) {
-		if p.Name() == t.Name() {
-			return true
-		}
-	}
-	return false
-}
-
-// included evaluates @skip and @include.
-func (o *orderer) included(dirs []*ast.Directive) bool {
-	for _, d := range dirs {
-		switch d.Name.Value {
-		case "skip":
-			if o.ifArg(d) {
-				return false
-			}
-		case "include":
-			if !o.ifArg(d) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func (o *orderer) ifArg(d *ast.Directive) bool {
-	for _, a := range d.Arguments {
-		if a.Name.Value != "if" {
-			continue
-		}
-		switch v := a.Value.(type) {
-		case *ast.BooleanValue:
-			return v.Value
-		case *ast.Variable:
-			name := v.Name.Value
-			if b, ok := o.vars[name].(bool); ok {
-				return b
-			}
-			for _, vd := range o.varDefs {
-				if vd.Variable.Name.Value == name {
-					if dv, ok := vd.DefaultValue.(*ast.BooleanValue); ok {
-						return dv.Value
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-// fieldType is the type of field name of t, introspection's included.
-func fieldType(t *graphql.Object, name string) graphql.Type {
-	switch name {
-	case "__typename":
-		return graphql.String
-	case "__schema":
-		return graphql.SchemaMetaFieldDef.Type
-	case "__type":
-		return graphql.TypeMetaFieldDef.Type
-	}
-	if f, ok := t.Fields()[name]; ok {
-		return f.Type
-	}
-	return nil
 }
 
 // addTypenames adds the hidden __typename to each selection set of doc on

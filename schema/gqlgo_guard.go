@@ -331,15 +331,7 @@ func satMul(a, b int) int {
 // under, so each fragment is costed once and multiplied.
 func queryCost(s *graphql.Schema, doc *ast.Document, op *ast.OperationDefinition, vars map[string]any, l Limits) int {
 	frags := fragments(doc)
-	var root *graphql.Object
-	switch op.Operation {
-	case ast.OperationTypeMutation:
-		root = s.MutationType()
-	case ast.OperationTypeSubscription:
-		root = s.SubscriptionType()
-	default:
-		root = s.QueryType()
-	}
+	root := rootType(s, op)
 	if root == nil {
 		return 0
 	}
