@@ -67,10 +67,10 @@ var (
 	bucketMeta = []byte("meta")
 )
 
-// bulkNode is one value of a bulk write.
+// bulkNode is one value of a bulk write (the value itself is in the
+// plan's vals): it holds no pointer.
 type bulkNode struct {
 	hash   refs.ValueHash
-	val    quad.Value
 	id     uint64
 	oldRef uint64 // reference count before the write (existing nodes)
 	refs   uint64 // references the new quads add
@@ -99,13 +99,14 @@ func (k *bulkKey) bytes(n int) []byte {
 // bulkPlan is everything a bulk write will change, read in one transaction.
 type bulkPlan struct {
 	indexes []ckv.QuadIndex
-	nodes   []*bulkNode // in order of first use (bulkQuad indexes)
-	sorted  []*bulkNode // the same, sorted by hash
-	quads   []bulkQuad  // new quads in input order
-	horizon uint64      // last id given out before the write
-	size    uint64      // live quads before the write
-	firstQ  uint64      // id of quads[0]
-	undo    []undoEntry // old values of existing keys the write changes
+	nodes   []bulkNode   // in order of first use (bulkQuad indexes)
+	vals    []quad.Value // the nodes' values, until the log is encoded
+	sorted  []int32      // indexes into nodes, in hash order
+	quads   []bulkQuad   // new quads in input order
+	horizon uint64       // last id given out before the write
+	size    uint64       // live quads before the write
+	firstQ  uint64       // id of quads[0]
+	undo    []undoEntry  // old values of existing keys the write changes
 }
 
 // undoEntry is one key a bulk write changes and its value before (nil: absent).
@@ -164,7 +165,12 @@ func planBulk(db *bbolt.DB, adds []quad.Quad) (*bulkPlan, error) {
 	// Most terms are IRIs named again and again: each is hashed (SHA-1 of
 	// its N-Quads form, refs.HashOf) once, not once per quad that names it.
 	byIRI := make(map[quad.IRI]int32, len(adds)/4)
-	var nodes []*bulkNode
+	// Nodes are values in one slice without pointers, not one allocation
+	// each: a large write's plan holds about a node per quad, which the
+	// garbage collector would otherwise visit one by one while the write
+	// runs.
+	var nodes []bulkNode
+	var vals []quad.Value
 	nodeOf := func(v quad.Value) int32 {
 		if v == nil {
 			return -1
@@ -179,7 +185,8 @@ func planBulk(db *bbolt.DB, adds []quad.Quad) (*bulkPlan, error) {
 		i, ok := byHash[h]
 		if !ok {
 			i = int32(len(nodes))
-			nodes = append(nodes, &bulkNode{hash: h, val: v})
+			nodes = append(nodes, bulkNode{hash: h})
+			vals = append(vals, v)
 			byHash[h] = i
 		}
 		if isIRI {
@@ -208,7 +215,8 @@ func planBulk(db *bbolt.DB, adds []quad.Quad) (*bulkPlan, error) {
 		}
 		meta := tx.Bucket(bucketMeta)
 		p.horizon, p.size = metaInt(meta, "horizon"), metaInt(meta, "size")
-		for _, n := range nodes {
+		for i := range nodes {
+			n := &nodes[i]
 			if v := get(tx, valBucket('v', n.hash), n.hash[:]); v != nil {
 				n.id, _ = binary.Uvarint(v)
 				n.exists = n.id != 0
@@ -241,7 +249,8 @@ func planBulk(db *bbolt.DB, adds []quad.Quad) (*bulkPlan, error) {
 		}
 		p.quads = kept
 		// Existing nodes the new quads name: their reference counts change.
-		for _, n := range nodes {
+		for i := range nodes {
+			n := &nodes[i]
 			if n.exists && n.refs > 0 {
 				nb, key := valBucket('n', n.hash), bytes.Clone(n.hash[:])
 				old := get(tx, nb, key)
@@ -258,11 +267,15 @@ func planBulk(db *bbolt.DB, adds []quad.Quad) (*bulkPlan, error) {
 		return p, nil
 	}
 	// New nodes in hash order get the next ids, then the new quads.
-	p.nodes = nodes
-	p.sorted = slices.Clone(nodes)
-	slices.SortFunc(p.sorted, func(a, b *bulkNode) int { return bytes.Compare(a.hash[:], b.hash[:]) })
+	p.nodes, p.vals = nodes, vals
+	p.sorted = make([]int32, len(nodes))
+	for i := range p.sorted {
+		p.sorted[i] = int32(i)
+	}
+	slices.SortFunc(p.sorted, func(a, b int32) int { return bytes.Compare(nodes[a].hash[:], nodes[b].hash[:]) })
 	id := p.horizon
-	for _, n := range p.sorted {
+	for _, i := range p.sorted {
+		n := &p.nodes[i]
 		if !n.exists && n.refs > 0 {
 			id++
 			n.id = id
@@ -272,7 +285,7 @@ func planBulk(db *bbolt.DB, adds []quad.Quad) (*bulkPlan, error) {
 	return p, nil
 }
 
-func primitiveOf(q bulkQuad, nodes []*bulkNode) *cproto.Primitive {
+func primitiveOf(q bulkQuad, nodes []bulkNode) *cproto.Primitive {
 	var p cproto.Primitive
 	for d, i := range q {
 		if i >= 0 {
@@ -348,15 +361,17 @@ func (p *bulkPlan) encodeLog(now int64, stop <-chan struct{}) (<-chan []logPut, 
 				return false
 			}
 		}
-		for _, n := range p.sorted {
+		for _, i := range p.sorted {
+			n := &p.nodes[i]
 			if n.exists || n.refs == 0 {
 				continue
 			}
-			val, err := marshalNodeValue(n.val)
+			val, err := marshalNodeValue(p.vals[i])
 			if err != nil {
-				errc <- fmt.Errorf("encode %v: %v", n.val, err)
+				errc <- fmt.Errorf("encode %v: %v", p.vals[i], err)
 				return
 			}
+			p.vals[i] = nil // only this goroutine reads vals
 			buf := alloc(len(val)+48, func(b []byte) []byte { return appendPrimitive(b, n.id, [4]uint64{}, now, val) })
 			key := alloc(8, func(b []byte) []byte { return binary.BigEndian.AppendUint64(b, n.id) })
 			chunk = append(chunk, logPut{key, buf})
@@ -686,7 +701,8 @@ func (p *bulkPlan) write(ctx context.Context, db *bbolt.DB) (err error) {
 	}
 	// Reference counts and value ids, bucket by bucket in hash order.
 	for _, prefix := range []byte{'n', 'v'} {
-		for _, n := range p.sorted {
+		for _, i := range p.sorted {
+			n := &p.nodes[i]
 			if n.refs == 0 {
 				continue
 			}
