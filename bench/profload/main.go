@@ -1,6 +1,9 @@
-// Command profload profiles what `blurline load` does, in-process: it
-// generates a graph (internal/gen), opens a new bbolt store and loads the
-// file into it under a CPU profile, then writes a heap profile.
+// Command profload profiles what `blurline load --no-seed` does,
+// in-process and on the command's own path: it generates a graph
+// (internal/gen) unless given a file, opens a Loader on a new bbolt store
+// under the command's garbage-collector settings, records that the store
+// has no seed and loads the file into it under a CPU profile, then writes
+// a heap profile.
 //
 //	cd bench && go run ./profload -size 1000000 -out /tmp/prof
 //	go tool pprof -top /tmp/prof/load-1000000.cpu.pprof
@@ -14,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -26,31 +30,45 @@ func main() {
 	size := flag.Int("size", 1000000, "quads to generate")
 	seed := flag.Uint64("seed", 1, "generator seed")
 	out := flag.String("out", ".", "directory for the profiles")
+	input := flag.String("in", "", "an N-Quads file to load instead of a generated one")
 	flag.Parse()
-	if err := run(*size, *seed, *out); err != nil {
+	if err := run(*size, *seed, *input, *out); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(size int, seed uint64, out string) error {
+// The settings blurline load runs under when GOMEMLIMIT and GOGC are
+// not set (cmd/blurline).
+const (
+	loadMemoryLimit = 400 << 20
+	loadGCPercent   = 400
+)
+
+func run(size int, seed uint64, file, out string) error {
 	ctx := context.Background()
 	work, err := os.MkdirTemp("", "profload-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	file := filepath.Join(work, "gen.nq")
-	f, err := os.Create(file)
-	if err != nil {
-		return err
+	n := 0
+	if file == "" {
+		file = filepath.Join(work, "gen.nq")
+		f, err := os.Create(file)
+		if err != nil {
+			return err
+		}
+		n, err = gen.Write(f, gen.Config{Quads: size, Seed: seed})
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		runtime.GC()
 	}
-	n, err := gen.Write(f, gen.Config{Quads: size, Seed: seed})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
+	debug.SetMemoryLimit(loadMemoryLimit)
+	debug.SetGCPercent(loadGCPercent)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -63,8 +81,12 @@ func run(size int, seed uint64, out string) error {
 		return err
 	}
 	start := time.Now()
-	st, err := graph.Open(ctx, nil, "bbolt:"+filepath.Join(work, "data"))
+	st, err := graph.OpenLoader(ctx, nil, "bbolt:"+filepath.Join(work, "data"))
 	if err != nil {
+		pprof.StopCPUProfile()
+		return err
+	}
+	if _, err := st.DeclineSeed(ctx); err != nil {
 		pprof.StopCPUProfile()
 		return err
 	}
@@ -94,7 +116,7 @@ func run(size int, seed uint64, out string) error {
 	}
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Printf("generated %d quads; loaded %d (%d new) in %s; peak RSS %d MB (generator included)\n",
+	fmt.Printf("generated %d quads (0: given a file); loaded %d (%d new) in %s; peak RSS %d MB (generator included)\n",
 		n, res.Read, res.Added, took.Round(time.Millisecond), ru.Maxrss*1024/1e6)
 	return nil
 }
